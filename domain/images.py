@@ -1,0 +1,95 @@
+"""Images as they move between stages, and the references to the files a run saved."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ImageData:
+    """Encoded image bytes (PNG, text chunks intact) with what is known about them."""
+
+    data: bytes = field(repr=False)
+    width: int
+    height: int
+    seed: int | None = None
+    infotext: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BackendInfo:
+    """Who made the images, as the backend itself reports it."""
+
+    kind: str
+    version: str | None = None
+    model: str | None = None
+    model_hash: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "version": self.version,
+            "model": self.model,
+            "model_hash": self.model_hash,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BackendInfo:
+        return cls(
+            kind=str(data.get("kind", "unknown")),
+            version=data.get("version"),
+            model=data.get("model"),
+            model_hash=data.get("model_hash"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StageOutput:
+    """What one backend call returned: the images and the parameters the backend really used."""
+
+    images: tuple[ImageData, ...]
+    resolved: Mapping[str, Any] = field(default_factory=dict)
+    backend: BackendInfo = BackendInfo(kind="unknown")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "images", tuple(self.images))
+        object.__setattr__(self, "resolved", MappingProxyType(dict(self.resolved)))
+
+
+@dataclass(frozen=True, slots=True)
+class ImageArtifact:
+    """A saved output image: where it is and how to check it is still the same file."""
+
+    stage: str
+    index: int
+    path: str
+    width: int
+    height: int
+    seed: int | None
+    sha256: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "index": self.index,
+            "path": self.path,
+            "width": self.width,
+            "height": self.height,
+            "seed": self.seed,
+            "sha256": self.sha256,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ImageArtifact:
+        return cls(
+            stage=str(data["stage"]),
+            index=int(data["index"]),
+            path=str(data["path"]),
+            width=int(data["width"]),
+            height=int(data["height"]),
+            seed=None if data.get("seed") is None else int(data["seed"]),
+            sha256=str(data["sha256"]),
+        )

@@ -1,0 +1,110 @@
+"""Ports: what the use cases need from the outside world, and the contract each must keep.
+
+Contract suites in tests/contract/ check every implementation, real or fake, against these texts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from domain.config import PipelineConfig
+from domain.images import BackendInfo, ImageData, StageOutput
+from domain.record import LearningRecord
+
+
+@runtime_checkable
+class RecordSink(Protocol):
+    """Durable, append-only destination of learning records.
+
+    ``append_record`` stores the whole record or nothing: when it returns, the record is stored
+    (durably, if the sink promises durability); when it raises (a ``RecordStoreError`` or, for a
+    value JSON cannot represent, ``RecordSerializationError``), nothing of that record was stored
+    and later appends still work. It may be called any number of times, from several processes
+    at once; each call stores exactly one record.
+    """
+
+    def append_record(self, record: LearningRecord) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class BadLine:
+    """A stored line that is not a valid record: where it is and why it was skipped."""
+
+    line_number: int
+    reason: str
+
+
+@runtime_checkable
+class RecordReader(Protocol):
+    """Reads back what a RecordSink stored.
+
+    ``iter_records`` streams records oldest first (``newest_first=True``: from the end, without
+    reading the whole file first). A bad line never raises: it is skipped and passed to
+    ``on_bad_line``. A record of a newer schema_version than this reader knows raises
+    ``UnsupportedSchemaVersion``. A missing store yields nothing.
+    """
+
+    def iter_records(
+        self,
+        *,
+        newest_first: bool = False,
+        on_bad_line: Callable[[BadLine], None] | None = None,
+    ) -> Iterator[LearningRecord]: ...
+
+
+@runtime_checkable
+class ImageBackend(Protocol):
+    """Makes images, one pipeline stage per call.
+
+    Every call either returns a StageOutput with at least one image (exact encoded bytes, with
+    the parameters the backend really used in ``resolved``: seed, sampler, scheduler, steps,
+    cfg_scale, size) or raises: ``BackendError`` (with a one-line message and a hint) when the
+    backend refused or failed, ``GenerationInterrupted`` when the user interrupted it. A call
+    that raised leaves nothing behind. Calls are not retried by the caller.
+
+    - ``txt2img`` makes ``config.batch_size`` images of ``config.width`` x ``config.height``.
+    - ``img2img`` re-draws ``image`` at the image's own size with ``denoising_strength``.
+    - ``upscale`` enlarges ``image`` by ``scale`` with ``upscaler``.
+    - ``prepare`` checks before a run that the backend can serve ``config`` (model, sampler,
+      scheduler and upscaler names) and raises ``BackendError`` if not; it may be called often.
+    - ``describe`` reports kind, version and model without generating anything.
+    """
+
+    def prepare(self, config: PipelineConfig) -> None: ...
+
+    def txt2img(self, config: PipelineConfig) -> StageOutput: ...
+
+    def img2img(self, config: PipelineConfig, image: ImageData, denoising_strength: float) -> StageOutput: ...
+
+    def upscale(self, image: ImageData, upscaler: str, scale: float) -> StageOutput: ...
+
+    def describe(self) -> BackendInfo: ...
+
+
+@runtime_checkable
+class ArtifactStore(Protocol):
+    """Keeps a run's images.
+
+    ``save`` writes the bytes unchanged, atomically (a reader never sees half a file), and
+    returns the path it wrote; the same (run_id, stage, index) names the same file.
+    ``load`` reads an input image from a path and reports its size; a missing or undecodable
+    file raises ``ConfigError`` naming the path.
+    """
+
+    def save(self, run_id: str, stage: str, index: int, data: bytes) -> str: ...
+
+    def load(self, path: str) -> ImageData: ...
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """The time, for timestamps and durations: ``now()`` returns an aware UTC datetime."""
+
+    def now(self) -> datetime: ...
+
+
+# A sink factory is how the controller gets a sink only when learning is on.
+SinkFactory = Callable[[], RecordSink]
