@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,6 +17,7 @@ import orjson
 from filelock import FileLock
 
 from domain.errors import RecordSerializationError, RecordStoreError
+from domain.ports import BadLine
 
 Durability = Literal["fsync", "none"]
 
@@ -71,6 +72,23 @@ class JsonlLog:
                 raise
         finally:
             os.close(fd)
+
+    def iter_payloads(
+        self, *, newest_first: bool = False, on_bad_line: Callable[[BadLine], None] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Every stored JSON object; lines that are not one are skipped and reported."""
+        lines = self.iter_lines()
+        for number, line in reversed(list(lines)) if newest_first else lines:
+            try:
+                payload = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                payload, reason = None, f"not JSON: {exc}"
+            else:
+                reason = "not a JSON object"
+            if isinstance(payload, dict):
+                yield payload
+            elif on_bad_line:
+                on_bad_line(BadLine(number, reason))
 
     def iter_lines(self) -> Iterator[tuple[int, bytes]]:
         """Every line with its 1-based number, oldest first; nothing if the file does not exist."""

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-import orjson
-
 from adapters.jsonl_log import Durability, JsonlLog
 from domain.errors import UnsupportedSchemaVersion
 from domain.ports import BadLine, RecordReader, RecordSink
@@ -35,13 +33,11 @@ class JsonlRecordSink(RecordSink, RecordReader):
     def iter_records(
         self, *, newest_first: bool = False, on_bad_line: Callable[[BadLine], None] | None = None
     ) -> Iterator[LearningRecord]:
-        lines = list(self._log.iter_lines()) if newest_first else self._log.iter_lines()
-        ordered = reversed(lines) if newest_first else lines  # type: ignore[call-overload]
-        for number, line in ordered:
+        for payload in self._log.iter_payloads(newest_first=newest_first, on_bad_line=on_bad_line):
             try:
-                yield LearningRecord.from_dict(orjson.loads(line))
+                yield LearningRecord.from_dict(payload)
             except UnsupportedSchemaVersion:
                 raise
-            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            except (KeyError, TypeError, ValueError) as exc:
                 if on_bad_line:
-                    on_bad_line(BadLine(number, str(exc) or type(exc).__name__))
+                    on_bad_line(BadLine(0, f"not a learning record: {exc!r}"))
