@@ -1,0 +1,57 @@
+"""What every command shares: one-line errors, exit codes, and loading the settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from adapters.settings import Settings, SettingsError, SettingsLayers, load_settings
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+stdout = Console(soft_wrap=True, highlight=False)
+stderr = Console(stderr=True, soft_wrap=True, highlight=False)
+
+SettingsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--settings",
+        help="Settings file (default: $STABLENEW_SETTINGS, else ./settings.toml if present).",
+        show_default=False,
+    ),
+]
+
+
+def exit_with(message: str, code: int = EXIT_FAILED) -> NoReturn:
+    """Print ``error: message`` as one line on stderr and leave with ``code``."""
+    one_line = " ".join(str(message).split())
+    stderr.print(f"error: {one_line}", markup=False)
+    raise typer.Exit(code)
+
+
+def load_settings_or_exit(
+    settings_file: Path | None, flags: dict[str, Any] | None = None
+) -> tuple[Settings, SettingsLayers]:
+    """The effective settings, or exit 2 with one line naming the bad key and where it came from."""
+    try:
+        return load_settings(settings_file, _drop_unset(flags or {}))
+    except SettingsError as exc:
+        exit_with(str(exc), EXIT_USAGE)
+
+
+def _drop_unset(flags: dict[str, Any]) -> dict[str, Any]:
+    """Flags the user did not give are None; they must not hide lower layers."""
+    cleaned: dict[str, Any] = {}
+    for key, value in flags.items():
+        if isinstance(value, dict):
+            nested = _drop_unset(value)
+            if nested:
+                cleaned[key] = nested
+        elif value is not None:
+            cleaned[key] = value
+    return cleaned

@@ -1,0 +1,263 @@
+"""Settings: built-in defaults < settings.toml < STABLENEW_* environment < command-line flags.
+
+The TOML file is ``--settings PATH``, else ``$STABLENEW_SETTINGS``, else ``./settings.toml`` when
+it exists (no file at all means defaults). Relative paths in the file resolve against the file's
+folder; relative paths from the environment or flags resolve against the working directory.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+ENV_PREFIX = "STABLENEW_"
+SETTINGS_FILE_ENV = "STABLENEW_SETTINGS"
+DEFAULT_SETTINGS_FILE = Path("settings.toml")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class LearningSettings(_Section):
+    enabled: bool = False
+    sink: Literal["jsonl", "null"] = "jsonl"
+    records_path: Path = Path("records/learning_records.jsonl")
+    durability: Literal["fsync", "none"] = "fsync"
+    record_failures: bool = False
+
+
+class BackendSettings(_Section):
+    kind: Literal["fake", "a1111"] = "fake"
+    url: str = "http://127.0.0.1:7860"
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    flavor: Literal["a1111", "forge", "sdnext"] = "a1111"
+    connect_timeout: float = Field(default=5.0, gt=0)
+    read_timeout: float = Field(default=600.0, gt=0)
+    fake_latency: float = Field(default=0.0, ge=0)
+    fake_fail_stage: Literal["", "txt2img", "img2img", "upscale"] = ""
+
+
+class OutputSettings(_Section):
+    dir: Path = Path("output")
+
+
+class FeedbackSettings(_Section):
+    path: Path = Path("records/feedback.jsonl")
+    user: str = ""
+
+
+class PipelineSettings(_Section):
+    negative_prompt: str = ""
+    model: str = ""
+    sampler: str = "Euler a"
+    scheduler: str = "Automatic"
+    steps: int = 20
+    cfg_scale: float = 7.0
+    width: int = 512
+    height: int = 512
+    seed: int = -1
+    batch_size: int = 1
+    stages: list[str] = Field(default_factory=lambda: ["txt2img", "img2img", "upscale"])
+    denoising_strength: float = 0.35
+    upscaler: str = "Lanczos"
+    upscale_factor: float = 2.0
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; ``settings.toml`` at the project root documents each one."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    learning: LearningSettings = Field(default_factory=LearningSettings)
+    backend: BackendSettings = Field(default_factory=BackendSettings)
+    output: OutputSettings = Field(default_factory=OutputSettings)
+    feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be used; the message is one line naming the key and its source."""
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsLayers:
+    """Each source's raw values, kept to say where an effective value came from."""
+
+    file: Path | None
+    file_values: dict[str, Any]
+    env_values: dict[str, Any]
+    env_names: dict[str, str]
+    flag_values: dict[str, Any]
+
+    def source_of(self, dotted_key: str) -> str:
+        if _lookup(self.flag_values, dotted_key) is not _MISSING:
+            return "command line"
+        if dotted_key in self.env_names:
+            return f"environment {self.env_names[dotted_key]}"
+        if _lookup(self.file_values, dotted_key) is not _MISSING:
+            return str(self.file)
+        return "default"
+
+
+def load_settings(
+    settings_file: Path | None = None,
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> tuple[Settings, SettingsLayers]:
+    """The effective settings and where each value came from; raises SettingsError."""
+    environ = os.environ if environ is None else environ
+    layers = _read_layers(settings_file, dict(flags or {}), environ)
+    file_values = layers.file_values
+
+    class _LayeredSettings(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return (
+                init_settings,
+                _MappingSource(settings_cls, layers.env_values),
+                _MappingSource(settings_cls, file_values),
+            )
+
+    try:
+        loaded = _LayeredSettings(**layers.flag_values)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc, layers)) from None
+    settings = Settings.model_validate(loaded.model_dump())
+    return _absolute_paths(settings), layers
+
+
+class _MappingSource(PydanticBaseSettingsSource):
+    """A settings source that hands over an already-read nested mapping."""
+
+    def __init__(self, settings_cls: type[BaseSettings], values: dict[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self._values = values
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return self._values
+
+
+def _read_layers(
+    settings_file: Path | None, flags: dict[str, Any], environ: Mapping[str, str]
+) -> SettingsLayers:
+    chosen = settings_file or (Path(environ[SETTINGS_FILE_ENV]) if environ.get(SETTINGS_FILE_ENV) else None)
+    path = chosen or (DEFAULT_SETTINGS_FILE if DEFAULT_SETTINGS_FILE.is_file() else None)
+    file_values = _read_toml(path.resolve()) if path else {}
+    env_values, env_names = _read_env(environ)
+    return SettingsLayers(path.resolve() if path else None, file_values, env_values, env_names, flags)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"settings file {path} does not exist") from None
+    except IsADirectoryError:
+        raise SettingsError(f"settings file {path} is a directory") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(
+            f"settings file {path} cannot be read: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"settings file {path} is not valid TOML: {exc}") from None
+    for section, model in _sections().items():
+        values = data.get(section)
+        if not isinstance(values, dict):
+            continue
+        for key in _path_keys(model):
+            if isinstance(values.get(key), str) and values[key] and not Path(values[key]).is_absolute():
+                values[key] = str(path.parent / values[key])
+    return data
+
+
+def _read_env(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    values: dict[str, Any] = {}
+    names: dict[str, str] = {}
+    sections = _sections()
+    for name, raw in environ.items():
+        if not name.upper().startswith(ENV_PREFIX) or name.upper() == SETTINGS_FILE_ENV:
+            continue
+        parts = name[len(ENV_PREFIX) :].lower().split("__")
+        if len(parts) != 2 or parts[0] not in sections or parts[1] not in sections[parts[0]].model_fields:
+            raise SettingsError(f"unknown setting in environment variable {name}")
+        section, key = parts
+        values.setdefault(section, {})[key] = _env_value(raw, sections[section], key)
+        names[f"{section}.{key}"] = name
+    return values, names
+
+
+def _env_value(raw: str, model: type[BaseModel], key: str) -> Any:
+    """Lists come from the environment as JSON (``["txt2img","upscale"]``) or comma-separated text."""
+    annotation = model.model_fields[key].annotation
+    if annotation == list[str]:
+        text = raw.strip()
+        if text.startswith("["):
+            import json
+
+            try:
+                return json.loads(text)
+            except ValueError:
+                return text
+        return [item.strip() for item in text.split(",") if item.strip()]
+    return raw
+
+
+def _sections() -> dict[str, type[BaseModel]]:
+    return {name: field.annotation for name, field in Settings.model_fields.items()}  # type: ignore[misc]
+
+
+def _path_keys(model: type[BaseModel]) -> list[str]:
+    return [name for name, field in model.model_fields.items() if field.annotation is Path]
+
+
+def _absolute_paths(settings: Settings) -> Settings:
+    updates: dict[str, BaseModel] = {}
+    for section in _sections():
+        model = getattr(settings, section)
+        changed = {key: getattr(model, key).absolute() for key in _path_keys(type(model))}
+        updates[section] = model.model_copy(update=changed)
+    return settings.model_copy(update=updates)
+
+
+def _describe(exc: ValidationError, layers: SettingsLayers) -> str:
+    error = exc.errors()[0]
+    key = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "extra_forbidden":
+        where = layers.file if _lookup(layers.file_values, key) is not _MISSING else layers.source_of(key)
+        return f"unknown setting {key} (in {where})"
+    given = error.get("input")
+    shown = "" if "password" in key or isinstance(given, (dict, list)) else f", got {given!r}"
+    return f"invalid setting {key}: {error['msg']}{shown} (from {layers.source_of(key)})"
+
+
+_MISSING = object()
+
+
+def _lookup(values: Mapping[str, Any], dotted_key: str) -> Any:
+    current: Any = values
+    for part in dotted_key.split("."):
+        if not isinstance(current, Mapping) or part not in current:
+            return _MISSING
+        current = current[part]
+    return current
