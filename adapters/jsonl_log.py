@@ -1,103 +1,643 @@
-"""An append-only JSON-lines file that several processes can share safely.
+"""An append-only JSON-lines file that several processes can share safely (local filesystems only).
 
-The append protocol (see docs/learning-records.md): serialize first, then under a cross-process
-lock issue one os.write of whole lines on an O_APPEND descriptor, fsync, and on any failure cut
-the file back to its size before the append.
+Format, append protocol, quarantine and recovery are described in docs/record-store.md. In short:
+every line is one JSON object whose last key ``_crc`` holds the CRC-32 of the line without that
+key; an append serializes first, then under ``<path>.lock`` moves any torn tail to
+``<path>.quarantine``, issues one ``os.write`` of whole lines on an O_APPEND descriptor and
+fsyncs; on any failure the file is cut back to its size before the append.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import errno
+import logging
 import os
+import threading
+import time
+import weakref
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import orjson
-from filelock import FileLock
+from filelock import Timeout, lock_descriptor, unlock_descriptor
 
 from domain.errors import RecordSerializationError, RecordStoreError
 from domain.ports import BadLine
 
 Durability = Literal["fsync", "none"]
+DURABILITIES: tuple[Durability, ...] = ("fsync", "none")
+
+CHECKSUM_KEY = "_crc"
+_CRC_HEAD = b',"_crc":"'  # canonical lines end with ,"_crc":"xxxxxxxx"}
+_CRC_SUFFIX_LEN = len(_CRC_HEAD) + 8 + 2
+_DUMP_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_READ_BLOCK = 1 << 20
+_TAIL_BLOCK = 1 << 16
+NETWORK_FS_TYPES = frozenset(
+    {"nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "9p", "ceph", "glusterfs", "lustre", "gpfs"}
+)
+
+logger = logging.getLogger(__name__)
+
+# ---------------------------------------------------------------------------------------------
+# Line format
 
 
 def encode_line(payload: Mapping[str, Any]) -> bytes:
-    """One JSON object and a newline; values JSON cannot represent raise before anything is written."""
+    """One JSON object with its ``_crc`` checksum and a newline.
+
+    Values JSON cannot represent (a Path, a set, a datetime, NaN or infinity, non-text keys)
+    raise RecordSerializationError naming where they are, before anything is written.
+    """
+    if CHECKSUM_KEY in payload:
+        raise RecordSerializationError(f"key {CHECKSUM_KEY!r} is reserved for the line checksum")
     try:
-        return orjson.dumps(payload, option=orjson.OPT_APPEND_NEWLINE)
+        body = orjson.dumps(payload if type(payload) is dict else dict(payload), option=_DUMP_OPTIONS)
     except TypeError as exc:
-        raise RecordSerializationError(f"record cannot be stored as JSON: {exc}") from exc
+        where = _find_unrepresentable(payload, "") or str(exc)
+        raise RecordSerializationError(f"record cannot be stored as JSON: {where}") from exc
+    if b"null" in body:  # orjson writes NaN and infinity as null: find them before they are lost
+        non_finite = _find_non_finite(payload)
+        if non_finite is not None:
+            raise RecordSerializationError(f"record cannot be stored as JSON: {non_finite}")
+    crc = b"%08x" % zlib.crc32(body)
+    if body == b"{}":
+        return b'{"' + CHECKSUM_KEY.encode() + b'":"' + crc + b'"}\n'
+    return body[:-1] + _CRC_HEAD + crc + b'"}\n'
+
+
+def decode_line(line: bytes) -> tuple[dict[str, Any] | None, str]:
+    """``(payload, "")`` for a valid line (checksum removed), else ``(None, why it is bad)``.
+
+    ``line`` is given without its newline. A line without ``_crc`` (written before checksums)
+    is accepted as it parses.
+    """
+    payload, reason, _checked = _decode(line)
+    return payload, reason
+
+
+def _decode(line: bytes) -> tuple[dict[str, Any] | None, str, bool]:
+    try:
+        payload = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        return None, f"not JSON ({exc})" if line.strip() else "empty line", False
+    if type(payload) is not dict:
+        return None, f"not a JSON object (a {type(payload).__name__})", False
+    stored = payload.pop(CHECKSUM_KEY, None)
+    if stored is None:
+        return payload, "", False
+    if line[-_CRC_SUFFIX_LEN : -_CRC_SUFFIX_LEN + len(_CRC_HEAD)] == _CRC_HEAD:
+        crc = zlib.crc32(b"}", zlib.crc32(memoryview(line)[:-_CRC_SUFFIX_LEN]))
+        if stored == f"{crc:08x}":
+            return payload, "", True
+    # Not in the canonical form we write (or the bytes changed): check the content itself.
+    if stored == f"{zlib.crc32(orjson.dumps(payload)):08x}":
+        return payload, "", True
+    return None, f"checksum mismatch (stored {stored!r}): the line changed after it was written", False
+
+
+def _find_non_finite(value: Any, where: str = "") -> str | None:
+    stack: list[tuple[str, Any]] = [(where, value)]
+    while stack:
+        path, item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            stack.extend((f"{path}.{key}" if path else str(key), v) for key, v in item.items())
+        elif kind is list or kind is tuple:
+            stack.extend((f"{path}[{i}]", v) for i, v in enumerate(item))
+        elif isinstance(item, float) and item - item != 0.0:
+            return f"{path or 'value'} is {item!r}, which JSON cannot represent"
+    return None
+
+
+def _find_unrepresentable(value: Any, path: str) -> str | None:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"{path or 'record'} has a key {key!r} that is not text"
+            found = _find_unrepresentable(item, f"{path}.{key}" if path else key)
+            if found:
+                return found
+        return None
+    if isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            found = _find_unrepresentable(item, f"{path}[{index}]")
+            if found:
+                return found
+        return None
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return None
+    hint = " (store str(path) instead)" if isinstance(value, os.PathLike) else ""
+    return f"{path or 'value'} is a {type(value).__name__}, which JSON cannot represent{hint}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """What ``JsonlLog.verify`` found: counts of good lines (``unchecked`` of them have no checksum)."""
+
+    path: Path
+    good: int
+    unchecked: int
+    bad: tuple[BadLine, ...]
+    quarantined: int
+    quarantine_path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class Repair:
+    """What ``JsonlLog.repair`` did: ``moved`` bad lines went to the quarantine, ``kept`` stayed."""
+
+    path: Path
+    kept: int
+    moved: tuple[BadLine, ...]
+    quarantine_path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    number: int  # 1-based from the start, or -1, -2, ... from the end when reading backwards
+    offset: int
+    data: bytes  # without the newline
+    complete: bool
+
+
+# ---------------------------------------------------------------------------------------------
+# The log
 
 
 class JsonlLog:
-    """A JSON-lines file appended to under ``<path>.lock``; the file is created with mode 0600."""
+    """A JSON-lines file appended to under ``<path>.lock``; the file is created with mode 0600.
+
+    One instance may be shared by threads; each process (also after fork) opens its own
+    descriptors. The lock and records descriptors are kept open between appends, so an append
+    costs one flock, one stat, one pread of the last byte, one write and one fsync.
+    """
 
     def __init__(
         self, path: Path | str, *, durability: Durability = "fsync", lock_timeout: float = 60.0
     ) -> None:
+        if durability not in DURABILITIES:
+            raise ValueError(f"durability must be one of {', '.join(DURABILITIES)}, got {durability!r}")
         self.path = Path(path)
         self.durability = durability
-        self._lock = FileLock(f"{self.path}.lock", timeout=lock_timeout, poll_interval=0.001)
+        self.lock_timeout = lock_timeout
+        self.lock_path = Path(f"{self.path}.lock")
+        self.quarantine_path = Path(f"{self.path}.quarantine")
+        self._fds = _Descriptors()
+        self._thread_lock = threading.Lock()
+        self._finalizer = weakref.finalize(self, self._fds.close)
+
+    # -- writing --------------------------------------------------------------------------------
 
     def append(self, payloads: Sequence[Mapping[str, Any]]) -> None:
-        """Store all ``payloads`` (one line each) or none of them."""
-        data = b"".join(encode_line(p) for p in payloads)
+        """Store all ``payloads`` (one line each) with one write and one fsync, or none of them.
+
+        Raises RecordSerializationError before anything is written, or RecordStoreError naming
+        the file when the append failed; the file is then as it was before the call.
+        """
+        data = b"".join([encode_line(p) for p in payloads])
         if not data:
             return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._lock:
-                self._append_locked(data)
-        except RecordStoreError:
-            raise
-        except OSError as exc:
-            raise RecordStoreError(f"cannot append to {self.path}: {exc.strerror or exc}") from exc
+        with self._locked():
+            self._append_locked(data)
+
+    def recover_tail(self) -> int:
+        """Under the lock, quarantine a torn last line (if any) and cut it off; returns its length."""
+        with self._locked():
+            fd, size = self._records_fd()
+            return self._recover_tail_locked(fd, size)
+
+    def close(self) -> None:
+        """Close the kept descriptors; the log reopens them on the next append."""
+        with self._thread_lock:
+            self._fds.close()
+
+    def __enter__(self) -> JsonlLog:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def _append_locked(self, data: bytes) -> None:
-        created = not self.path.exists()
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd, size = self._records_fd()
+        size -= self._recover_tail_locked(fd, size)
         try:
-            if created:
-                _fsync_dir(self.path.parent)
-            size = os.fstat(fd).st_size
+            written = os.write(fd, data)
+            if written != len(data):
+                raise OSError(errno.ENOSPC, f"short write: {written} of {len(data)} bytes")
+            if self.durability == "fsync":
+                os.fsync(fd)
+        except OSError as exc:
+            self._undo(fd, size, exc)
+
+    def _undo(self, fd: int, size: int, exc: OSError) -> None:
+        what = f"cannot append to {self.path}: {exc.strerror or exc}"
+        try:
+            os.ftruncate(fd, size)
+        except OSError as cut:
+            self._fds.close_records()
+            raise RecordStoreError(
+                f"{what}; cutting the file back also failed ({cut.strerror or cut}): "
+                "the next append moves any partial line to the quarantine"
+            ) from exc
+        # After a failed fsync the kernel may already have dropped the pages: never trust this
+        # descriptor again, and never report success for the bytes we just removed.
+        self._fds.close_records()
+        raise RecordStoreError(f"{what} (nothing was stored)") from exc
+
+    def _recover_tail_locked(self, fd: int, size: int) -> int:
+        if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+            return 0
+        start = _last_line_start(fd, size)
+        torn = os.pread(fd, size - start, start)
+        self._quarantine([(start, None, torn, "torn tail: the last line has no newline (a writer died)")])
+        try:
+            os.ftruncate(fd, start)
+            if self.durability == "fsync":
+                os.fsync(fd)
+        except OSError as exc:
+            self._fds.close_records()
+            raise RecordStoreError(f"cannot cut the torn tail of {self.path}: {exc.strerror or exc}") from exc
+        logger.warning(
+            "%s: moved a torn last line (%d bytes) to %s", self.path, len(torn), self.quarantine_path
+        )
+        return size - start
+
+    def _quarantine(self, entries: Sequence[tuple[int, int | None, bytes, str]]) -> None:
+        """Append ``(byte_offset, line_number, bytes, reason)`` entries to the quarantine file, durably."""
+        now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        lines = b"".join(
+            encode_line(
+                {
+                    "quarantined_at": now,
+                    "reason": reason,
+                    "source": self.path.name,
+                    "byte_offset": offset,
+                    "line_number": number,
+                    "length": len(raw),
+                    "data_b64": base64.b64encode(raw).decode("ascii"),
+                    "text": raw.decode("utf-8", errors="replace"),
+                }
+            )
+            for offset, number, raw, reason in entries
+        )
+        try:
+            created = not self.quarantine_path.exists()
+            fd = os.open(self.quarantine_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
             try:
-                written = os.write(fd, data)
-                if written != len(data):
-                    raise OSError(errno.EIO, f"short write ({written} of {len(data)} bytes)")
-                if self.durability == "fsync":
-                    os.fsync(fd)
-            except OSError:
-                os.ftruncate(fd, size)
-                raise
+                _write_all(fd, lines)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            if created:
+                _fsync_dir(self.quarantine_path.parent)
+        except OSError as exc:
+            raise RecordStoreError(
+                f"cannot write the quarantine file {self.quarantine_path}: {exc.strerror or exc}; "
+                f"{self.path} was left unchanged"
+            ) from exc
+
+    # -- locking and descriptors --------------------------------------------------------------
+
+    def _locked(self) -> _Held:
+        return _Held(self)
+
+    def _acquire(self) -> None:
+        if not self._thread_lock.acquire(timeout=self.lock_timeout):
+            raise RecordStoreError(f"timed out after {self.lock_timeout:g} s waiting to use {self.path}")
+        try:
+            self._fds.for_this_process()
+            deadline = time.monotonic() + self.lock_timeout
+            pause = 0.00005
+            while True:
+                lock_fd = self._fds.lock_fd(self.lock_path)
+                if lock_descriptor(lock_fd, blocking=False):
+                    if os.fstat(lock_fd).st_nlink > 0:
+                        return
+                    unlock_descriptor(lock_fd)  # someone deleted the lock file: lock the new one
+                    self._fds.close_lock()
+                    continue
+                if time.monotonic() >= deadline:
+                    raise Timeout(str(self.lock_path))
+                time.sleep(pause)
+                pause = min(pause * 2, 0.002)
+        except Timeout as exc:
+            self._thread_lock.release()
+            raise RecordStoreError(
+                f"timed out after {self.lock_timeout:g} s waiting for {self.lock_path} to use {self.path}"
+            ) from exc
+        except OSError as exc:
+            self._thread_lock.release()
+            raise RecordStoreError(f"cannot lock {self.lock_path}: {exc.strerror or exc}") from exc
+        except BaseException:
+            self._thread_lock.release()
+            raise
+
+    def _release(self) -> None:
+        try:
+            if self._fds.lock is not None:
+                unlock_descriptor(self._fds.lock)
         finally:
+            self._thread_lock.release()
+
+    def _records_fd(self) -> tuple[int, int]:
+        """The kept descriptor of the file now at ``path`` (reopened if it was replaced) and its size."""
+        fd = self._fds.records
+        if fd is not None:
+            try:
+                on_disk = os.stat(self.path)
+            except FileNotFoundError:
+                on_disk = None
+            held = os.fstat(fd)
+            if on_disk is not None and (on_disk.st_ino, on_disk.st_dev) == (held.st_ino, held.st_dev):
+                return fd, held.st_size
+            self._fds.close_records()
+        fd = self._open_records()
+        self._fds.records = fd
+        return fd, os.fstat(fd).st_size
+
+    def _open_records(self) -> int:
+        flags = os.O_RDWR | os.O_APPEND | os.O_CLOEXEC
+        try:
+            return os.open(self.path, flags)
+        except FileNotFoundError:
+            pass
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, flags | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            _fsync_dir(self.path.parent)
+        except OSError:
             os.close(fd)
+            raise
+        warn_if_network_filesystem(self.path)
+        return fd
+
+    # -- reading ----------------------------------------------------------------------------------
 
     def iter_payloads(
         self, *, newest_first: bool = False, on_bad_line: Callable[[BadLine], None] | None = None
     ) -> Iterator[dict[str, Any]]:
-        """Every stored JSON object; lines that are not one are skipped and reported."""
-        lines = self.iter_lines()
-        for number, line in reversed(list(lines)) if newest_first else lines:
-            try:
-                payload = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                payload, reason = None, f"not JSON: {exc}"
+        """Every stored JSON object (checksum removed); bad lines are skipped and reported."""
+        entries = self.iter_entries(newest_first=newest_first, on_bad_line=on_bad_line)
+        for _number, _offset, payload in entries:
+            yield payload
+
+    def iter_entries(
+        self, *, newest_first: bool = False, on_bad_line: Callable[[BadLine], None] | None = None
+    ) -> Iterator[tuple[int, int, dict[str, Any]]]:
+        """``(line_number, byte_offset, payload)`` of every good line; see :meth:`iter_payloads`.
+
+        Reads the file as it was when iteration started; ``newest_first`` reads blocks from the
+        end. Line numbers count from 1 at the start, or from -1 at the end when ``newest_first``.
+        """
+        for line in self._iter_raw(newest_first=newest_first):
+            if line.complete:
+                payload, reason = decode_line(line.data)
             else:
-                reason = "not a JSON object"
-            if isinstance(payload, dict):
-                yield payload
-            elif on_bad_line:
-                on_bad_line(BadLine(number, reason))
+                payload, reason = None, "incomplete last line (a torn write, or an append in progress)"
+            if payload is not None:
+                yield line.number, line.offset, payload
+            elif on_bad_line is not None:
+                on_bad_line(BadLine(line.number, reason, line.offset))
 
     def iter_lines(self) -> Iterator[tuple[int, bytes]]:
-        """Every line with its 1-based number, oldest first; nothing if the file does not exist."""
+        """Every line with its 1-based number and its newline (if any), oldest first."""
+        for line in self._iter_raw(newest_first=False):
+            yield line.number, line.data + b"\n" if line.complete else line.data
+
+    def _iter_raw(self, *, newest_first: bool) -> Iterator[_Line]:
         try:
-            handle = self.path.open("rb")
+            handle = self.path.open("rb", buffering=0)
         except FileNotFoundError:
             return
+        except IsADirectoryError as exc:
+            raise RecordStoreError(f"{self.path} is a directory, not a records file") from exc
+        except OSError as exc:
+            raise RecordStoreError(f"cannot read {self.path}: {exc.strerror or exc}") from exc
         with handle:
-            yield from enumerate(handle, start=1)
+            fd = handle.fileno()
+            size = os.fstat(fd).st_size
+            yield from (_lines_backward if newest_first else _lines_forward)(fd, size)
+
+    # -- checking and repairing -------------------------------------------------------------------
+
+    def verify(self, check: Callable[[dict[str, Any]], str | None] | None = None) -> Verification:
+        """Count good and bad lines of the file as it was at a moment no append was running.
+
+        ``check`` may reject a parsed payload by returning why; exceptions it raises propagate.
+        """
+        self._require_file()
+        with self._locked():  # only to see the file between two appends
+            size = os.stat(self.path).st_size
+        good = unchecked = 0
+        bad: list[BadLine] = []
+        with self.path.open("rb", buffering=0) as handle:
+            for line in _lines_forward(handle.fileno(), size):
+                reason = self._judge(line, check)
+                if reason:
+                    bad.append(BadLine(line.number, reason, line.offset))
+                else:
+                    good += 1
+                    unchecked += not _decode(line.data)[2]
+        quarantined = self.count_quarantined()
+        return Verification(self.path, good, unchecked, tuple(bad), quarantined, self.quarantine_path)
+
+    def repair(self, check: Callable[[dict[str, Any]], str | None] | None = None) -> Repair:
+        """Under the lock, move bad lines to the quarantine and atomically keep the good ones in order.
+
+        Writes a temp file beside the records, fsyncs it, renames it over the records and fsyncs
+        the directory; the quarantine is written first, so a crash never loses a line. If
+        ``check`` raises, nothing is changed.
+        """
+        self._require_file()
+        with self._locked():
+            with self.path.open("rb", buffering=0) as handle:
+                size = os.fstat(handle.fileno()).st_size
+                kept: list[bytes] = []
+                moved: list[tuple[BadLine, bytes]] = []
+                for line in _lines_forward(handle.fileno(), size):
+                    reason = self._judge(line, check)
+                    if reason:
+                        raw = line.data + b"\n" if line.complete else line.data
+                        moved.append((BadLine(line.number, reason, line.offset), raw))
+                    else:
+                        kept.append(line.data + b"\n")
+            if moved:
+                self._replace_with(kept, moved)
+        return Repair(self.path, len(kept), tuple(bad for bad, _ in moved), self.quarantine_path)
+
+    def _replace_with(self, kept: list[bytes], moved: list[tuple[BadLine, bytes]]) -> None:
+        temp = self.path.with_name(f".{self.path.name}.repair-{os.getpid()}.tmp")
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+            try:
+                _write_all(fd, b"".join(kept))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            self._quarantine([(bad.byte_offset or 0, bad.line_number, raw, bad.reason) for bad, raw in moved])
+            os.replace(temp, self.path)
+            _fsync_dir(self.path.parent)
+        except OSError as exc:
+            temp.unlink(missing_ok=True)
+            raise RecordStoreError(f"cannot repair {self.path}: {exc.strerror or exc}") from exc
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        self._fds.close_records()
+
+    def count_quarantined(self) -> int:
+        """How many entries the quarantine file holds (0 if there is none)."""
+        try:
+            with self.quarantine_path.open("rb") as handle:
+                return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(_READ_BLOCK), b""))
+        except FileNotFoundError:
+            return 0
+
+    @staticmethod
+    def _judge(line: _Line, check: Callable[[dict[str, Any]], str | None] | None) -> str:
+        if not line.complete:
+            return "torn tail: the last line has no newline"
+        payload, reason = decode_line(line.data)
+        if payload is None:
+            return reason
+        return (check(payload) or "") if check else ""
+
+    def _require_file(self) -> None:
+        if self.path.is_dir():
+            raise RecordStoreError(f"{self.path} is a directory, not a records file")
+        if not self.path.exists():
+            raise RecordStoreError(f"{self.path} does not exist")
+        if not os.access(self.path, os.R_OK):
+            raise RecordStoreError(f"{self.path} is not readable (permission denied)")
+
+
+class _Held:
+    """Context manager holding the log's in-process and cross-process locks."""
+
+    __slots__ = ("_log",)
+
+    def __init__(self, log: JsonlLog) -> None:
+        self._log = log
+
+    def __enter__(self) -> None:
+        self._log._acquire()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._log._release()
+
+
+class _Descriptors:
+    """The kept lock and records descriptors of one process."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.lock: int | None = None
+        self.records: int | None = None
+
+    def for_this_process(self) -> None:
+        if self.pid != os.getpid():  # after fork: the inherited descriptors share the parent's flock
+            self.close()
+            self.pid = os.getpid()
+
+    def lock_fd(self, lock_path: Path) -> int:
+        if self.lock is None:
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+            self.lock = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        return self.lock
+
+    def close_lock(self) -> None:
+        if self.lock is not None:
+            os.close(self.lock)
+            self.lock = None
+
+    def close_records(self) -> None:
+        if self.records is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.records)
+            self.records = None
+
+    def close(self) -> None:
+        self.close_records()
+        self.close_lock()
+
+
+# ---------------------------------------------------------------------------------------------
+# Low-level helpers
+
+
+def _lines_forward(fd: int, size: int) -> Iterator[_Line]:
+    number, offset, pending = 0, 0, b""
+    position = 0
+    while position < size:
+        chunk = os.pread(fd, min(_READ_BLOCK, size - position), position)
+        if not chunk:
+            break  # the file was cut shorter while we read
+        position += len(chunk)
+        parts = (pending + chunk).split(b"\n") if pending else chunk.split(b"\n")
+        pending = parts.pop()
+        for data in parts:
+            number += 1
+            yield _Line(number, offset, data, True)
+            offset += len(data) + 1
+    if pending:
+        yield _Line(number + 1, offset, pending, False)
+
+
+def _lines_backward(fd: int, size: int) -> Iterator[_Line]:
+    end = _last_line_start(fd, size)
+    number = 0
+    if end < size:
+        number -= 1
+        yield _Line(number, end, os.pread(fd, size - end, end), False)
+    # [0, end) holds only complete lines. ``carry`` is the start of the region read so far, up to
+    # and including its first newline: a line whose beginning is in the next block to read.
+    line_end, position, carry = end - 1, end, b""
+    while position > 0:
+        start = max(0, position - _READ_BLOCK)
+        buffer = os.pread(fd, position - start, start) + carry
+        position = start
+        if start > 0:
+            cut = buffer.find(b"\n") + 1
+            carry, buffer = buffer[:cut], buffer[cut:]
+        else:
+            carry = b""
+        for data in reversed(buffer.split(b"\n")[:-1]):
+            number -= 1
+            begin = line_end - len(data)
+            yield _Line(number, begin, data, True)
+            line_end = begin - 1
+
+
+def _last_line_start(fd: int, size: int) -> int:
+    """Offset just after the last newline before ``size`` (0 if there is none)."""
+    position = size
+    while position > 0:
+        start = max(0, position - _TAIL_BLOCK)
+        found = os.pread(fd, position - start, start).rfind(b"\n")
+        if found >= 0:
+            return start + found + 1
+        position = start
+    return 0
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        if written <= 0:
+            raise OSError(errno.EIO, "write returned 0 bytes")
+        view = view[written:]
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -106,3 +646,47 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+_warned: set[str] = set()
+
+
+def filesystem_type(path: Path, mountinfo: Path = Path("/proc/self/mountinfo")) -> str | None:
+    """The filesystem type holding ``path`` according to mountinfo (Linux), or None if unknown."""
+    try:
+        text = mountinfo.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    target = str(path.resolve())
+    best, best_type = -1, None
+    for row in text.splitlines():
+        left, sep, right = row.partition(" - ")
+        fields = left.split()
+        if not sep or len(fields) < 5 or not right:
+            continue
+        mount_point = fields[4].replace("\\040", " ")
+        inside = target == mount_point or target.startswith(mount_point.rstrip("/") + "/")
+        if inside and len(mount_point) > best:
+            best, best_type = len(mount_point), right.split()[0]
+    return best_type
+
+
+def is_network_filesystem(fs_type: str | None) -> bool:
+    return fs_type is not None and (fs_type in NETWORK_FS_TYPES or fs_type.startswith("fuse.sshfs"))
+
+
+def warn_if_network_filesystem(path: Path, mountinfo: Path = Path("/proc/self/mountinfo")) -> bool:
+    """Log one warning per directory when ``path`` is on a network filesystem; True if it is."""
+    fs_type = filesystem_type(path.parent, mountinfo)
+    if not is_network_filesystem(fs_type):
+        return False
+    key = str(path.parent)
+    if key not in _warned:
+        _warned.add(key)
+        logger.warning(
+            "%s is on a network filesystem (%s): only local filesystems are supported; "
+            "appends from several machines may interleave or be lost",
+            path,
+            fs_type,
+        )
+    return True

@@ -31,20 +31,32 @@ class RecordSink(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class BadLine:
-    """A stored line that is not a valid record: where it is and why it was skipped."""
+    """A stored line that is not a valid record: where it is and why it was skipped.
+
+    ``line_number`` is 1-based from the start of the file when reading oldest first. When
+    reading newest first the start of the file is never read, so it counts from the end:
+    -1 is the last line, -2 the one before. ``byte_offset`` (when the store knows it) is the
+    position of the line's first byte in the file, the same in both directions.
+    """
 
     line_number: int
     reason: str
+    byte_offset: int | None = None
 
 
 @runtime_checkable
 class RecordReader(Protocol):
     """Reads back what a RecordSink stored.
 
-    ``iter_records`` streams records oldest first (``newest_first=True``: from the end, without
-    reading the whole file first). A bad line never raises: it is skipped and passed to
-    ``on_bad_line``. A record of a newer schema_version than this reader knows raises
-    ``UnsupportedSchemaVersion``. A missing store yields nothing.
+    ``iter_records`` streams records oldest first; with ``newest_first=True`` it streams them
+    from the end, reading the file backwards in blocks (listing the last 20 records of a large
+    store costs the same as of a small one). It reads the store as it was when iteration
+    started. A bad line (not JSON, not an object, checksum mismatch, not a learning record,
+    an incomplete last line) anywhere in the store never raises: it is skipped and passed to
+    ``on_bad_line`` as a ``BadLine`` (see there for how lines are numbered in each direction).
+    A record of a newer schema_version than this reader knows raises
+    ``UnsupportedSchemaVersion``; every older known version is read. A missing store yields
+    nothing; a store that cannot be read raises ``RecordStoreError`` naming it.
     """
 
     def iter_records(

@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
-from adapters.jsonl_log import Durability, JsonlLog
+from adapters.jsonl_log import Durability, JsonlLog, Repair, Verification
 from domain.errors import UnsupportedSchemaVersion
 from domain.ports import BadLine, RecordReader, RecordSink
 from domain.record import LearningRecord
 
 
 class JsonlRecordSink(RecordSink, RecordReader):
-    """Appends one line per record to ``records_path`` and reads them back."""
+    """Appends one checksummed line per record to ``records_path`` and reads them back.
 
-    def __init__(self, records_path: Path | str, *, durability: Durability = "fsync") -> None:
-        self._log = JsonlLog(records_path, durability=durability)
+    ``durability="fsync"`` (default): a record is on disk when ``append_record`` returns.
+    ``durability="none"``: it is in the page cache only; a power loss may lose the last seconds.
+    """
+
+    def __init__(
+        self, records_path: Path | str, *, durability: Durability = "fsync", lock_timeout: float = 60.0
+    ) -> None:
+        self._log = JsonlLog(records_path, durability=durability, lock_timeout=lock_timeout)
 
     @property
     def records_path(self) -> Path:
         return self._log.path
+
+    @property
+    def log(self) -> JsonlLog:
+        return self._log
 
     def append_record(self, record: LearningRecord) -> None:
         self._log.append([record.to_dict()])
@@ -33,11 +44,49 @@ class JsonlRecordSink(RecordSink, RecordReader):
     def iter_records(
         self, *, newest_first: bool = False, on_bad_line: Callable[[BadLine], None] | None = None
     ) -> Iterator[LearningRecord]:
-        for payload in self._log.iter_payloads(newest_first=newest_first, on_bad_line=on_bad_line):
+        entries = self._log.iter_entries(newest_first=newest_first, on_bad_line=on_bad_line)
+        for number, offset, payload in entries:
             try:
-                yield LearningRecord.from_dict(payload)
+                record = LearningRecord.from_dict(payload)
             except UnsupportedSchemaVersion:
                 raise
-            except (KeyError, TypeError, ValueError) as exc:
-                if on_bad_line:
-                    on_bad_line(BadLine(0, f"not a learning record: {exc!r}"))
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                if on_bad_line is not None:
+                    on_bad_line(BadLine(number, _not_a_record(exc), offset))
+            else:
+                yield record
+
+    def recover_tail(self) -> int:
+        """Quarantine a torn last line left by a killed writer (appends also do this first)."""
+        return self._log.recover_tail()
+
+    def verify(self) -> Verification:
+        """Count good and bad lines; a newer schema_version raises UnsupportedSchemaVersion."""
+        return self._log.verify(record_problem)
+
+    def repair(self) -> Repair:
+        """Move bad lines to the quarantine and keep the good ones in order (see JsonlLog.repair)."""
+        return self._log.repair(record_problem)
+
+    def close(self) -> None:
+        self._log.close()
+
+
+def record_problem(payload: Mapping[str, Any]) -> str | None:
+    """Why ``payload`` is not a learning record this version can read, or None if it is one.
+
+    A newer schema_version is not a bad line: it raises UnsupportedSchemaVersion.
+    """
+    try:
+        LearningRecord.from_dict(payload)
+    except UnsupportedSchemaVersion:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return _not_a_record(exc)
+    return None
+
+
+def _not_a_record(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"not a learning record: missing field {exc.args[0]!r}"
+    return f"not a learning record: {exc}"
