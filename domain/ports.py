@@ -71,17 +71,30 @@ class RecordReader(Protocol):
 class ImageBackend(Protocol):
     """Makes images, one pipeline stage per call.
 
-    Every call either returns a StageOutput with at least one image (exact encoded bytes, with
-    the parameters the backend really used in ``resolved``: seed, sampler, scheduler, steps,
-    cfg_scale, size) or raises: ``BackendError`` (with a one-line message and a hint) when the
-    backend refused or failed, ``GenerationInterrupted`` when the user interrupted it. A call
-    that raised leaves nothing behind. Calls are not retried by the caller.
+    Every call either returns a StageOutput with at least one image or raises: ``BackendError``
+    (with a one-line message and a hint) when the backend refused or failed,
+    ``GenerationInterrupted`` when the user interrupted it. A call that raised leaves nothing
+    behind. Calls are not retried by the caller.
 
-    - ``txt2img`` makes ``config.batch_size`` images of ``config.width`` x ``config.height``.
-    - ``img2img`` re-draws ``image`` at the image's own size with ``denoising_strength``.
-    - ``upscale`` enlarges ``image`` by ``scale`` with ``upscaler``.
+    Each image is the exact encoded bytes (PNG, text chunks intact); ``ImageData.width`` and
+    ``height`` are its decoded size and ``seed`` the seed that made it. ``StageOutput.backend``
+    says who made the images (as ``describe`` would, with the model really used).
+
+    - ``txt2img`` makes ``config.batch_size`` images of ``config.width`` x ``config.height``;
+      image ``i`` uses seed ``seed + i``, and a seed of -1 is first replaced by a concrete one.
+      Each PNG carries an A1111 ``parameters`` text chunk (domain.infotext) whose prompt is
+      ``config.prompt`` exactly. ``resolved`` holds what the backend really used: ``seed`` (the
+      first image's), ``sampler``, ``scheduler`` (only if the backend has schedulers),
+      ``steps``, ``cfg_scale``, ``width``, ``height``, and where known ``all_seeds`` and ``model``.
+    - ``img2img`` re-draws ``image`` with ``denoising_strength``, the same way; its images have
+      the input image's own size, and ``resolved`` also holds ``denoising_strength``.
+    - ``upscale`` enlarges ``image`` by ``scale`` with ``upscaler``: each side becomes
+      ``side * scale`` (rounded; a backend may round down to a multiple of 8); ``resolved``
+      holds ``upscaler``, ``scale``, ``width`` and ``height``.
     - ``prepare`` checks before a run that the backend can serve ``config`` (model, sampler,
-      scheduler and upscaler names) and raises ``BackendError`` if not; it may be called often.
+      scheduler and the upscale stages' upscaler names) and raises ``BackendError`` naming the
+      first unknown name if not; it may be called often. An empty ``config.model`` means the
+      backend's current model.
     - ``describe`` reports kind, version and model without generating anything.
     """
 
@@ -101,9 +114,12 @@ class ArtifactStore(Protocol):
     """Keeps a run's images.
 
     ``save`` writes the bytes unchanged, atomically (a reader never sees half a file), and
-    returns the path it wrote; the same (run_id, stage, index) names the same file.
-    ``load`` reads an input image from a path and reports its size; a missing or undecodable
-    file raises ``ConfigError`` naming the path.
+    returns the path it wrote; the same (run_id, stage, index) names the same file, and saving
+    it again replaces it. ``run_id`` and ``stage`` are plain names: one holding a path
+    separator or ``..`` raises ValueError and nothing is written.
+    ``load`` reads an input image from a path (one ``save`` returned, or any image file) and
+    reports its size and its ``parameters`` text if it has one; a missing or undecodable file
+    raises ``ConfigError`` for the field ``init_images`` naming the path.
     """
 
     def save(self, run_id: str, stage: str, index: int, data: bytes) -> str: ...
