@@ -40,3 +40,44 @@ class FailingRecordSink:
     def append_record(self, record: LearningRecord) -> None:
         self.calls += 1
         raise self.error
+
+
+# Imports of the artifact-store fake, kept with it so this part can be appended on its own.
+import io  # noqa: E402
+
+from PIL import Image, UnidentifiedImageError  # noqa: E402
+
+from domain.errors import ConfigError  # noqa: E402
+from domain.images import ImageData  # noqa: E402
+
+
+class InMemoryArtifactStore:
+    """Keeps saved images in a dict keyed by a ``memory://`` path; ``add`` preloads init images."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+
+    def save(self, run_id: str, stage: str, index: int, data: bytes) -> str:
+        for what, name in (("run_id", run_id), ("stage", stage)):
+            if not name or ".." in name or "/" in name or "\\" in name:
+                raise ValueError(f"{what} must be a plain name without path separators or '..', got {name!r}")
+        path = f"memory://{run_id}/{stage}_{index}.png"
+        self.files[path] = bytes(data)
+        return path
+
+    def add(self, path: str, data: bytes) -> str:
+        self.files[path] = bytes(data)
+        return path
+
+    def load(self, path: str) -> ImageData:
+        if path not in self.files:
+            raise ConfigError("init_images", f"no such file: {path}")
+        data = self.files[path]
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+                parameters = image.info.get("parameters")
+                size = image.size
+        except (UnidentifiedImageError, OSError, ValueError) as exc:
+            raise ConfigError("init_images", f"not a readable image: {path} ({exc})") from None
+        return ImageData(data, size[0], size[1], infotext=parameters if isinstance(parameters, str) else None)
