@@ -208,8 +208,9 @@ class A1111ImageBackend(ImageBackend):
             return None, None
         for choice in self.catalog().models:
             if choice.matches(current):
+                # aliases start with model_name, the name generations report as sd_model_name
                 short_hash = next((a for a in choice.aliases if len(a) == 10 and _is_hex(a)), None)
-                return choice.name, short_hash
+                return (choice.aliases[0] if choice.aliases else choice.name), short_hash
         return current, None
 
     def _version(self) -> str | None:
@@ -218,9 +219,10 @@ class A1111ImageBackend(ImageBackend):
         except BackendError:
             return None
         if isinstance(body, dict):
-            for key in ("version", "app_version", "hash"):
-                if isinstance(body.get(key), str):
-                    return str(body[key])
+            if isinstance(body.get("version"), str):
+                return str(body["version"])
+            parts = [str(body[key]) for key in ("app", "updated", "hash") if isinstance(body.get(key), str)]
+            return " ".join(parts) or None
         return body if isinstance(body, str) else None
 
 
