@@ -209,13 +209,24 @@ class JsonlLog:
         if not data:
             return
         with self._locked():
-            self._append_locked(data)
+            try:
+                self._append_locked(data)
+            except OSError as exc:
+                self._fds.close_records()
+                raise RecordStoreError(f"cannot append to {self.path}: {exc.strerror or exc}") from exc
 
     def recover_tail(self) -> int:
         """Under the lock, quarantine a torn last line (if any) and cut it off; returns its length."""
+        if not self.path.exists():
+            return 0
         with self._locked():
-            fd, size = self._records_fd()
-            return self._recover_tail_locked(fd, size)
+            try:
+                fd, size = self._records_fd()
+                return self._recover_tail_locked(fd, size)
+            except OSError as exc:
+                self._fds.close_records()
+                why = exc.strerror or exc
+                raise RecordStoreError(f"cannot check the tail of {self.path}: {why}") from exc
 
     def close(self) -> None:
         """Close the kept descriptors; the log reopens them on the next append."""
@@ -378,6 +389,7 @@ class JsonlLog:
             _fsync_dir(self.path.parent)
         except OSError:
             os.close(fd)
+            self.path.unlink(missing_ok=True)  # still empty: we hold the lock
             raise
         warn_if_network_filesystem(self.path)
         return fd
