@@ -1,0 +1,131 @@
+"""``stablenew backend check``: what the configured image backend serves, or why it cannot be reached."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import orjson
+import typer
+
+from adapters.backends.a1111 import A1111ImageBackend, ServerReport
+from adapters.backends.catalog import BackendCatalog
+from adapters.cli.common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    SettingsOption,
+    exit_with,
+    load_settings_or_exit,
+    stdout,
+)
+from adapters.container import build_container
+from domain import BackendError, BackendInfo, ConfigError, GenerationInterrupted
+
+
+def register(app: typer.Typer) -> None:
+    backend_app = typer.Typer(help="Inspect the configured image backend.", no_args_is_help=True)
+    backend_app.command("check")(check)
+    app.add_typer(backend_app, name="backend")
+
+
+def check(
+    settings: SettingsOption = None,
+    generate: Annotated[
+        bool,
+        typer.Option(
+            "--generate",
+            help="Also make one 64x64, one-step image with the current model: proves generation works "
+            "and learns the server's version (A1111 and Forge report it only with a generation).",
+        ),
+    ] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Print the backend's version, models, samplers, schedulers and upscalers (exit 1 if unreachable)."""
+    loaded, _ = load_settings_or_exit(settings)
+    try:
+        backend = build_container(loaded).image_backend()
+    except ConfigError as exc:
+        exit_with(str(exc), EXIT_USAGE)
+    try:
+        if isinstance(backend, A1111ImageBackend):
+            report = backend.report()
+            if generate:
+                probe = backend.probe_generation(report.samplers[0] if report.samplers else "Euler a")
+                report = _with_version(report, probe)
+            facts = _report_facts(report)
+        else:
+            facts = _local_facts(backend.describe(), getattr(backend, "catalog", None))
+    except BackendError as exc:
+        exit_with(str(exc), EXIT_FAILED)
+    except GenerationInterrupted:
+        exit_with("backend check interrupted", EXIT_INTERRUPTED)
+    if json_output:
+        stdout.print(orjson.dumps(facts).decode(), markup=False)
+    else:
+        stdout.print(_render(facts), markup=False)
+
+
+def _with_version(report: ServerReport, probe: BackendInfo) -> ServerReport:
+    return ServerReport(
+        url=report.url,
+        flavor=report.flavor,
+        version=probe.version or report.version,
+        current_model=report.current_model or probe.model,
+        models=report.models,
+        samplers=report.samplers,
+        schedulers=report.schedulers,
+        upscalers=report.upscalers,
+    )
+
+
+def _report_facts(report: ServerReport) -> dict[str, Any]:
+    return {
+        "kind": "a1111",
+        "url": report.url,
+        "flavor": report.flavor,
+        "version": report.version,
+        "current_model": report.current_model,
+        "models": list(report.models),
+        "samplers": list(report.samplers),
+        "schedulers": None if report.schedulers is None else list(report.schedulers),
+        "upscalers": list(report.upscalers),
+    }
+
+
+def _local_facts(info: BackendInfo, catalog: object) -> dict[str, Any]:
+    names = catalog if isinstance(catalog, BackendCatalog) else BackendCatalog((), (), None, ())
+    return {
+        "kind": info.kind,
+        "version": info.version,
+        "current_model": info.model,
+        "models": list(names.models),
+        "samplers": list(names.samplers),
+        "schedulers": None if names.schedulers is None else list(names.schedulers),
+        "upscalers": list(names.upscalers),
+    }
+
+
+def _render(facts: dict[str, Any]) -> str:
+    where = f" at {facts['url']} (flavor {facts['flavor']})" if "url" in facts else ""
+    version = facts["version"] or (
+        "unknown until a generation reports it (try --generate)" if "url" in facts else "unknown"
+    )
+    lines = [
+        f"backend: {facts['kind']}{where}",
+        f"version: {version}",
+        f"current model: {facts['current_model'] or 'none loaded'}",
+        _listing("models", facts["models"]),
+        _listing("samplers", facts["samplers"]),
+        "schedulers: none (this server has no scheduler choice)"
+        if facts["schedulers"] is None
+        else _listing("schedulers", facts["schedulers"]),
+        _listing("upscalers", facts["upscalers"]),
+    ]
+    return "\n".join(lines)
+
+
+def _listing(title: str, names: Sequence[str]) -> str:
+    if not names:
+        return f"{title} (0): none"
+    return f"{title} ({len(names)}):\n" + "\n".join(f"  {name}" for name in names)

@@ -1,0 +1,48 @@
+"""The ``stablenew`` command: one Typer app; each command group lives in its own module."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from adapters.cli import backend_cmd, records_review, records_store, review_cmd, run_cmd, settings_cmd
+from adapters.cli.common import EXIT_INTERRUPTED, EXIT_USAGE
+
+app = typer.Typer(
+    name="stablenew",
+    help="Run Stable Diffusion pipelines and keep a learning history of every run.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+records_app = typer.Typer(help="Inspect, verify, rate and query the learning history.", no_args_is_help=True)
+app.add_typer(records_app, name="records")
+
+run_cmd.register(app)
+settings_cmd.register(app)
+backend_cmd.register(app)
+review_cmd.register(app)
+records_store.register(records_app)
+records_review.register(records_app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: usage errors become one line and exit code 2, never a traceback."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=argv, prog_name="stablenew", standalone_mode=False)
+    except typer.Abort:
+        print("error: interrupted", file=sys.stderr)
+        code = EXIT_INTERRUPTED
+    except typer.TyperException as exc:  # Typer's click errors: bad flags, missing arguments
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError":  # Typer has already shown the help
+            code = 0
+        else:
+            where = f" ({ctx.command_path})" if ctx is not None else ""
+            print(f"error: {' '.join(exc.format_message().split())}{where}", file=sys.stderr)
+            code = getattr(exc, "exit_code", EXIT_USAGE)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,215 @@
+"""``stablenew run``: one pipeline run, with progress, a summary, and (if on) its learning record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+
+from adapters.cli.common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    SettingsOption,
+    exit_with,
+    load_settings_or_exit,
+    stderr,
+    stdout,
+)
+from adapters.container import build_container
+from adapters.settings import PipelineSettings, Settings, SettingsLayers
+from domain import (
+    ConfigError,
+    PipelineConfig,
+    PipelineRunResult,
+    RunStatus,
+    StageEvent,
+    StageStatus,
+    stage_from_dict,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run)
+
+
+def run(
+    prompt: Annotated[str, typer.Option("--prompt", "-p", help="What to draw.")],
+    negative_prompt: Annotated[str | None, typer.Option(help="What to avoid.")] = None,
+    stages: Annotated[str | None, typer.Option(help="Comma-separated: txt2img,img2img,upscale.")] = None,
+    seed: Annotated[int | None, typer.Option(help="-1 for random.")] = None,
+    steps: Annotated[int | None, typer.Option()] = None,
+    cfg_scale: Annotated[float | None, typer.Option()] = None,
+    sampler: Annotated[str | None, typer.Option()] = None,
+    scheduler: Annotated[str | None, typer.Option()] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Checkpoint name (empty: the backend's current one).")
+    ] = None,
+    width: Annotated[int | None, typer.Option()] = None,
+    height: Annotated[int | None, typer.Option()] = None,
+    batch_size: Annotated[int | None, typer.Option()] = None,
+    denoising_strength: Annotated[float | None, typer.Option(help="img2img strength, 0..1.")] = None,
+    upscaler: Annotated[str | None, typer.Option()] = None,
+    upscale_factor: Annotated[float | None, typer.Option()] = None,
+    init_image: Annotated[
+        list[Path] | None, typer.Option(help="Input image when img2img runs first.")
+    ] = None,
+    prompt_pack: Annotated[str | None, typer.Option(help="Prompt pack id, kept in the record.")] = None,
+    prompt_id: Annotated[str | None, typer.Option(help="Prompt id within the pack.")] = None,
+    learning: Annotated[
+        bool | None, typer.Option("--learning/--no-learning", help="Record this run (default: settings).")
+    ] = None,
+    records: Annotated[Path | None, typer.Option(help="Records file (JSON lines).")] = None,
+    output: Annotated[Path | None, typer.Option(help="Folder for the images.")] = None,
+    settings: SettingsOption = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
+) -> None:
+    """Run a pipeline on the configured backend and, with learning on, record it."""
+    flags: dict[str, Any] = {
+        "learning": {"enabled": learning, "records_path": records},
+        "output": {"dir": output},
+        "pipeline": {
+            "negative_prompt": negative_prompt,
+            "model": model,
+            "sampler": sampler,
+            "scheduler": scheduler,
+            "steps": steps,
+            "cfg_scale": cfg_scale,
+            "width": width,
+            "height": height,
+            "seed": seed,
+            "batch_size": batch_size,
+            "stages": stages.split(",") if stages is not None else None,
+            "denoising_strength": denoising_strength,
+            "upscaler": upscaler,
+            "upscale_factor": upscale_factor,
+        },
+    }
+    loaded, layers = load_settings_or_exit(settings, flags)
+    config = _config_or_exit(loaded.pipeline, layers, prompt, init_image or [], prompt_pack, prompt_id)
+    controller = build_container(loaded).controller()
+    result = controller.run(config, observer=None if json_output else _Progress())
+    if json_output:
+        stdout.print(orjson.dumps(result_to_json(result, loaded)).decode(), markup=False)
+    else:
+        _print_summary(result, loaded)
+    if result.status is RunStatus.INTERRUPTED:
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if result.status is RunStatus.FAILED:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def build_pipeline_config(
+    pipeline: PipelineSettings,
+    prompt: str,
+    init_images: list[Path] | tuple[Path, ...] = (),
+    prompt_pack_id: str | None = None,
+    prompt_id: str | None = None,
+) -> PipelineConfig:
+    """The domain configuration for ``prompt`` from the pipeline settings; raises ConfigError."""
+    per_stage: dict[str, dict[str, Any]] = {
+        "img2img": {
+            "denoising_strength": pipeline.denoising_strength,
+            "init_images": [str(p.absolute()) for p in init_images],
+        },
+        "upscale": {"upscaler": pipeline.upscaler, "scale": pipeline.upscale_factor},
+    }
+    stage_specs = tuple(
+        stage_from_dict({"name": name.strip(), **per_stage.get(name.strip(), {})}) for name in pipeline.stages
+    )
+    return PipelineConfig(
+        prompt=prompt,
+        negative_prompt=pipeline.negative_prompt,
+        model=pipeline.model,
+        sampler=pipeline.sampler,
+        scheduler=pipeline.scheduler,
+        steps=pipeline.steps,
+        cfg_scale=pipeline.cfg_scale,
+        width=pipeline.width,
+        height=pipeline.height,
+        seed=pipeline.seed,
+        batch_size=pipeline.batch_size,
+        stages=stage_specs,
+        prompt_pack_id=prompt_pack_id,
+        prompt_id=prompt_id,
+    )
+
+
+def _config_or_exit(
+    pipeline: PipelineSettings,
+    layers: SettingsLayers,
+    prompt: str,
+    init_images: list[Path],
+    prompt_pack_id: str | None,
+    prompt_id: str | None,
+) -> PipelineConfig:
+    try:
+        return build_pipeline_config(pipeline, prompt, init_images, prompt_pack_id, prompt_id)
+    except ConfigError as exc:
+        field = exc.field.split(".")[0]
+        key = "pipeline.stages" if field == "stages" else f"pipeline.{field}"
+        where = "--prompt" if field == "prompt" else layers.source_of(key)
+        exit_with(f"invalid pipeline setting {exc.field}: {exc.message} (from {where})", EXIT_USAGE)
+
+
+class _Progress:
+    """Shows each stage on stderr as it starts and ends."""
+
+    def stage_started(self, stage: str) -> None:
+        stderr.print(f"[bold]{stage}[/] running...")
+
+    def stage_finished(self, event: StageEvent) -> None:
+        if event.status is StageStatus.SUCCEEDED:
+            stderr.print(
+                f"[green]{event.stage}[/] done in {event.duration_ms} ms, {event.image_count} image(s)"
+            )
+        else:
+            stderr.print(f"[red]{event.stage} {event.status}[/]: {event.error}", markup=True)
+
+
+def _print_summary(result: PipelineRunResult, settings: Settings) -> None:
+    colour = "green" if result.succeeded else "red"
+    stdout.print(f"run [bold]{result.run_id}[/] [{colour}]{result.status}[/]")
+    for event in result.stage_events:
+        took = f"{event.duration_ms} ms" if event.duration_ms is not None else "-"
+        stdout.print(f"  {event.stage:<8} {event.status!s:<11} {took:>9}  {event.error or ''}", markup=False)
+    if result.artifacts:
+        stdout.print(f"images in {settings.output.dir}:", markup=False)
+        for artifact in result.artifacts:
+            stdout.print(f"  {artifact.path}  ({artifact.width}x{artifact.height})", markup=False)
+    stdout.print(_learning_line(result, settings), markup=False)
+    if result.error:
+        stderr.print(f"error: {' '.join(result.error.split())}", markup=False)
+
+
+def _learning_line(result: PipelineRunResult, settings: Settings) -> str:
+    outcome = result.learning
+    if not outcome.enabled:
+        return "learning off: no record written (use --learning to keep one)"
+    where = settings.learning.records_path if settings.learning.sink == "jsonl" else "the null sink"
+    if outcome.recorded:
+        return f"learning record appended to {where}"
+    if outcome.error:
+        return f"warning: learning record NOT stored in {where}: {outcome.error}"
+    return f"no learning record: the run {result.status} (record_failures is off)"
+
+
+def result_to_json(result: PipelineRunResult, settings: Settings) -> dict[str, Any]:
+    learning = result.learning
+    return {
+        "run_id": result.run_id,
+        "status": str(result.status),
+        "error": result.error,
+        "stages": [event.to_dict() for event in result.stage_events],
+        "outputs": [artifact.to_dict() for artifact in result.artifacts],
+        "backend": result.backend.to_dict() if result.backend else None,
+        "resolved": {stage: dict(values) for stage, values in result.resolved.items()},
+        "learning": {
+            "enabled": learning.enabled,
+            "recorded": learning.recorded,
+            "records_path": str(settings.learning.records_path) if learning.enabled else None,
+            "error": learning.error,
+        },
+    }

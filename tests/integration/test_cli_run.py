@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import orjson
+import pytest
+from PIL import Image
+
+from domain import LearningRecord
+from tests.integration.cli import run_cli
+
+
+def read_records(path: Path) -> list[LearningRecord]:
+    return [LearningRecord.from_dict(orjson.loads(line)) for line in path.read_bytes().splitlines()]
+
+
+def test_default_settings_run_saves_images_and_writes_no_record(tmp_path: Path) -> None:
+    done = run_cli("run", "--prompt", "a lighthouse at dusk", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    pngs = sorted((tmp_path / "output").rglob("*.png"))
+    assert [p.name for p in pngs] == ["img2img_0.png", "txt2img_0.png", "upscale_0.png"]
+    assert not (tmp_path / "records").exists()
+    assert "learning off" in done.stdout
+    for stage in ("txt2img", "img2img", "upscale"):
+        assert f"{stage} running" in done.stderr  # progress while it works
+
+
+def test_learning_run_appends_one_record_and_says_where(tmp_path: Path) -> None:
+    done = run_cli("run", "--prompt", "a lighthouse at dusk", "--learning", "--seed", "42", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    records_file = tmp_path / "records" / "learning_records.jsonl"
+    (record,) = read_records(records_file)
+    assert f"learning record appended to {records_file}" in done.stdout
+    assert record.run_id in done.stdout
+    assert record.config["prompt"] == "a lighthouse at dusk"
+    assert record.stage_plan == ("txt2img", "img2img", "upscale")
+    assert [o.stage for o in record.outputs] == ["txt2img", "img2img", "upscale"]
+    assert all(Path(o.path).is_file() for o in record.outputs)
+    assert record.resolved["txt2img"]["seed"] == 42
+    assert records_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_json_output_is_one_object_matching_the_record(tmp_path: Path) -> None:
+    done = run_cli("run", "-p", "fog", "--learning", "--json", "--stages", "txt2img,upscale", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    (record,) = read_records(Path(result["learning"]["records_path"]))
+    assert result["run_id"] == record.run_id
+    assert result["status"] == "succeeded"
+    assert [s["stage"] for s in result["stages"]] == ["txt2img", "upscale"]
+    learning = result["learning"]
+    assert learning == {
+        "enabled": True,
+        "recorded": True,
+        "records_path": learning["records_path"],
+        "error": None,
+    }
+
+
+def test_flags_override_env_which_overrides_the_settings_file(tmp_path: Path) -> None:
+    settings = tmp_path / "conf" / "settings.toml"
+    settings.parent.mkdir()
+    settings.write_text('[pipeline]\nsteps = 11\nwidth = 320\n[output]\ndir = "pics"\n')
+    env = {"STABLENEW_SETTINGS": str(settings), "STABLENEW_PIPELINE__STEPS": "12"}
+    done = run_cli(
+        "run", "-p", "x", "--json", "--stages", "txt2img", "--height", "256", cwd=tmp_path, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["resolved"]["txt2img"]["steps"] == 12
+    (output,) = result["outputs"]
+    assert (output["width"], output["height"]) == (320, 256)
+    assert output["path"].startswith(str(tmp_path / "conf" / "pics"))  # relative to the settings file
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--steps", "abc"], "'--steps'"),
+        (["--steps", "0"], "invalid pipeline setting steps"),
+        (["--width", "100"], "width: must be a multiple of 8"),
+        (["--stages", "txt2img,sharpen"], "unknown stage 'sharpen'"),
+        (["--stages", "img2img"], "needs at least one init image"),
+        (["--bogus"], "No such option: --bogus"),
+    ],
+)
+def test_bad_flags_give_one_line_and_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    done = run_cli("run", "-p", "x", *args, cwd=tmp_path)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "output").exists()
+
+
+def test_unknown_settings_key_names_key_and_file(tmp_path: Path) -> None:
+    (tmp_path / "settings.toml").write_text("[learning]\nenabld = true\n")
+    done = run_cli("run", "-p", "x", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"error: unknown setting learning.enabld (in {tmp_path / 'settings.toml'})"
+
+
+def test_unwritable_records_path_still_succeeds_and_warns(tmp_path: Path) -> None:
+    blocked = tmp_path / "records.jsonl"
+    blocked.mkdir()  # a directory where the records file should be
+    done = run_cli("run", "-p", "x", "--learning", "--records", str(blocked), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert len(list((tmp_path / "output").rglob("*.png"))) == 3
+    assert f"learning record NOT stored in {blocked}" in done.stdout
+    assert str(blocked) in done.stderr  # the WARNING log line names the path and why
+
+
+def test_any_prompt_round_trips_through_record_and_png(tmp_path: Path) -> None:
+    prompt = 'سفينة 🚢 at "dawn",\nline two: ü\u200f'
+    done = run_cli("run", "-p", prompt, "--negative-prompt", "רע, 😈", "--learning", "--stages", "txt2img",
+                   cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (record,) = read_records(tmp_path / "records" / "learning_records.jsonl")
+    assert record.config["prompt"] == prompt
+    with Image.open(record.outputs[0].path) as image:
+        parameters = image.info["parameters"]
+    assert parameters.startswith(prompt + "\nNegative prompt: רע, 😈\n")
+
+
+def test_failed_stage_exits_1_and_records_nothing(tmp_path: Path) -> None:
+    env = {"STABLENEW_BACKEND__FAKE_FAIL_STAGE": "upscale"}
+    done = run_cli("run", "-p", "x", "--learning", cwd=tmp_path, env=env)
+    assert done.returncode == 1
+    assert "upscale" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "records" / "learning_records.jsonl").exists()
+
+
+def test_settings_show_names_sources_and_masks_the_password(tmp_path: Path) -> None:
+    env = {"STABLENEW_BACKEND__PASSWORD": "hunter2-secret", "STABLENEW_PIPELINE__STEPS": "33"}
+    done = run_cli("settings", "show", cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "hunter2-secret" not in done.stdout + done.stderr
+    assert 'password = "********"  # environment STABLENEW_BACKEND__PASSWORD' in done.stdout
+    assert "steps = 33  # environment STABLENEW_PIPELINE__STEPS" in done.stdout
+    assert "width = 512  # default" in done.stdout
