@@ -86,9 +86,7 @@ class A1111ImageBackend(ImageBackend):
 
     def txt2img(self, config: PipelineConfig) -> StageOutput:
         names = self.catalog().resolve(config, send_scheduler=self._flavor.has_schedulers)
-        payload = payloads.txt2img_payload(
-            config, self._flavor, checkpoint=names.checkpoint, scheduler=names.scheduler
-        )
+        payload = payloads.txt2img_payload(config, self._flavor, names)
         return self._generate("/txt2img", payload, "txt2img")
 
     def img2img(self, config: PipelineConfig, image: ImageData, denoising_strength: float) -> StageOutput:
@@ -100,8 +98,7 @@ class A1111ImageBackend(ImageBackend):
             width=image.width,
             height=image.height,
             denoising_strength=denoising_strength,
-            checkpoint=names.checkpoint,
-            scheduler=names.scheduler,
+            names=names,
         )
         return self._generate("/img2img", payload, "img2img")
 

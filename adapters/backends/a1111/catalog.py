@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,7 +12,8 @@ from typing import Any
 from adapters.backends.a1111 import errors
 from adapters.backends.a1111.client import WebuiClient
 from adapters.backends.catalog import BackendCatalog
-from domain.config import PipelineConfig, Txt2ImgStage, UpscaleStage
+from domain.config import PipelineConfig
+from domain.errors import BackendError
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,8 @@ class ServerCatalog:
 
     def resolve(self, config: PipelineConfig, *, send_scheduler: bool) -> Resolved:
         """Check every name of ``config`` (BackendError with close matches) and return what to send."""
+        if config.model:
+            _require_known("model", config.model, self.models)
         checked = dataclasses.replace(
             config,
             model=_canonical(self.models, config.model),
@@ -61,11 +65,8 @@ class ServerCatalog:
 
     def upscaler(self, wanted: str) -> str:
         """The server's spelling of ``wanted``; BackendError with close matches when unknown."""
-        name = _canonical(self.upscalers, wanted)
-        # BackendCatalog checks upscalers through a pipeline's stages: give it a one-stage plan.
-        probe = PipelineConfig(prompt="", sampler="-", stages=(Txt2ImgStage(), UpscaleStage(upscaler=name)))
-        BackendCatalog((), ("-",), None, tuple(c.name for c in self.upscalers)).check(probe)
-        return name
+        _require_known("upscaler", wanted, self.upscalers)
+        return _canonical(self.upscalers, wanted)
 
     def names(self) -> BackendCatalog:
         return BackendCatalog(
@@ -74,6 +75,25 @@ class ServerCatalog:
             schedulers=None if self.schedulers is None else tuple(c.name for c in self.schedulers),
             upscalers=tuple(c.name for c in self.upscalers),
         )
+
+
+def _require_known(kind: str, wanted: str, choices: tuple[Choice, ...]) -> None:
+    """BackendCatalog's refusal, with close matches found among every alias (a checkpoint's
+    title is long; its file stem is what people type)."""
+    if any(choice.matches(wanted) for choice in choices):
+        return
+    by_alias = {
+        alias.casefold(): choice.name for choice in choices for alias in (choice.name, *choice.aliases)
+    }
+    close = difflib.get_close_matches(wanted.casefold(), list(by_alias), n=6, cutoff=0.5)
+    suggestions = list(dict.fromkeys(by_alias[alias] for alias in close))[:3]
+    listed = ", ".join(c.name for c in choices[:12]) + (", ..." if len(choices) > 12 else "")
+    hint = (
+        f"did you mean {' or '.join(repr(name) for name in suggestions)}?"
+        if suggestions
+        else f"pick one of the {kind}s the backend lists (stablenew backend check)"
+    )
+    raise BackendError(f"unknown {kind} {wanted!r}; the backend offers: {listed or 'none'}", hint=hint)
 
 
 def _canonical(choices: Iterable[Choice], wanted: str) -> str:

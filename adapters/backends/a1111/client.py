@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
@@ -29,7 +29,8 @@ def split_credentials(url: str) -> tuple[str, str | None, str | None]:
     host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
     netloc = f"{host}:{parts.port}" if parts.port else host
     clean = urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
-    return clean, parts.username, parts.password
+    user = unquote(parts.username) if parts.username else None
+    return clean, user, unquote(parts.password) if parts.password is not None else None
 
 
 class WebuiClient:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from adapters.backends.a1111.catalog import Resolved
 from adapters.backends.a1111.flavors import Flavor
 from domain.config import PipelineConfig
 
@@ -17,9 +18,7 @@ def encode_image(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def generation_fields(
-    config: PipelineConfig, flavor: Flavor, *, checkpoint: str | None, scheduler: str | None
-) -> dict[str, Any]:
+def generation_fields(config: PipelineConfig, flavor: Flavor, names: Resolved) -> dict[str, Any]:
     """Fields common to txt2img and img2img."""
     payload: dict[str, Any] = {
         "prompt": config.prompt,
@@ -29,7 +28,7 @@ def generation_fields(
         "subseed_strength": 0.0,
         "seed_resize_from_h": -1,
         "seed_resize_from_w": -1,
-        "sampler_name": config.sampler,
+        "sampler_name": names.sampler,
         "batch_size": config.batch_size,
         "n_iter": 1,
         "steps": config.steps,
@@ -38,22 +37,20 @@ def generation_fields(
         "height": config.height,
         "restore_faces": False,
         "tiling": False,
-        "override_settings": {"sd_model_checkpoint": checkpoint} if checkpoint else {},
+        "override_settings": {"sd_model_checkpoint": names.checkpoint} if names.checkpoint else {},
         "override_settings_restore_afterwards": True,
         "send_images": True,
         "save_images": False,
         "do_not_save_samples": True,
         "do_not_save_grid": True,
     }
-    if flavor.has_schedulers and scheduler:
-        payload["scheduler"] = scheduler
+    if flavor.has_schedulers and names.scheduler:
+        payload["scheduler"] = names.scheduler
     return payload
 
 
-def txt2img_payload(
-    config: PipelineConfig, flavor: Flavor, *, checkpoint: str | None, scheduler: str | None
-) -> dict[str, Any]:
-    payload = generation_fields(config, flavor, checkpoint=checkpoint, scheduler=scheduler)
+def txt2img_payload(config: PipelineConfig, flavor: Flavor, names: Resolved) -> dict[str, Any]:
+    payload = generation_fields(config, flavor, names)
     payload["enable_hr"] = False
     if flavor.sends_hr_cfg:
         payload["hr_cfg"] = config.cfg_scale
@@ -68,11 +65,10 @@ def img2img_payload(
     width: int,
     height: int,
     denoising_strength: float,
-    checkpoint: str | None,
-    scheduler: str | None,
+    names: Resolved,
 ) -> dict[str, Any]:
     """The output size is the request's, so the input image's own size is sent."""
-    payload = generation_fields(config, flavor, checkpoint=checkpoint, scheduler=scheduler)
+    payload = generation_fields(config, flavor, names)
     payload.update(
         {
             "init_images": [encode_image(image)],

@@ -484,6 +484,7 @@ def _answer(
     }
     if flavor == "sdnext":
         del info["sd_model_name"]
+    state.served.extend(images)
     parameters = dict(request)
     if mode == "img2img" and not request.get("include_init_images"):
         parameters["init_images"] = None
@@ -520,5 +521,6 @@ async def _extras(request: Request, state: StandinState, body: dict[str, Any]) -
             )
         scale = 1.0 if upscaler == "None" else float(extras["upscaling_resize"])
         data = pictures.upscaled_png(source, scale, upscaler, postprocessing=flavor != "forge")
+    state.served.append(pictures.b64(data))
     note = f"Postprocess upscale by: {scale:g}, Postprocess upscaler: {upscaler}"
     return JSONResponse({"image": pictures.b64(data), "html_info": f"<p>{note}</p>"})

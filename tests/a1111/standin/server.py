@@ -22,10 +22,10 @@ class RunningStandin:
 
 
 @contextmanager
-def run_standin(state: StandinState | None = None) -> Iterator[RunningStandin]:
+def run_standin(state: StandinState | None = None, *, port: int = 0) -> Iterator[RunningStandin]:
     state = state or StandinState()
     config = uvicorn.Config(
-        create_app(state), host="127.0.0.1", port=0, log_level="critical", lifespan="off", access_log=False
+        create_app(state), host="127.0.0.1", port=port, log_level="critical", lifespan="off", access_log=False
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="a1111-standin", daemon=True)

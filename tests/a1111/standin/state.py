@@ -42,6 +42,7 @@ class StandinState:
     current_model: str | None = names.MODELS[0]["title"]
     has_schedulers_route: bool | None = None  # None: as the flavor has it
     requests: list[SeenRequest] = field(default_factory=list)
+    served: list[str] = field(default_factory=list)  # base64 of every image answered, in order
     interrupts: int = 0
     interrupted: bool = False
     job_running: bool = False
@@ -63,6 +64,7 @@ class StandinState:
             setattr(self, name, getattr(fresh, name))
         with self.lock:
             self.requests.clear()
+            self.served.clear()
         self.interrupts = 0
 
     def inject(self, failure: str) -> None:
