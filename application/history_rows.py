@@ -1,0 +1,145 @@
+"""RunRow: one run of the history as a flat row (its effective settings and current feedback)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from domain.feedback import RunFeedback
+from domain.record import LearningRecord
+
+NO_FEEDBACK = RunFeedback(run_id="")
+
+
+@dataclass(frozen=True, slots=True)
+class RunRow:
+    """What the table, the filters, the stats and the exports see of one run.
+
+    Settings are the ones really used when the backend reported them (``resolved``), else the
+    configured ones; ``model`` is the backend's model, else the configured checkpoint name.
+    """
+
+    run_id: str
+    timestamp: str
+    status: str
+    source: str
+    pack: str | None
+    prompt_id: str | None
+    prompt: str
+    negative_prompt: str
+    model: str
+    model_hash: str | None
+    sampler: str
+    scheduler: str
+    steps: int | None
+    cfg_scale: float | None
+    width: int | None
+    height: int | None
+    seed: int | None
+    duration_ms: int
+    image_count: int
+    stages: tuple[str, ...]
+    stage_durations: tuple[tuple[str, int | None], ...]
+    image_path: str | None
+    plan_id: str | None
+    variant_index: int | None
+    rating: int | None
+    tags: tuple[str, ...]
+    notes: int
+    wins: int
+    losses: int
+
+    @classmethod
+    def of(cls, record: LearningRecord, feedback: RunFeedback | None = None) -> RunRow:
+        fb = feedback or NO_FEEDBACK
+        config = record.config
+        outputs = record.outputs
+        final = outputs[-1].path if outputs else None
+        return cls(
+            run_id=record.run_id,
+            timestamp=record.timestamp,
+            status=record.status,
+            source=record.source,
+            pack=record.prompt_pack_id,
+            prompt_id=record.prompt_id,
+            prompt=str(config.get("prompt") or ""),
+            negative_prompt=str(config.get("negative_prompt") or ""),
+            model=str(record.backend.model or config.get("model") or ""),
+            model_hash=record.backend.model_hash,
+            sampler=str(_effective(record, "sampler") or ""),
+            scheduler=str(_effective(record, "scheduler") or ""),
+            steps=_number(_effective(record, "steps"), int),
+            cfg_scale=_number(_effective(record, "cfg_scale"), float),
+            width=_number(config.get("width"), int),
+            height=_number(config.get("height"), int),
+            seed=_number(_effective(record, "seed"), int),
+            duration_ms=record.metrics.total_duration_ms,
+            image_count=record.metrics.image_count,
+            stages=record.stages_executed,
+            stage_durations=tuple((e.stage, e.duration_ms) for e in record.stage_events),
+            image_path=final,
+            plan_id=record.plan_id,
+            variant_index=record.variant_index,
+            rating=fb.rating,
+            tags=fb.tags,
+            notes=len(fb.notes),
+            wins=fb.wins,
+            losses=fb.losses,
+        )
+
+    @property
+    def size(self) -> str:
+        return f"{self.width}x{self.height}" if self.width and self.height else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values, one level deep except ``tags``, ``stages`` and ``stage_durations``."""
+        return {
+            "run_id": self.run_id,
+            "timestamp": self.timestamp,
+            "status": self.status,
+            "source": self.source,
+            "pack": self.pack,
+            "prompt_id": self.prompt_id,
+            "prompt": self.prompt,
+            "negative_prompt": self.negative_prompt,
+            "model": self.model,
+            "model_hash": self.model_hash,
+            "sampler": self.sampler,
+            "scheduler": self.scheduler,
+            "steps": self.steps,
+            "cfg_scale": self.cfg_scale,
+            "width": self.width,
+            "height": self.height,
+            "seed": self.seed,
+            "duration_ms": self.duration_ms,
+            "image_count": self.image_count,
+            "stages": list(self.stages),
+            "stage_durations": dict(self.stage_durations),
+            "image_path": self.image_path,
+            "plan_id": self.plan_id,
+            "variant_index": self.variant_index,
+            "rating": self.rating,
+            "tags": list(self.tags),
+            "notes": self.notes,
+            "wins": self.wins,
+            "losses": self.losses,
+        }
+
+
+def _effective(record: LearningRecord, key: str) -> Any:
+    resolved: Mapping[str, Mapping[str, Any]] = record.resolved
+    for stage in record.stages_executed:
+        value = resolved.get(stage, {}).get(key)
+        if value is not None:
+            return value
+    return record.config.get(key)
+
+
+def _number(value: Any, kind: type[int] | type[float]) -> Any:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        return None
