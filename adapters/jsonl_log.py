@@ -240,6 +240,7 @@ class JsonlLog:
         self.close()
 
     def _append_locked(self, data: bytes) -> None:
+        created = self._fds.records is None and not self.path.exists()
         fd, size = self._records_fd()
         size -= self._recover_tail_locked(fd, size)
         try:
@@ -249,12 +250,14 @@ class JsonlLog:
             if self.durability == "fsync":
                 os.fsync(fd)
         except OSError as exc:
-            self._undo(fd, size, exc)
+            self._undo(fd, size, exc, created=created)
 
-    def _undo(self, fd: int, size: int, exc: OSError) -> None:
+    def _undo(self, fd: int, size: int, exc: OSError, *, created: bool) -> None:
         what = f"cannot append to {self.path}: {exc.strerror or exc}"
         try:
             os.ftruncate(fd, size)
+            if created:  # this append made the file: leave no empty file behind (we hold the lock)
+                self.path.unlink(missing_ok=True)
         except OSError as cut:
             self._fds.close_records()
             raise RecordStoreError(
@@ -285,7 +288,10 @@ class JsonlLog:
         return size - start
 
     def _quarantine(self, entries: Sequence[tuple[int, int | None, bytes, str]]) -> None:
-        """Append ``(byte_offset, line_number, bytes, reason)`` entries to the quarantine file, durably."""
+        """Append ``(byte_offset, line_number, bytes, reason)`` entries to the quarantine file.
+
+        In ``fsync`` mode they are on disk before the records file is cut.
+        """
         now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         lines = b"".join(
             encode_line(
@@ -307,10 +313,11 @@ class JsonlLog:
             fd = os.open(self.quarantine_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
             try:
                 _write_all(fd, lines)
-                os.fsync(fd)
+                if self.durability == "fsync":
+                    os.fsync(fd)
             finally:
                 os.close(fd)
-            if created:
+            if created and self.durability == "fsync":
                 _fsync_dir(self.quarantine_path.parent)
         except OSError as exc:
             raise RecordStoreError(

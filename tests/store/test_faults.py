@@ -1,0 +1,184 @@
+"""I/O faults in the middle of an append leave the file byte-identical and the store usable.
+
+Like SQLite's I/O-error tests: the N-th os.write or os.fsync of the store fails (N = 1, 2, 3...)
+or writes short; the append raises a RecordStoreError naming the file, the file is as before,
+and the next append works.
+"""
+
+from __future__ import annotations
+
+import base64
+import errno
+import os
+import types
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from adapters import jsonl_log
+from adapters.jsonl_log import encode_line
+from adapters.sinks.jsonl import JsonlRecordSink
+from domain import RecordStoreError
+from tests.store.helpers import ids, quarantine_of, record
+
+
+class FaultyOs(types.SimpleNamespace):
+    """Stands in for the ``os`` module inside adapters.jsonl_log; fails the N-th call of one function."""
+
+    def __init__(self, target: str, nth: int, fault: str) -> None:
+        super().__init__()
+        self.target, self.nth, self.fault, self.calls, self.fired = target, nth, fault, 0, False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(os, name)
+
+    def write(self, fd: int, data: Any) -> int:
+        if self._due("write"):
+            if self.fault == "short":
+                return os.write(fd, bytes(data)[: max(1, len(data) // 2)])
+            raise OSError(errno.ENOSPC if self.fault == "enospc" else errno.EIO, os.strerror(errno.EIO))
+        return os.write(fd, data)
+
+    def fsync(self, fd: int) -> None:
+        if self._due("fsync"):
+            raise OSError(errno.EIO, "Input/output error")
+        os.fsync(fd)
+
+    def _due(self, name: str) -> bool:
+        if name != self.target or self.fired:
+            return False
+        self.calls += 1
+        if self.calls == self.nth:
+            self.fired = True
+            return True
+        return False
+
+
+def _run_until_fault(
+    path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    faulty: FaultyOs,
+    before_each: Callable[[], None],
+    torn: bytes = b"",
+) -> tuple[list[str], bytes]:
+    """Append records one by one until the fault fires; return the stored ids and the bytes before it.
+
+    The failed append leaves the file as it was, except that a ``torn`` tail it found may already
+    be in the quarantine and cut off (that step commits on its own before the append proper).
+    """
+    sink = JsonlRecordSink(path)
+    acknowledged: list[str] = ids(sink.iter_records())
+    monkeypatch.setattr(jsonl_log, "os", faulty)
+    for i in range(6):
+        before_each()
+        snapshot = path.read_bytes() if path.exists() else None
+        error: RecordStoreError | None = None
+        try:
+            sink.append_record(record(f"r{i}"))
+        except RecordStoreError as exc:
+            error = exc
+        if error is not None:
+            assert str(path) in str(error)
+            assert faulty.fired
+            after = path.read_bytes() if path.exists() else None
+            allowed = [snapshot]
+            if torn and snapshot is not None and snapshot.endswith(torn):
+                allowed.append(snapshot[: -len(torn)])
+            assert after in allowed, "the failed append left bytes behind"
+            monkeypatch.setattr(jsonl_log, "os", os)
+            sink.append_record(record("after"))
+            assert ids(sink.iter_records()) == [*acknowledged, "after"]
+            return acknowledged, snapshot or b""
+        acknowledged.append(f"r{i}")
+    # A short write of the quarantine file is simply continued: nothing failed.
+    assert faulty.fired, f"fault {faulty.target}#{faulty.nth} never fired"
+    assert faulty.fault == "short"
+    assert ids(sink.iter_records()) == acknowledged
+    return acknowledged, path.read_bytes()
+
+
+@pytest.mark.parametrize("nth", [1, 2, 3, 4])
+@pytest.mark.parametrize(
+    ("target", "fault"), [("write", "eio"), ("write", "enospc"), ("write", "short"), ("fsync", "eio")]
+)
+def test_nth_call_fails_file_unchanged_next_append_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str, fault: str, nth: int
+) -> None:
+    path = tmp_path / "store" / "r.jsonl"
+    _run_until_fault(path, monkeypatch, FaultyOs(target, nth, fault), lambda: None)
+
+
+@pytest.mark.parametrize("nth", [1, 2, 3])
+@pytest.mark.parametrize(("target", "fault"), [("write", "eio"), ("write", "short"), ("fsync", "eio")])
+def test_faults_while_a_torn_tail_is_being_quarantined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str, fault: str, nth: int
+) -> None:
+    path = tmp_path / "r.jsonl"
+    torn = encode_line(record("torn").to_dict())[:77]
+
+    JsonlRecordSink(path).append_record(record("seed"))
+    tears = 0
+
+    def tear() -> None:
+        nonlocal tears
+        tears += 1
+        with path.open("ab") as handle:
+            handle.write(torn)
+
+    acknowledged, _snapshot = _run_until_fault(path, monkeypatch, FaultyOs(target, nth, fault), tear, torn)
+    assert acknowledged[0] == "seed"
+    # Every torn piece was moved to the quarantine; one whose move failed half-way may be there twice.
+    pieces = [
+        base64.b64decode(orjson.loads(line)["data_b64"])
+        for line in quarantine_of(path).read_bytes().splitlines()
+    ]
+    assert set(pieces) == {torn}
+    assert tears <= len(pieces) <= tears + 1
+    assert JsonlRecordSink(path).verify().bad == ()
+
+
+def test_failed_fsync_drops_the_descriptor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sink = JsonlRecordSink(tmp_path / "r.jsonl")
+    sink.append_record(record("r0"))
+    kept = sink.log._fds.records
+    monkeypatch.setattr(jsonl_log, "os", FaultyOs("fsync", 1, "eio"))
+    with pytest.raises(RecordStoreError, match="nothing was stored"):
+        sink.append_record(record("r1"))
+    monkeypatch.setattr(jsonl_log, "os", os)
+    assert sink.log._fds.records is None
+    sink.append_record(record("r2"))
+    assert sink.log._fds.records is not None
+    assert kept is not None
+    assert ids(sink.iter_records()) == ["r0", "r2"]
+
+
+def test_failed_truncate_after_failed_write_is_reported_and_healed_by_next_append(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "r.jsonl"
+    sink = JsonlRecordSink(path)
+    sink.append_record(record("r0"))
+    faulty = FaultyOs("write", 1, "short")
+
+    def broken_ftruncate(fd: int, size: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    faulty.ftruncate = broken_ftruncate
+    monkeypatch.setattr(jsonl_log, "os", faulty)
+    with pytest.raises(RecordStoreError, match="cutting the file back also failed"):
+        sink.append_record(record("r1"))
+    monkeypatch.setattr(jsonl_log, "os", os)
+    sink.append_record(record("r2"))
+    assert ids(sink.iter_records()) == ["r0", "r2"]
+    assert quarantine_of(path).exists()
+
+
+def test_unwritable_directory_is_one_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    sink = JsonlRecordSink(blocker / "r.jsonl")
+    with pytest.raises(RecordStoreError, match=str(blocker)):
+        sink.append_record(record("r0"))
