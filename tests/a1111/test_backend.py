@@ -139,6 +139,7 @@ def test_img2img_sends_the_input_and_its_own_size(standin: RunningStandin) -> No
     body = sent(standin, "/img2img")
     assert body["init_images"] == [base64.b64encode(source.data).decode()]
     assert (body["width"], body["height"], body["denoising_strength"]) == (64, 96, 0.3)
+    assert (body["batch_size"], body["n_iter"], len(output.images)) == (1, 1, 1)
     assert (output.images[0].width, output.images[0].height) == (64, 96)
     assert output.resolved["request"]["init_images"] != body["init_images"]  # records stay small
 

@@ -67,11 +67,12 @@ def img2img_payload(
     denoising_strength: float,
     names: Resolved,
 ) -> dict[str, Any]:
-    """The output size is the request's, so the input image's own size is sent."""
+    """One re-drawn image per input. The output size is the request's, so the input's own size is sent."""
     payload = generation_fields(config, flavor, names)
     payload.update(
         {
             "init_images": [encode_image(image)],
+            "batch_size": 1,
             "width": width,
             "height": height,
             "denoising_strength": denoising_strength,
