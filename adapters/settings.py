@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 ENV_PREFIX = "STABLENEW_"
@@ -44,6 +45,14 @@ class BackendSettings(_Section):
     read_timeout: float = Field(default=600.0, gt=0)
     fake_latency: float = Field(default=0.0, ge=0)
     fake_fail_stage: Literal["", "txt2img", "img2img", "upscale"] = ""
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must look like http://127.0.0.1:7860 (http or https, with a host)")
+        return value.strip()
 
 
 class OutputSettings(_Section):
@@ -247,7 +256,8 @@ def _describe(exc: ValidationError, layers: SettingsLayers) -> str:
         where = layers.file if _lookup(layers.file_values, key) is not _MISSING else layers.source_of(key)
         return f"unknown setting {key} (in {where})"
     given = error.get("input")
-    shown = "" if "password" in key or isinstance(given, (dict, list)) else f", got {given!r}"
+    secret_bearing = key.endswith((".password", ".url"))  # a URL may carry user:password@
+    shown = "" if secret_bearing or isinstance(given, (dict, list)) else f", got {given!r}"
     return f"invalid setting {key}: {error['msg']}{shown} (from {layers.source_of(key)})"
 
 

@@ -86,8 +86,10 @@ class ImageBackend(Protocol):
       ``config.prompt`` exactly. ``resolved`` holds what the backend really used: ``seed`` (the
       first image's), ``sampler``, ``scheduler`` (only if the backend has schedulers),
       ``steps``, ``cfg_scale``, ``width``, ``height``, and where known ``all_seeds`` and ``model``.
-    - ``img2img`` re-draws ``image`` with ``denoising_strength``, the same way; its images have
-      the input image's own size, and ``resolved`` also holds ``denoising_strength``.
+    - ``img2img`` re-draws ``image`` with ``denoising_strength``, the same way, into exactly one
+      image (whatever ``config.batch_size``: a batch branches at txt2img, and each branch keeps
+      one image per stage) of the input image's own size; ``resolved`` also holds
+      ``denoising_strength``.
     - ``upscale`` enlarges ``image`` by ``scale`` with ``upscaler``: each side becomes
       ``side * scale`` (rounded; a backend may round down to a multiple of 8); ``resolved``
       holds ``upscaler``, ``scale``, ``width`` and ``height``.

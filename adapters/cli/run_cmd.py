@@ -89,7 +89,10 @@ def run(
     }
     loaded, layers = load_settings_or_exit(settings, flags)
     config = _config_or_exit(loaded.pipeline, layers, prompt, init_image or [], prompt_pack, prompt_id)
-    controller = build_container(loaded).controller()
+    try:
+        controller = build_container(loaded).controller()
+    except ConfigError as exc:
+        exit_with(f"invalid setting {exc}", EXIT_USAGE)
     result = controller.run(config, observer=None if json_output else _Progress())
     if json_output:
         stdout.print(orjson.dumps(result_to_json(result, loaded)).decode(), markup=False)

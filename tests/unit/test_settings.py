@@ -72,6 +72,11 @@ def test_nested_env_and_list_values() -> None:
             "unknown setting in environment variable STABLENEW_LEARNNG__ENABLED",
         ),
         ("", {"STABLENEW_BACKEND__KIND": "comfy"}, "invalid setting backend.kind"),
+        (
+            "",
+            {"STABLENEW_BACKEND__URL": "ftp://x"},
+            "invalid setting backend.url: Value error, must look like",
+        ),
         ("[learning\n", {}, "is not valid TOML"),
     ],
 )
@@ -93,7 +98,10 @@ def test_missing_or_unreadable_settings_file(tmp_path: Path) -> None:
         load_settings(tmp_path, {}, {})
 
 
-def test_a_bad_password_value_is_never_echoed(tmp_path: Path) -> None:
+def test_a_bad_password_or_url_value_is_never_echoed(tmp_path: Path) -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings(None, {"backend": {"password": ["hunter2-secret"]}}, {})
+    assert "hunter2-secret" not in str(caught.value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(None, {}, {"STABLENEW_BACKEND__URL": "user:hunter2-secret@host"})
     assert "hunter2-secret" not in str(caught.value)
