@@ -140,8 +140,10 @@ class FeedbackEvent:
                 note=data.get("note"),
                 worse_run_id=data.get("worse_run_id"),
             )
-        except (KeyError, TypeError) as exc:
-            raise FeedbackError(f"not a feedback event: {type(exc).__name__} {exc}") from exc
+        except KeyError as exc:
+            raise FeedbackError(f"missing field {exc}") from exc
+        except TypeError as exc:
+            raise FeedbackError(f"mistyped field ({exc})") from exc
 
     def concerns(self, run_id: str) -> bool:
         """True if this event is about ``run_id`` (as the rated run or either side of a choice)."""

@@ -1,9 +1,440 @@
-"""Placeholder until its owner lands the commands of this group."""
+"""``stablenew records list|show|rate|tag|note|prefer|stats|export|query|import``: review the history."""
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import orjson
 import typer
+from rich.table import Table
+
+from adapters.cli.common import EXIT_FAILED, EXIT_USAGE, SettingsOption, exit_with, stderr, stdout
+from adapters.cli.history_session import (
+    CfgOption,
+    FeedbackOption,
+    JsonOption,
+    ModelOption,
+    PackOption,
+    PromptIdOption,
+    RatingOption,
+    RecordsOption,
+    SamplerOption,
+    SchedulerOption,
+    SinceOption,
+    SourceOption,
+    StageOption,
+    StatusOption,
+    StepsOption,
+    TagOption,
+    UntilOption,
+    build_filter,
+    open_session,
+)
+from adapters.importer.a1111_png import collect_images, plan_import
+from adapters.query.duckdb_history import HistoryDatabase
+from adapters.query.export import write_csv, write_jsonl
+from adapters.query.flat import flat_event, flat_run
+from application.history import RunDetail
+from application.history_rows import RunRow
+from application.stats import compute_stats
+from domain.feedback import FeedbackEvent
+
+_JSON = orjson.OPT_INDENT_2
 
 
-def register(app: typer.Typer) -> None:
-    return None
+def register(records: typer.Typer) -> None:
+    records.command("list")(list_runs)
+    records.command("show")(show)
+    records.command("rate")(rate)
+    records.command("tag")(tag)
+    records.command("note")(note)
+    records.command("prefer")(prefer)
+    records.command("stats")(stats)
+    records.command("export")(export)
+    records.command("query")(query)
+    records.command("import")(import_images)
+
+
+def list_runs(
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many runs (newest first).")] = 20,
+    pack: PackOption = None,
+    prompt_id: PromptIdOption = None,
+    model: ModelOption = None,
+    sampler: SamplerOption = None,
+    scheduler: SchedulerOption = None,
+    steps: StepsOption = None,
+    cfg: CfgOption = None,
+    stage: StageOption = None,
+    status: StatusOption = None,
+    source: SourceOption = None,
+    rating: RatingOption = None,
+    tag: TagOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    json_output: JsonOption = False,
+    records: RecordsOption = None,
+    feedback: FeedbackOption = None,
+    settings: SettingsOption = None,
+) -> None:
+    """Recent runs, newest first, read from the end of the records file."""
+    run_filter = build_filter(
+        pack=pack, prompt_id=prompt_id, model=model, sampler=sampler, scheduler=scheduler, steps=steps,
+        cfg=cfg, stage=stage, status=status, source=source, rating=rating, tag=tag, since=since, until=until,
+    )  # fmt: skip
+    with open_session(settings, records, feedback) as session:
+        rows = session.history.recent(limit, run_filter)
+        if json_output:
+            _print_json([row.to_dict() for row in rows])
+            return
+        if not rows:
+            stdout.print("no runs match", markup=False)
+            return
+        stdout.print(runs_table(rows))
+
+
+def runs_table(rows: list[RunRow]) -> Table:
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for name in ("time (UTC)", "run", "pack", "model", "sampler", "steps", "cfg", "size", "duration"):
+        table.add_column(name, no_wrap=True, overflow="ellipsis")
+    table.add_column("rating", no_wrap=True)
+    table.add_column("tags", overflow="fold")
+    for row in rows:
+        table.add_row(
+            row.timestamp[:16].replace("T", " "),
+            row.run_id[:8],
+            row.pack or "",
+            row.model,
+            row.sampler,
+            "" if row.steps is None else str(row.steps),
+            "" if row.cfg_scale is None else f"{row.cfg_scale:g}",
+            row.size,
+            f"{row.duration_ms / 1000:.1f}s",
+            "" if row.rating is None else f"{row.rating}/5",
+            ", ".join(row.tags),
+        )
+    return table
+
+
+def show(
+    run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix of it.")],
+    json_output: JsonOption = False,
+    records: RecordsOption = None,
+    feedback: FeedbackOption = None,
+    settings: SettingsOption = None,
+) -> None:
+    """Everything about one run: settings, stages, images and the feedback history."""
+    with open_session(settings, records, feedback) as session:
+        detail = session.history.detail(run_id)
+        if json_output:
+            _print_json(detail_dict(detail))
+        else:
+            stdout.print(describe_detail(detail), markup=False)
+
+
+def detail_dict(detail: RunDetail) -> dict[str, Any]:
+    fb = detail.feedback
+    return {
+        "record": detail.record.to_dict(),
+        "feedback": {
+            "rating": fb.rating,
+            "rated_by": fb.rated_by.to_dict() if fb.rated_by else None,
+            "rated_at": fb.rated_at,
+            "tags": list(fb.tags),
+            "notes": list(fb.notes),
+            "wins": fb.wins,
+            "losses": fb.losses,
+            "events": [event.to_dict() for event in fb.events],
+        },
+        "images": [
+            {**output.to_dict(), "exists": Path(output.path).is_file()} for output in detail.record.outputs
+        ],
+    }
+
+
+def describe_detail(detail: RunDetail) -> str:
+    row, record, fb = detail.row, detail.record, detail.feedback
+    lines = [
+        f"run        {row.run_id}",
+        f"time       {row.timestamp}",
+        f"status     {row.status} (source: {row.source})",
+        f"pack       {row.pack or '-'}  prompt id: {row.prompt_id or '-'}",
+        f"prompt     {row.prompt}",
+        f"negative   {row.negative_prompt or '-'}",
+        f"model      {row.model or '-'}" + (f" [{row.model_hash}]" if row.model_hash else ""),
+        f"sampler    {row.sampler}  scheduler: {row.scheduler}",
+        f"steps      {row.steps}  cfg: {row.cfg_scale}  size: {row.size or '-'}  seed: {row.seed}",
+        f"duration   {row.duration_ms / 1000:.2f}s  images: {row.image_count}",
+    ]
+    if row.plan_id:
+        lines.append(f"plan       {row.plan_id} variant {row.variant_index}")
+    lines.append("stages")
+    for event in record.stage_events:
+        took = "" if event.duration_ms is None else f" {event.duration_ms} ms"
+        error = f" error: {event.error}" if event.error else ""
+        lines.append(f"  {event.stage:<8} {event.status}{took}, {event.image_count} image(s){error}")
+    lines.append("images")
+    for output in record.outputs:
+        missing = "" if Path(output.path).is_file() else "  (missing)"
+        lines.append(
+            f"  {output.stage}[{output.index}] {output.width}x{output.height} {output.path}{missing}"
+        )
+    rating = f"{fb.rating}/5 by {fb.rated_by} at {fb.rated_at}" if fb.rating else "not rated"
+    lines.append(f"rating     {rating}")
+    lines.append(f"tags       {', '.join(fb.tags) or '-'}")
+    if fb.wins or fb.losses:
+        lines.append(f"choices    preferred {fb.wins} time(s), passed over {fb.losses} time(s)")
+    lines.append("feedback history" if fb.events else "feedback history: none")
+    lines += [f"  {describe_event(event, row.run_id)}" for event in fb.events]
+    return "\n".join(lines)
+
+
+def describe_event(event: FeedbackEvent, run_id: str) -> str:
+    head = f"{event.timestamp} {event.by}"
+    if event.kind == "rating":
+        return f"{head} rated {event.rating}/5"
+    if event.kind == "tags":
+        parts = [f"+{t}" for t in event.tags_added] + [f"-{t}" for t in event.tags_removed]
+        return f"{head} tagged {' '.join(parts)}"
+    if event.kind == "note":
+        return f"{head} noted: {event.note}"
+    if event.run_id == run_id:
+        return f"{head} preferred it over {event.worse_run_id}"
+    return f"{head} preferred {event.run_id} over it"
+
+
+def rate(
+    run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix of it.")],
+    rating: Annotated[int, typer.Argument(help="1 (worst) to 5 (best).")],
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="Also add this tag (repeatable).")] = None,
+    note_text: Annotated[str | None, typer.Option("--note", help="Also add a note.")] = None,
+    records: RecordsOption = None,
+    feedback: FeedbackOption = None,
+    settings: SettingsOption = None,
+) -> None:
+    """Rate a run 1-5 (the latest rating counts; earlier ones stay in the history)."""
+    with open_session(settings, records, feedback) as session:
+        events = session.recorder().rate(run_id, rating, tag or (), note_text)
+        first = events[0]
+        extra = f" +{len(events) - 1} event(s)" if len(events) > 1 else ""
+        stdout.print(f"rated {first.run_id[:8]} {first.rating}/5 as {first.by}{extra}", markup=False)
+
+
+def tag(
+    run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix of it.")],
+    tags: Annotated[list[str] | None, typer.Argument(help="Tags to add.")] = None,
+    remove: Annotated[list[str] | None, typer.Option("--remove", help="Tag to remove (repeatable).")] = None,
+    records: RecordsOption = None,
+    feedback: FeedbackOption = None,
+    settings: SettingsOption = None,
+) -> None:
+    """Add tags to a run (or remove them with --remove)."""
+    with open_session(settings, records, feedback) as session:
+        event = session.recorder().tag(run_id, tags or (), remove or ())
+        parts = [f"+{t}" for t in event.tags_added] + [f"-{t}" for t in event.tags_removed]
+        stdout.print(f"tagged {event.run_id[:8]} {' '.join(parts)} as {event.by}", markup=False)
+
+
+def note(
+    run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix of it.")],
+    text: Annotated[str, typer.Argument(help="The note.")],
+    records: RecordsOption = None,
+    feedback: FeedbackOption = None,
+    settings: SettingsOption = None,
+) -> None:
+    """Add a note to a run."""
+    with open_session(settings, records, feedback) as session:
+        event = session.recorder().note(run_id, text)
+        stdout.print(f"noted on {event.run_id[:8]} as {event.by}", markup=False)
+
+
+def prefer(
+    better: Annotated[str, typer.Argument(help="The better run (id or unique prefix).")],
+    worse: Annotated[str, typer.Argument(help="The run it beats.")],
+    records: RecordsOption = None,
+    feedback: FeedbackOption = None,
+    settings: SettingsOption = None,
+) -> None:
+    """Record a pairwise choice: BETTER is better than WORSE."""
+    with open_session(settings, records, feedback) as session:
+        event = session.recorder().choose(better, worse)
+        stdout.print(f"preferred {event.run_id[:8]} over {(event.worse_run_id or '')[:8]}", markup=False)
+
+
+def stats(
+    pack: PackOption = None,
+    prompt_id: PromptIdOption = None,
+    model: ModelOption = None,
+    sampler: SamplerOption = None,
+    scheduler: SchedulerOption = None,
+    steps: StepsOption = None,
+    cfg: CfgOption = None,
+    stage: StageOption = None,
+    status: StatusOption = None,
+    source: SourceOption = None,
+    rating: RatingOption = None,
+    tag: TagOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    json_output: JsonOption = False,
+    records: RecordsOption = None,
+    feedback: FeedbackOption = None,
+    settings: SettingsOption = None,
+) -> None:
+    """Runs per model and sampler, stage durations (p50/p95) and the rating distribution."""
+    run_filter = build_filter(
+        pack=pack, prompt_id=prompt_id, model=model, sampler=sampler, scheduler=scheduler, steps=steps,
+        cfg=cfg, stage=stage, status=status, source=source, rating=rating, tag=tag, since=since, until=until,
+    )  # fmt: skip
+    with open_session(settings, records, feedback) as session:
+        result = compute_stats(session.history.iter_rows(run_filter))
+        if json_output:
+            _print_json(result.to_dict())
+            return
+        lines = [f"runs: {result.runs}"]
+        for title, counts in (
+            ("model", result.by_model),
+            ("sampler", result.by_sampler),
+            ("status", result.by_status),
+        ):
+            lines.append(f"by {title}:")
+            lines += [f"  {name:<24} {count}" for name, count in counts]
+        lines.append("stage durations:")
+        lines += [
+            f"  {s.stage:<10} p50 {s.p50_ms / 1000:.2f}s  p95 {s.p95_ms / 1000:.2f}s  ({s.count} runs)"
+            for s in result.stages
+        ]
+        lines.append("ratings:")
+        top = max([count for _, count in result.ratings] + [result.unrated, 1])
+        for value, count in result.ratings:
+            lines.append(f"  {value}  {'#' * round(30 * count / top):<30} {count}")
+        lines.append(f"  -  {'#' * round(30 * result.unrated / top):<30} {result.unrated} unrated")
+        stdout.print("\n".join(lines), markup=False)
+
+
+def export(
+    format_name: Annotated[
+        Literal["csv", "jsonl", "parquet"], typer.Option("--format", help="csv, jsonl or parquet.")
+    ] = "csv",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+    pack: PackOption = None,
+    prompt_id: PromptIdOption = None,
+    model: ModelOption = None,
+    sampler: SamplerOption = None,
+    scheduler: SchedulerOption = None,
+    steps: StepsOption = None,
+    cfg: CfgOption = None,
+    stage: StageOption = None,
+    status: StatusOption = None,
+    source: SourceOption = None,
+    rating: RatingOption = None,
+    tag: TagOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    records: RecordsOption = None,
+    feedback: FeedbackOption = None,
+    settings: SettingsOption = None,
+) -> None:
+    """One flat row per run (newest first) with its current rating and tags."""
+    if format_name == "parquet" and output is None:
+        exit_with("--format parquet needs --output FILE (it is binary)", EXIT_USAGE)
+    run_filter = build_filter(
+        pack=pack, prompt_id=prompt_id, model=model, sampler=sampler, scheduler=scheduler, steps=steps,
+        cfg=cfg, stage=stage, status=status, source=source, rating=rating, tag=tag, since=since, until=until,
+    )  # fmt: skip
+    with open_session(settings, records, feedback) as session:
+        rows = (flat_run(row) for row in session.history.iter_rows(run_filter))
+        if output is None:
+            writer = write_csv if format_name == "csv" else write_jsonl
+            writer(rows, sys.stdout)
+            return
+        temporary = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+        try:
+            if format_name == "parquet":
+                with HistoryDatabase(rows, purpose="records export --format parquet") as database:
+                    database.copy_runs_to_parquet(temporary)
+                    count = database.query("SELECT count(*) FROM runs")[1][0][0]
+            else:
+                with temporary.open("w", encoding="utf-8", newline="") as out:
+                    count = (write_csv if format_name == "csv" else write_jsonl)(rows, out)
+            temporary.replace(output)
+        finally:
+            temporary.unlink(missing_ok=True)
+        stderr.print(f"wrote {count} run(s) to {output}", markup=False)
+
+
+def query(
+    sql: Annotated[str, typer.Argument(help="SQL over tables runs, stages and feedback.")],
+    json_output: JsonOption = False,
+    records: RecordsOption = None,
+    feedback: FeedbackOption = None,
+    settings: SettingsOption = None,
+) -> None:
+    """Ask the history anything in SQL (DuckDB, an optional extra: uv sync --extra query).
+
+    Tables: runs (one flat row per run, as `records export`), stages (run_id, stage,
+    duration_ms) and feedback (every event). Example: SELECT model, avg(rating) FROM runs GROUP BY model
+    """
+    with open_session(settings, records, feedback) as session:
+        rows = list(session.history.iter_rows())
+        events = [flat_event(e) for e in session.feedback.iter_events(on_bad_line=None)]
+        stage_rows = [
+            {"run_id": row.run_id, "stage": name, "duration_ms": ms}
+            for row in rows
+            for name, ms in row.stage_durations
+        ]
+        with HistoryDatabase((flat_run(row) for row in rows), events, stage_rows) as database:
+            columns, result = database.query(sql)
+        if json_output:
+            _print_json([dict(zip(columns, values, strict=True)) for values in result])
+            return
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for values in result:
+            table.add_row(*("" if value is None else str(value) for value in values))
+        stdout.print(table)
+        stderr.print(f"{len(result)} row(s)", markup=False)
+
+
+def import_images(
+    paths: Annotated[list[Path], typer.Argument(help="PNG files or folders holding them.")],
+    recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Also look in sub-folders.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would be imported.")] = False,
+    records: RecordsOption = None,
+    settings: SettingsOption = None,
+) -> None:
+    """Import A1111-style PNGs (their 'parameters' text) as records marked source=import.
+
+    Images already in the history (same sha256) are skipped, so importing a folder again adds
+    nothing. Files that cannot be imported are listed and make the exit code 1.
+    """
+    missing = [path for path in paths if not path.exists()]
+    if missing:
+        exit_with(f"{missing[0]} does not exist", EXIT_USAGE)
+    with open_session(settings, records, None, require_records=False) as session:
+        files = collect_images(paths, recursive=recursive)
+        known = session.history.known_output_hashes() if session.records_path.exists() else set()
+        plan = plan_import(files, known)
+        if plan.records and not dry_run:
+            session.records.append_records(plan.records)
+        for skipped in plan.skipped:
+            stderr.print(f"skipped {skipped.path}: {skipped.reason}", markup=False)
+        verb = "would import" if dry_run else "imported"
+        already = len(plan.skipped) - len(plan.problems)
+        stdout.print(
+            f"{verb} {len(plan.records)} image(s) into {session.records_path}"
+            f" ({already} already there, {len(plan.problems)} not importable)",
+            markup=False,
+        )
+        if plan.problems:
+            raise typer.Exit(EXIT_FAILED)
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(orjson.dumps(value, option=_JSON).decode("utf-8") + "\n")
+

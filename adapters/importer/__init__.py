@@ -1,0 +1,1 @@
+"""Import images made elsewhere (A1111-style PNGs) into the learning history."""

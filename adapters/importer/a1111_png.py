@@ -1,0 +1,174 @@
+"""Read A1111-style PNGs (the ``parameters`` text chunk) into LearningRecords marked as imported.
+
+Each image becomes one record: source ``import``, a fresh run_id, the parsed prompt, seed,
+sampler, scheduler, steps, CFG scale, size and model hash, and one output pointing at the
+original file (path, size, sha256). Images whose sha256 is already known are skipped, so
+importing the same folder twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, UnidentifiedImageError
+
+from domain.images import BackendInfo, ImageArtifact
+from domain.infotext import ParsedInfotext, parse_infotext
+from domain.record import SOURCE_IMPORT, LearningRecord, RunMetrics
+from domain.run import StageEvent, StageStatus
+from domain.timefmt import format_timestamp
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".avif"})
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    path: Path
+    reason: str
+    problem: bool = True  # False: skipped on purpose (already imported)
+
+
+@dataclass(slots=True)
+class ImportPlan:
+    """What an import would append, and every file it leaves out with the reason."""
+
+    records: list[LearningRecord] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[Skipped]:
+        return [item for item in self.skipped if item.problem]
+
+
+class NotImportable(ValueError):
+    """This file cannot be imported; the message says why in a few words."""
+
+
+def collect_images(paths: Iterable[Path], *, recursive: bool = False) -> list[Path]:
+    """Files given directly, plus the image files (by suffix) inside given folders, sorted by name."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            pattern = "**/*" if recursive else "*"
+            found += sorted(
+                p for p in path.glob(pattern) if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+            )
+        else:
+            found.append(path)
+    return found
+
+
+def plan_import(
+    files: Iterable[Path],
+    known_sha256: set[str],
+    *,
+    now: datetime | None = None,
+    new_run_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+) -> ImportPlan:
+    """Read every file; never raises for a bad file (it is listed in ``skipped``)."""
+    plan = ImportPlan()
+    seen = set(known_sha256)
+    imported_at = format_timestamp(now or datetime.now(UTC))
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            plan.skipped.append(Skipped(path, f"cannot read it ({exc.strerror or exc})"))
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in seen:
+            plan.skipped.append(Skipped(path, "already in the history (same sha256)", problem=False))
+            continue
+        try:
+            record = read_record(path, data, digest, imported_at, new_run_id())
+        except NotImportable as exc:
+            plan.skipped.append(Skipped(path, str(exc)))
+            continue
+        seen.add(digest)
+        plan.records.append(record)
+    return plan
+
+
+def read_record(path: Path, data: bytes, digest: str, imported_at: str, run_id: str) -> LearningRecord:
+    """The record of one PNG's bytes; raises NotImportable."""
+    if not data.startswith(PNG_SIGNATURE):
+        raise NotImportable("not a PNG")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            text = image.info.get("parameters")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise NotImportable(f"not a readable PNG ({exc})") from None
+    if not isinstance(text, str) or not text.strip():
+        raise NotImportable("no 'parameters' text chunk (not made by A1111, or the metadata was stripped)")
+    parsed = parse_infotext(text)
+    stage = _stage_of(parsed)
+    config = _config_of(parsed, stage)
+    absolute = path.resolve()
+    made_at = format_timestamp(datetime.fromtimestamp(path.stat().st_mtime, UTC))
+    resolved = {
+        key: value
+        for key, value in {
+            "seed": parsed.seed,
+            "sampler": parsed.sampler,
+            "scheduler": parsed.schedule_type,
+            "steps": parsed.steps,
+            "cfg_scale": parsed.cfg_scale,
+        }.items()
+        if value is not None
+    }
+    return LearningRecord(
+        run_id=run_id,
+        timestamp=made_at,
+        status="succeeded",
+        stage_plan=(stage,),
+        stages_executed=(stage,),
+        config=config,
+        stage_events=(StageEvent(stage, StageStatus.SUCCEEDED, image_count=1),),
+        outputs=(ImageArtifact(stage, 0, str(absolute), width, height, parsed.seed, digest),),
+        metrics=RunMetrics(total_duration_ms=0, image_count=1),
+        backend=BackendInfo(
+            kind="import", version=parsed.version, model=parsed.model, model_hash=parsed.model_hash
+        ),
+        resolved={stage: resolved},
+        source=SOURCE_IMPORT,
+        metadata={"import": {"path": str(absolute), "imported_at": imported_at, "parameters": text}},
+    )
+
+
+def _stage_of(parsed: ParsedInfotext) -> str:
+    """img2img when a denoising strength is given without hires-fix keys (A1111 writes both for hires)."""
+    hires = any(key.startswith("Hires") for key in parsed.params)
+    return "img2img" if parsed.denoising_strength is not None and not hires else "txt2img"
+
+
+def _config_of(parsed: ParsedInfotext, stage: str) -> dict[str, Any]:
+    size = parsed.size
+    stage_settings: dict[str, Any] = {"name": stage}
+    if stage == "img2img":
+        stage_settings |= {"denoising_strength": parsed.denoising_strength, "init_images": []}
+    return {
+        "prompt": parsed.prompt,
+        "negative_prompt": parsed.negative_prompt,
+        "model": parsed.model or "",
+        "sampler": parsed.sampler or "",
+        "scheduler": parsed.schedule_type or "",
+        "steps": parsed.steps,
+        "cfg_scale": parsed.cfg_scale,
+        "width": size[0] if size else None,
+        "height": size[1] if size else None,
+        "seed": parsed.seed,
+        "batch_size": 1,
+        "stages": [stage_settings],
+        "prompt_pack_id": None,
+        "prompt_id": None,
+        "metadata": {},
+    }

@@ -1,0 +1,1 @@
+"""The history as flat tables: CSV/JSONL export, and SQL over it with DuckDB (optional extra)."""

@@ -1,0 +1,93 @@
+"""SQL over the history with DuckDB: tables ``runs``, ``stages`` and ``feedback`` in memory.
+
+DuckDB is an optional extra (``stablenew[query]``); without it every entry point raises
+DuckDbMissing with the one-line fix. Queries run on an in-memory copy with file access turned
+off, so no query can change (or read) any file.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import orjson
+
+from adapters.query.flat import FEEDBACK_COLUMNS, RUN_COLUMNS, STAGE_COLUMNS
+
+INSTALL_HINT = "uv sync --extra query (or pip install 'stablenew[query]')"
+
+
+class DuckDbMissing(RuntimeError):
+    """DuckDB is not installed."""
+
+
+class QueryError(ValueError):
+    """DuckDB refused the query; the message is DuckDB's first line."""
+
+
+def load_duckdb(purpose: str) -> ModuleType:
+    try:
+        import duckdb
+    except ImportError:
+        raise DuckDbMissing(f"{purpose} needs DuckDB: {INSTALL_HINT}") from None
+    return duckdb
+
+
+class HistoryDatabase:
+    """An in-memory DuckDB database holding the given rows; close it (or use ``with``)."""
+
+    def __init__(
+        self,
+        runs: Iterable[dict[str, Any]],
+        events: Iterable[dict[str, Any]] = (),
+        stages: Iterable[dict[str, Any]] = (),
+        *,
+        purpose: str = "records query",
+    ) -> None:
+        self._duckdb = load_duckdb(purpose)
+        self._con = self._duckdb.connect(":memory:")
+        with tempfile.TemporaryDirectory(prefix="stablenew-query-") as folder:
+            self._load("runs", RUN_COLUMNS, runs, Path(folder))
+            self._load("feedback", FEEDBACK_COLUMNS, events, Path(folder))
+            self._load("stages", STAGE_COLUMNS, stages, Path(folder))
+
+    def _load(
+        self, table: str, columns: dict[str, str], rows: Iterable[dict[str, Any]], folder: Path
+    ) -> None:
+        path = folder / f"{table}.jsonl"
+        with path.open("wb") as out:
+            for row in rows:
+                out.write(orjson.dumps(row) + b"\n")
+        spec = "{" + ", ".join(f"'{name}': '{kind}'" for name, kind in columns.items()) + "}"
+        self._con.execute(
+            f"CREATE TABLE {table} AS SELECT * FROM read_json(?, format='newline_delimited', columns={spec})",
+            [str(path)],
+        )
+
+    def copy_runs_to_parquet(self, target: Path) -> None:
+        self._con.execute("COPY runs TO ? (FORMAT parquet)", [str(target)])
+
+    def query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Column names and rows of ``sql``; raises QueryError with DuckDB's message."""
+        self._con.execute("SET enable_external_access = false")
+        try:
+            cursor = self._con.execute(sql)
+            if cursor.description is None:
+                return [], []
+            columns = [column[0] for column in cursor.description]
+            return columns, cursor.fetchall()
+        except self._duckdb.Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise QueryError(first) from None
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> HistoryDatabase:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -1,0 +1,325 @@
+"""``stablenew records list|show|rate|tag|stats|export|query|import`` end to end, in a subprocess."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.integration.cli import run_cli
+from tests.review.history_data import Spec, write_history
+from tests.review.pngs import PARAMETERS, write_jpeg, write_png
+
+COUNT = 60
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> tuple[Path, list[Spec]]:
+    """A folder with settings.toml (user 'tester') and a 60-run history in records/."""
+    (tmp_path / "settings.toml").write_text('[feedback]\nuser = "tester"\n', encoding="utf-8")
+    specs, sink, store = write_history(tmp_path / "records", COUNT)
+    sink.close()
+    store.close()
+    return tmp_path, specs
+
+
+def cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real command in a subprocess (slow to start: used for the main flows)."""
+    return run_cli(*args, cwd=home, env={"STABLENEW_SETTINGS": str(home / "settings.toml")})
+
+
+@pytest.fixture
+def invoke(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """The same entry point (adapters.cli.main.main) in this process, for the many small cases."""
+    from adapters.cli.main import main
+
+    def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        monkeypatch.chdir(home)
+        monkeypatch.setenv("STABLENEW_SETTINGS", str(home / "settings.toml"))
+        monkeypatch.setenv("COLUMNS", "200")
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out, err)
+
+    return run
+
+
+def feedback_lines(home: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in (home / "records" / "feedback.jsonl").read_text().splitlines()]
+
+
+def test_list_shows_a_table_of_recent_runs_and_json(
+    home: tuple[Path, list[Spec]], invoke: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    folder, specs = home
+    done = cli(folder, "records", "list", "-n", "5")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split()[:4] == ["time", "(UTC)", "run", "pack"]
+    assert [line.split()[2] for line in lines[1:]] == [s.run_id[:8] for s in reversed(specs[-5:])]
+    newest = specs[-1]
+    assert newest.model in lines[1]
+    assert newest.sampler in lines[1]
+    done = invoke(folder, "records", "list", "--json", "--model", "flux*", "--steps", "25..", "-n", "100")
+    rows = json.loads(done.stdout)
+    expected = [s.run_id for s in reversed(specs) if s.model == "flux-dev" and s.steps >= 25]
+    assert [row["run_id"] for row in rows] == expected
+    assert rows[0]["image_path"].endswith(".png")
+
+
+def test_rate_tag_and_show_keep_the_whole_feedback_history(
+    home: tuple[Path, list[Spec]], invoke: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    folder, specs = home
+    run = specs[-3].run_id
+    done = cli(folder, "records", "rate", run[:10], "2", "--tag", "sharp", "--note", "too dark")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"rated {run[:8]} 2/5 as tester +2 event(s)"
+    assert invoke(folder, "records", "rate", run, "5").returncode == 0
+    assert invoke(folder, "records", "tag", run[:10], "teal", "moody", "--remove", "sharp").returncode == 0
+    mine = [e for e in feedback_lines(folder) if e["run_id"] == run]
+    assert [e["kind"] for e in mine[-5:]] == ["rating", "tags", "note", "rating", "tags"]
+    assert {json.dumps(e["by"]) for e in mine[-5:]} == {'{"kind": "person", "name": "tester"}'}
+    assert all(e["schema_version"] == 1 and len(str(e["event_id"])) == 32 for e in mine[-5:])
+
+    shown = json.loads(invoke(folder, "records", "show", run[:10], "--json").stdout)
+    assert shown["record"]["run_id"] == run
+    assert shown["feedback"]["rating"] == 5
+    assert shown["feedback"]["rated_by"] == {"kind": "person", "name": "tester"}
+    assert "moody" in shown["feedback"]["tags"]
+    assert "teal" in shown["feedback"]["tags"]
+    assert "sharp" not in shown["feedback"]["tags"]
+    assert [e["rating"] for e in shown["feedback"]["events"] if e["kind"] == "rating"][-2:] == [2, 5]
+    assert shown["images"][0]["path"].endswith("txt2img_0.png")
+    assert shown["images"][0]["exists"] is False
+
+    text = cli(folder, "records", "show", run[:10]).stdout
+    assert "rating     5/5 by tester" in text
+    assert "tester rated 2/5" in text
+    assert "tester noted: too dark" in text
+    listed = json.loads(invoke(folder, "records", "list", "--json", "--rating", "5", "--tag", "moody").stdout)
+    assert run in [row["run_id"] for row in listed]
+
+
+def test_prefer_records_a_pairwise_choice(
+    home: tuple[Path, list[Spec]], invoke: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    folder, specs = home
+    better, worse = specs[-1].run_id, specs[-2].run_id
+    done = invoke(folder, "records", "prefer", better[:10], worse[:10])
+    assert done.returncode == 0, done.stderr
+    assert feedback_lines(folder)[-1] | {"event_id": "", "timestamp": ""} == {
+        "schema_version": 1,
+        "event_id": "",
+        "timestamp": "",
+        "run_id": better,
+        "by": {"kind": "person", "name": "tester"},
+        "kind": "choice",
+        "worse_run_id": worse,
+        "_crc": feedback_lines(folder)[-1]["_crc"],
+    }
+    assert "preferred " + better in invoke(folder, "records", "show", worse).stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("records", "rate", "RUN", "6"), 2, "error: rating must be a whole number 1-5, got 6"),
+        (("records", "rate", "RUN", "0"), 2, "error: rating must be a whole number 1-5, got 0"),
+        (("records", "rate", "ffffffff", "3"), 2, "error: no run with id 'ffffffff' in the history"),
+        (("records", "rate", "0000", "3"), 2, "error: run id prefix '0000' matches several runs"),
+        (("records", "show", "ab"), 2, "error: no run with id 'ab' in the history (prefixes need at least 4"),
+        (("records", "tag", "RUN", "a,b"), 2, "error: tag 'a,b' must not contain a comma"),
+        (("records", "list", "--steps", "20..x"), 2, "error: --steps: 'x' is not a number"),
+        (("records", "list", "--since", "yesterday"), 2, "error: --since: 'yesterday' is not a date"),
+        (("records", "stats", "--cfg", "9..3"), 2, "error: --cfg: range '9..3' is empty"),
+        (("records", "list", "--records", "missing.jsonl"), 1, "error: records file"),
+        (("records", "query", "SELEC nonsense"), 2, "error: query failed: Parser Error"),
+        (("records", "export", "--format", "parquet"), 2, "error: --format parquet needs --output FILE"),
+    ],
+)
+def test_bad_input_gets_one_line_and_changes_nothing(
+    home: tuple[Path, list[Spec]],
+    invoke: Callable[..., subprocess.CompletedProcess[str]],
+    args: tuple[str, ...],
+    code: int,
+    message: str,
+) -> None:
+    folder, specs = home
+    stored = {p.name: p.read_bytes() for p in (folder / "records").iterdir()}
+    done = invoke(folder, *(specs[-1].run_id if a == "RUN" else a for a in args))
+    assert done.returncode == code, done.stderr
+    assert done.stderr.startswith(message)
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert {p.name: p.read_bytes() for p in (folder / "records").iterdir()} == stored
+
+
+def test_corrupt_lines_are_reported_and_skipped_never_fatal(
+    home: tuple[Path, list[Spec]], invoke: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    folder, specs = home
+    with (folder / "records" / "learning_records.jsonl").open("ab") as handle:
+        handle.write(b'{"half a record\n')
+    with (folder / "records" / "feedback.jsonl").open("ab") as handle:
+        handle.write(b'{"schema_version": 1, "kind": "rating"}\n')
+    done = invoke(folder, "records", "list", "--json", "-n", "3")
+    assert done.returncode == 0
+    assert [row["run_id"] for row in json.loads(done.stdout)] == [s.run_id for s in reversed(specs[-3:])]
+    warnings = sorted(done.stderr.strip().splitlines())
+    assert len(warnings) == 2
+    assert all(line.startswith("warning: skipped 1 bad line(s) in ") for line in warnings)
+    assert "feedback.jsonl: line 55: not a feedback event: missing field 'event_id'" in warnings[0]
+    assert "learning_records.jsonl: line -1: not JSON" in warnings[1]
+
+
+def test_stats(
+    home: tuple[Path, list[Spec]], invoke: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    folder, specs = home
+    result = json.loads(invoke(folder, "records", "stats", "--json").stdout)
+    assert result["runs"] == COUNT
+    assert result["by_model"] == {m: sum(s.model == m for s in specs) for m in result["by_model"]}
+    assert result["ratings"] == {str(r): sum(s.rating == r for s in specs) for r in range(1, 6)}
+    assert {stage["stage"] for stage in result["stage_durations"]} == {"txt2img", "upscale"}
+    text = invoke(folder, "records", "stats", "--pack", "portraits").stdout
+    assert f"runs: {sum(s.pack == 'portraits' for s in specs)}" in text
+    assert "p50" in text
+    assert "p95" in text
+
+
+def test_export_csv_jsonl_and_parquet(
+    home: tuple[Path, list[Spec]], invoke: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    folder, specs = home
+    done = cli(folder, "records", "export", "--format", "csv", "--status", "failed")
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    failed = [s for s in reversed(specs) if s.status == "failed"]
+    assert [row["run_id"] for row in rows] == [s.run_id for s in failed]
+    assert rows[0]["rating"] == ("" if failed[0].rating is None else str(failed[0].rating))
+    assert rows[0]["txt2img_ms"] == str(1000 + failed[0].steps * 50)
+
+    done = invoke(folder, "records", "export", "--format", "jsonl", "-o", "runs.jsonl")
+    assert done.returncode == 0
+    assert done.stderr.strip() == f"wrote {COUNT} run(s) to runs.jsonl"
+    lines = (folder / "runs.jsonl").read_text().splitlines()
+    assert json.loads(lines[0])["run_id"] == specs[-1].run_id
+
+    import duckdb  # in the dev group: the query extra is always there in tests
+
+    done = invoke(folder, "records", "export", "--format", "parquet", "--output", "runs.parquet")
+    assert done.returncode == 0, done.stderr
+    ((count, rated),) = duckdb.sql(
+        f"SELECT count(*), count(rating) FROM '{folder / 'runs.parquet'}'"
+    ).fetchall()
+    assert (count, rated) == (COUNT, sum(s.rating is not None for s in specs))
+
+
+def test_query_with_duckdb(
+    home: tuple[Path, list[Spec]], invoke: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    folder, specs = home
+    sql = "SELECT model, count(*) AS n FROM runs WHERE steps >= 30 GROUP BY model ORDER BY model"
+    done = invoke(folder, "records", "query", sql, "--json")
+    assert done.returncode == 0, done.stderr
+    expected = sorted({s.model for s in specs if s.steps >= 30})
+    assert json.loads(done.stdout) == [
+        {"model": m, "n": sum(s.model == m and s.steps >= 30 for s in specs)} for m in expected
+    ]
+    done = invoke(
+        folder, "records", "query", "SELECT count(*) AS n FROM feedback WHERE kind = 'rating'", "--json"
+    )
+    assert json.loads(done.stdout)[0]["n"] > 0
+    done = invoke(folder, "records", "query", "COPY runs TO 'leak.csv'")
+    assert done.returncode == 2
+    assert "file system operations are disabled" in done.stderr
+    assert not (folder / "leak.csv").exists()
+
+
+def test_query_without_duckdb_says_how_to_install_it(
+    home: tuple[Path, list[Spec]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from adapters.cli.main import app
+
+    folder, _ = home
+    monkeypatch.setitem(sys.modules, "duckdb", None)  # makes `import duckdb` raise ImportError
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv("STABLENEW_SETTINGS", str(folder / "settings.toml"))
+    result = CliRunner().invoke(app, ["records", "query", "SELECT 1"])
+    assert result.exit_code == 1
+    assert (
+        result.output.strip()
+        == "error: records query needs DuckDB: uv sync --extra query (or pip install 'stablenew[query]')"
+    )
+    result = CliRunner().invoke(app, ["records", "export", "--format", "parquet", "-o", "x.parquet"])
+    assert result.exit_code == 1
+    assert "records export --format parquet needs DuckDB" in result.output
+    assert not (folder / "x.parquet").exists()
+
+
+def test_import_a1111_pngs_once(
+    tmp_path: Path, invoke: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    (tmp_path / "settings.toml").write_text("", encoding="utf-8")
+    pictures = tmp_path / "pictures"
+    write_png(pictures / "00001-fox.png")
+    write_png(pictures / "00002-fox.png", colour="orange", parameters=PARAMETERS.replace("424242", "7"))
+    write_png(pictures / "stripped.png", parameters=None)
+    write_jpeg(pictures / "photo.jpg")
+    (pictures / "fake.png").write_bytes(b"GIF89a not a png")
+    (pictures / "notes.txt").write_text("not an image")
+
+    done = cli(tmp_path, "records", "import", "pictures")
+    assert done.returncode == 1
+    assert done.stdout.strip().startswith("imported 2 image(s) into ")
+    problems = sorted(done.stderr.strip().splitlines())
+    assert len(problems) == 3
+    assert problems[0].startswith("skipped ")
+    assert problems[0].endswith("fake.png: not a PNG")
+    assert problems[1].endswith("photo.jpg: not a PNG")
+    assert "stripped.png: no 'parameters' text chunk" in problems[2]
+
+    rows = json.loads(invoke(tmp_path, "records", "list", "--json", "--source", "import").stdout)
+    assert len(rows) == 2
+    fox = next(row for row in rows if row["seed"] == 424242)
+    assert (fox["prompt"], fox["negative_prompt"]) == ("a red fox in the snow, detailed", "blurry, lowres")
+    assert (fox["sampler"], fox["scheduler"], fox["steps"], fox["cfg_scale"]) == (
+        "DPM++ 2M",
+        "Karras",
+        28,
+        6.5,
+    )
+    assert (fox["width"], fox["height"], fox["model"], fox["model_hash"]) == (
+        64,
+        96,
+        "sdxl-base",
+        "31e35c80fc",
+    )
+    assert fox["image_path"] == str((pictures / "00001-fox.png").resolve())
+    record = json.loads(invoke(tmp_path, "records", "show", fox["run_id"], "--json").stdout)["record"]
+    assert record["source"] == "import"
+    assert record["backend"]["kind"] == "import"
+    assert record["metadata"]["import"]["parameters"] == PARAMETERS
+
+    records = tmp_path / "records" / "learning_records.jsonl"
+    before = records.read_bytes()
+    again = invoke(tmp_path, "records", "import", "pictures/00001-fox.png", "pictures/00002-fox.png")
+    assert again.returncode == 0, again.stderr
+    assert "imported 0 image(s)" in again.stdout
+    assert "(2 already there, 0 not importable)" in again.stdout
+    assert records.read_bytes() == before
+    missing = invoke(tmp_path, "records", "import", "nowhere")
+    assert (missing.returncode, missing.stderr.strip()) == (2, "error: nowhere does not exist")
