@@ -1,9 +1,79 @@
-"""Placeholder until its owner lands the commands of this group."""
+"""``stablenew review``: the local review page (a grid of recent runs to rate, tag and compare)."""
 
 from __future__ import annotations
 
+import ipaddress
+import webbrowser
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from adapters.cli.common import EXIT_FAILED, SettingsOption, exit_with, stderr, stdout
+from adapters.cli.history_session import FeedbackOption, RecordsOption, author_from, open_session
+from adapters.clock import SystemClock
+from adapters.review.api import ReviewApi
+from adapters.review.files import SafeFiles
+from adapters.review.server import ReviewServer
+from application.feedback_recorder import FeedbackRecorder
+from application.history import BadLineReport, History
 
 
 def register(app: typer.Typer) -> None:
-    return None
+    app.command("review")(review)
+
+
+def review(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (loopback keeps it on this machine).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0 picks a free one).")] = 8765,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser.")] = False,
+    serve_dir: Annotated[
+        list[Path] | None,
+        typer.Option("--serve-dir", help="Also serve images from this folder (e.g. imported PNGs)."),
+    ] = None,
+    records: RecordsOption = None,
+    feedback: FeedbackOption = None,
+    settings: SettingsOption = None,
+) -> None:
+    """Serve the review page: rate (1-5), tag and compare recent runs; Ctrl-C stops it."""
+    with open_session(settings, records, feedback, require_records=True) as session:
+        roots = [Path(session.settings.output.dir), session.records_path.parent, *(serve_dir or [])]
+        author = author_from(session.settings)
+        clock = SystemClock()
+
+        def make_history(report: BadLineReport) -> History:
+            return History(session.records, session.feedback, report)
+
+        def recorder(history: History) -> FeedbackRecorder:
+            return FeedbackRecorder(history, session.feedback, author, clock)
+
+        api = ReviewApi(make_history, recorder, SafeFiles(roots))
+        try:
+            server = ReviewServer(api, host, port)
+        except OSError as exc:
+            exit_with(f"cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_FAILED)
+        if not _is_loopback(host):
+            stderr.print(
+                f"warning: listening on {host}: anyone who can reach this machine can see and rate your runs",
+                markup=False,
+            )
+        stdout.print(f"review page: {server.url}  (feedback as {author}; Ctrl-C stops)", markup=False)
+        if not no_browser:
+            webbrowser.open(server.url)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            stdout.print("stopped", markup=False)
+        finally:
+            server.stop_listening()
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,190 @@
+"""ReviewApi: what the review page asks for, as plain JSON values; no HTTP in here."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from adapters.review.files import SafeFiles
+from application.feedback_recorder import FeedbackRecorder
+from application.history import History
+from application.history_filter import FILTER_NAMES, parse_filter
+from application.history_rows import RunRow
+from domain.feedback import FeedbackEvent, RunFeedback
+from domain.ports import BadLine
+
+MAX_LIMIT = 500
+_KNOWN_RUNS = 2000
+
+
+class BadRequest(ValueError):
+    """The request itself is wrong (HTTP 400); the message says what."""
+
+
+class ReviewApi:
+    """Lists runs, shows one, stores feedback, and finds the image files a page may load.
+
+    ``make_history`` builds a History whose bad lines go to the given callback (one per request,
+    so each answer can carry its own warnings); ``recorder`` stores feedback through the port.
+    """
+
+    def __init__(
+        self,
+        make_history: Callable[[Callable[[str, BadLine], None]], History],
+        recorder: Callable[[History], FeedbackRecorder],
+        files: SafeFiles,
+    ) -> None:
+        self._make_history = make_history
+        self._recorder = recorder
+        self._files = files
+        self._outputs: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+        self._finals: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def runs(self, query: Mapping[str, list[str]]) -> dict[str, Any]:
+        warnings: list[str] = []
+        history = self._history(warnings)
+        limit = _limit(query.get("limit", ["60"])[-1])
+        options = {name: values for name, values in query.items() if name in FILTER_NAMES}
+        rows = history.recent(limit, parse_filter(options, datetime.now(UTC)))
+        with self._lock:
+            for row in rows:
+                if row.image_path:
+                    self._finals[row.run_id] = row.image_path
+            while len(self._finals) > _KNOWN_RUNS:
+                self._finals.popitem(last=False)
+        return {"runs": [self._row(row) for row in rows], "warnings": warnings}
+
+    def run(self, run_id: str) -> dict[str, Any]:
+        warnings: list[str] = []
+        detail = self._history(warnings).detail(run_id)
+        record = detail.record
+        self._remember(record.run_id, tuple(o.path for o in record.outputs))
+        return {
+            "run": self._row(detail.row),
+            "record": record.to_dict(),
+            "feedback": feedback_dict(detail.feedback),
+            "images": [
+                {
+                    "stage": o.stage,
+                    "index": i,
+                    "width": o.width,
+                    "height": o.height,
+                    "path": o.path,
+                    "url": image_url(record.run_id, i),
+                }
+                for i, o in enumerate(record.outputs)
+            ],
+            "warnings": warnings,
+        }
+
+    def feedback(self, body: Any) -> dict[str, Any]:
+        """Store one piece of feedback: ``{"kind": "rating"|"tags"|"note"|"choice", ...}``."""
+        if not isinstance(body, dict):
+            raise BadRequest("the body must be a JSON object")
+        kind = body.get("kind")
+        warnings: list[str] = []
+        history = self._history(warnings)
+        recorder = self._recorder(history)
+        events: list[FeedbackEvent]
+        if kind == "rating":
+            events = recorder.rate(_text(body, "run_id"), _int(body, "rating"))
+        elif kind == "tags":
+            events = [recorder.tag(_text(body, "run_id"), _texts(body, "add"), _texts(body, "remove"))]
+        elif kind == "note":
+            events = [recorder.note(_text(body, "run_id"), _text(body, "note"))]
+        elif kind == "choice":
+            events = [recorder.choose(_text(body, "better"), _text(body, "worse"))]
+        else:
+            raise BadRequest("kind must be rating, tags, note or choice")
+        state = history.feedback_state()
+        touched = {events[0].run_id, *(e.worse_run_id for e in events if e.worse_run_id)}
+        return {
+            "events": [event.to_dict() for event in events],
+            "feedback": {run: feedback_dict(state.get(run) or RunFeedback(run)) for run in sorted(touched)},
+        }
+
+    def image(self, run_id: str, index: int) -> Path | None:
+        """The file of output ``index`` (-1: the last) of ``run_id``; None if unknown; raises
+        Refused if the stored path is outside the served folders."""
+        with self._lock:
+            outputs = self._outputs.get(run_id)
+            final = self._finals.get(run_id)
+        if index == -1 and final is not None:
+            return self._files.resolve(final)
+        if outputs is None:
+            record = self._history([]).resolve(run_id)
+            if record.run_id != run_id:
+                return None
+            outputs = tuple(o.path for o in record.outputs)
+            self._remember(run_id, outputs)
+        if not -1 <= index < len(outputs) or not outputs:
+            return None
+        return self._files.resolve(outputs[index])
+
+    def _row(self, row: RunRow) -> dict[str, Any]:
+        return {**row.to_dict(), "image_url": image_url(row.run_id, -1) if row.image_path else None}
+
+    def _history(self, warnings: list[str]) -> History:
+        return self._make_history(
+            lambda source, bad: warnings.append(f"{source} line {bad.line_number}: {bad.reason}")
+        )
+
+    def _remember(self, run_id: str, outputs: tuple[str, ...]) -> None:
+        with self._lock:
+            self._outputs[run_id] = outputs
+            self._outputs.move_to_end(run_id)
+            while len(self._outputs) > _KNOWN_RUNS:
+                self._outputs.popitem(last=False)
+
+
+def image_url(run_id: str, index: int) -> str:
+    return f"/img/{quote(run_id, safe='')}/{index}"
+
+
+def feedback_dict(fb: RunFeedback) -> dict[str, Any]:
+    return {
+        "rating": fb.rating,
+        "rated_by": fb.rated_by.to_dict() if fb.rated_by else None,
+        "tags": list(fb.tags),
+        "notes": list(fb.notes),
+        "wins": fb.wins,
+        "losses": fb.losses,
+        "events": [event.to_dict() for event in fb.events],
+    }
+
+
+def _limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise BadRequest(f"limit must be a whole number, got {text!r}") from None
+    if not 1 <= value <= MAX_LIMIT:
+        raise BadRequest(f"limit must be 1..{MAX_LIMIT}, got {value}")
+    return value
+
+
+def _text(body: Mapping[str, Any], key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest(f"{key} must be non-empty text")
+    return value
+
+
+def _int(body: Mapping[str, Any], key: str) -> int:
+    value = body.get(key)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise BadRequest(f"{key} must be a whole number")
+    return value
+
+
+def _texts(body: Mapping[str, Any], key: str) -> list[str]:
+    value = body.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise BadRequest(f"{key} must be a list of texts")
+    return value
