@@ -1,0 +1,144 @@
+"""The review page driven in a real headless Chromium (Debian's /usr/bin/chromium via Playwright).
+
+Set STABLENEW_UPDATE_SCREENSHOT=1 to also refresh docs/review-screenshot.png.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.review.review_home import ReviewHome, start_review
+
+CHROMIUM = Path(os.environ.get("STABLENEW_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "review-screenshot.png"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Iterator[ReviewHome]:
+    review = start_review(tmp_path, count=12)
+    yield review
+    review.server.stop()
+
+
+@pytest.fixture
+def page(home: ReviewHome) -> Iterator[Any]:
+    if not CHROMIUM.is_file():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the review page test needs Debian's chromium (apt-get install chromium)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 820})
+            page.set_default_timeout(10_000)
+            page.goto(home.server.url)
+            page.wait_for_selector(".card")
+            yield page
+        finally:
+            browser.close()
+
+
+def events_on_disk(home: ReviewHome, count: int) -> list[dict[str, Any]]:
+    """The feedback file's events, waiting (up to 10 s) until it holds at least ``count``."""
+    deadline = time.monotonic() + 10
+    while True:
+        lines = home.feedback_path.read_text().splitlines() if home.feedback_path.exists() else []
+        if len(lines) >= count or time.monotonic() > deadline:
+            return [json.loads(line) for line in lines]
+        time.sleep(0.05)
+
+
+def test_rate_tag_compare_and_open_a_run_in_a_real_browser(
+    page: Any, home: ReviewHome, tmp_path: Path
+) -> None:
+    newest_first = [spec.run_id for spec in reversed(home.specs)]
+    assert page.locator(".card").count() == 12
+    assert page.evaluate("[...document.images].filter(i => i.complete && i.naturalWidth > 0).length") >= 6
+
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("4")
+    page.wait_for_selector("#toast.show")
+    rating = events_on_disk(home, 1)[-1]
+    assert (rating["kind"], rating["run_id"], rating["rating"]) == ("rating", newest_first[1], 4)
+    assert rating["by"] == {"kind": "person", "name": "tester"}
+    page.wait_for_function(
+        "document.querySelectorAll('.card')[1].querySelectorAll('.stars .on').length === 4"
+    )
+
+    page.locator(".card").nth(2).locator('[data-rate="5"]').click()
+    clicked = events_on_disk(home, 2)[-1]
+    assert (clicked["run_id"], clicked["rating"]) == (newest_first[2], 5)
+
+    page.once("dialog", lambda dialog: dialog.accept("sharp, moody"))
+    page.keyboard.press("t")
+    tags = events_on_disk(home, 3)[-1]
+    assert (tags["kind"], tags["run_id"], sorted(tags["tags_added"])) == (
+        "tags",
+        newest_first[2],
+        ["moody", "sharp"],
+    )
+
+    page.keyboard.press("c")  # mark run 2
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("c")  # compare run 2 (left) with run 1 (right)
+    page.wait_for_selector(".compare")
+    page.keyboard.press("ArrowRight")
+    choice = events_on_disk(home, 4)[-1]
+    assert (choice["kind"], choice["run_id"], choice["worse_run_id"]) == (
+        "choice",
+        newest_first[1],
+        newest_first[2],
+    )
+
+    page.keyboard.press("Enter")  # open run 1
+    page.wait_for_selector("#overlay.open .images img")
+    page.wait_for_function(
+        "[...document.querySelectorAll('#overlay img')].every(i => i.complete && i.naturalWidth === 256)"
+    )
+    history = page.locator("#overlay .history").inner_text()
+    assert "tester: rated 4/5" in history
+    assert f"preferred over {newest_first[2][:8]}" in history
+    page.keyboard.press("Escape")
+    page.locator(".card").nth(0).locator('[data-rate="3"]').click()
+    events_on_disk(home, 5)
+    page.wait_for_function(
+        "document.querySelectorAll('.card')[0].querySelectorAll('.stars .on').length === 3"
+    )
+    page.wait_for_timeout(2000)  # let the toast fade before the picture
+
+    shot = tmp_path / "review-screenshot.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    if os.environ.get("STABLENEW_UPDATE_SCREENSHOT") == "1":
+        shutil.copyfile(shot, SCREENSHOT)
+
+
+def test_a_rating_key_on_an_empty_filter_result_stores_nothing(page: Any, home: ReviewHome) -> None:
+    page.fill("#filter", "pack=nothing-like-this")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".empty")
+    page.keyboard.press("5")
+    page.wait_for_timeout(300)
+    assert not home.feedback_path.exists() or home.feedback_path.read_text() == ""

@@ -1,0 +1,201 @@
+"""The review server over real HTTP on loopback: API answers, feedback on disk, and refusals."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.review.files import Refused, SafeFiles
+from domain.images import ImageArtifact
+from tests.review.history_data import build_record
+from tests.review.review_home import ReviewHome, start_review
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Iterator[ReviewHome]:
+    review = start_review(tmp_path, count=6)
+    yield review
+    review.server.stop()
+
+
+def request(
+    home: ReviewHome, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, bytes, dict[str, str]]:
+    connection = http.client.HTTPConnection("127.0.0.1", home.server.port, timeout=10)
+    sent = {"Host": f"127.0.0.1:{home.server.port}", **(headers or {})}
+    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+    if data is not None and "Content-Type" not in sent:
+        sent["Content-Type"] = "application/json"
+    connection.request(method, path, body=data, headers=sent)
+    response = connection.getresponse()
+    payload = response.read()
+    connection.close()
+    return response.status, payload, dict(response.getheaders())
+
+
+def test_the_page_is_self_contained(home: ReviewHome) -> None:
+    status, page, headers = request(home, "GET", "/")
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/html")
+    text = page.decode()
+    assert "<script>" in text
+    for remote in ("http://", "https://", "//cdn", 'src="http'):
+        assert remote not in text.replace("http://${", "")
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+
+
+def test_runs_filters_and_images(home: ReviewHome) -> None:
+    status, body, _ = request(home, "GET", "/api/runs?limit=3")
+    runs = json.loads(body)["runs"]
+    assert status == 200
+    assert [run["run_id"] for run in runs] == [s.run_id for s in reversed(home.specs[-3:])]
+    status, image, headers = request(home, "GET", runs[0]["image_url"])
+    assert (status, headers["Content-Type"]) == (200, "image/png")
+    newest = home.specs[-1]
+    final = "upscale_0.png" if newest.upscaled else "txt2img_0.png"
+    assert image == (home.output / newest.run_id / final).read_bytes()
+    status, body, _ = request(home, "GET", "/api/runs?steps=abc")
+    assert (status, json.loads(body)["error"]) == (
+        400,
+        "--steps: 'abc' is not a number (use 30, 30.., ..40 or 20..40)",
+    )
+    status, body, _ = request(home, "GET", f"/api/runs/{newest.run_id[:10]}")
+    detail = json.loads(body)
+    assert status == 200
+    assert detail["run"]["run_id"] == newest.run_id
+    assert next(image["url"] for image in detail["images"]) == f"/img/{newest.run_id}/0"
+
+
+def test_posted_feedback_lands_on_disk(home: ReviewHome) -> None:
+    run_id = home.specs[-2].run_id
+    origin = {"Origin": f"http://127.0.0.1:{home.server.port}", "Sec-Fetch-Site": "same-origin"}
+    status, body, _ = request(
+        home, "POST", "/api/feedback", {"kind": "rating", "run_id": run_id, "rating": 4}, origin
+    )
+    assert status == 200, body
+    assert json.loads(body)["feedback"][run_id]["rating"] == 4
+    status, _, _ = request(
+        home, "POST", "/api/feedback", {"kind": "tags", "run_id": run_id, "add": ["sharp"]}
+    )
+    assert status == 200
+    better, worse = home.specs[-1].run_id, run_id
+    status, _, _ = request(
+        home, "POST", "/api/feedback", {"kind": "choice", "better": better, "worse": worse}
+    )
+    assert status == 200
+    lines = [json.loads(line) for line in home.feedback_path.read_text().splitlines()]
+    assert [(e["kind"], e["run_id"], e["by"]["name"]) for e in lines] == [
+        ("rating", run_id, "tester"),
+        ("tags", run_id, "tester"),
+        ("choice", better, "tester"),
+    ]
+    assert lines[0]["rating"] == 4
+    assert lines[2]["worse_run_id"] == worse
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status", "error"),
+    [
+        ({"kind": "rating", "run_id": "R", "rating": 9}, {}, 400, "rating must be a whole number 1-5, got 9"),
+        (
+            {"kind": "rating", "run_id": "ffffffff", "rating": 3},
+            {},
+            404,
+            "no run with id 'ffffffff' in the history",
+        ),
+        ({"kind": "launch"}, {}, 400, "kind must be rating, tags, note or choice"),
+        (b"{not json", {}, 400, "the body is not JSON"),
+        (
+            {"kind": "rating", "run_id": "R", "rating": 3},
+            {"Content-Type": "text/plain"},
+            415,
+            "send application/json",
+        ),
+        (
+            {"kind": "rating", "run_id": "R", "rating": 3},
+            {"Origin": "http://evil.example"},
+            403,
+            "cross-origin request refused",
+        ),
+        (
+            {"kind": "rating", "run_id": "R", "rating": 3},
+            {"Sec-Fetch-Site": "cross-site"},
+            403,
+            "cross-site request refused",
+        ),
+        (
+            {"kind": "rating", "run_id": "R", "rating": 3},
+            {"Host": "evil.example:80"},
+            403,
+            "unexpected Host header",
+        ),
+    ],
+)
+def test_bad_or_foreign_posts_are_refused_and_store_nothing(
+    home: ReviewHome, body: Any, headers: dict[str, str], status: int, error: str
+) -> None:
+    if isinstance(body, dict) and body.get("run_id") == "R":
+        body = {**body, "run_id": home.specs[-1].run_id}
+    answer, payload, _ = request(home, "POST", "/api/feedback", body, headers)
+    assert (answer, json.loads(payload)["error"]) == (status, error)
+    assert not home.feedback_path.exists() or home.feedback_path.read_bytes() == b""
+
+
+def test_path_traversal_and_files_outside_the_folders_are_refused(home: ReviewHome, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.png"
+    secret.write_bytes((home.output / home.specs[0].run_id / "txt2img_0.png").read_bytes())
+    link_run = home.output / "linked"
+    link_run.mkdir()
+    os.symlink(secret, link_run / "txt2img_0.png")
+    hostile = [
+        ("abs00000", str(secret)),
+        ("dots0000", f"{home.output}/../secret.png"),
+        ("rel00000", "output/../secret.png"),
+        ("link0000", str(link_run / "txt2img_0.png")),
+        ("pass0000", "/etc/passwd"),
+    ]
+    for run_id, path in hostile:
+        record = build_record(home.specs[0])
+        artifact = ImageArtifact("txt2img", 0, path, 256, 256, 1, "0" * 64)
+        home.records.append_record(
+            record.__class__(**{**_fields(record), "run_id": run_id, "outputs": (artifact,)})
+        )
+    for run_id, _ in hostile:
+        status, body, _ = request(home, "GET", f"/img/{run_id}/0")
+        assert (status, json.loads(body)["error"]) == (403, "that file is outside the served folders"), run_id
+    for path in (
+        "/img/../../etc/passwd",
+        "/img/%2e%2e/%2e%2e%2fetc%2fpasswd",
+        "/img/..%2f..%2fsecret.png/0",
+        "/../secret.png",
+        "/static/../../secret.png",
+        f"/img/{home.specs[0].run_id}/99",
+        f"/img/{home.specs[0].run_id}/x",
+    ):
+        status, body, _ = request(home, "GET", path)
+        assert status == 404, path
+        assert b"PNG" not in body
+    status, _, _ = request(home, "GET", "/api/runs", headers={"Host": "attacker.example:8765"})
+    assert status == 403
+
+
+def _fields(record: Any) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in record.__dataclass_fields__}
+
+
+def test_safe_files_unit(tmp_path: Path) -> None:
+    root = tmp_path / "out"
+    (root / "a").mkdir(parents=True)
+    (root / "a" / "x.png").write_bytes(b"x")
+    files = SafeFiles([root], base=tmp_path)
+    assert files.resolve("out/a/x.png") == (root / "a" / "x.png").resolve()
+    assert files.resolve(str(root / "a" / "missing.png")) is None
+    for bad in ("out/../../etc/passwd", "/etc/passwd", "out/a/x.png\x00.jpg", ""):
+        with pytest.raises(Refused):
+            files.resolve(bad)
