@@ -131,8 +131,9 @@ def _text(data: Mapping[str, Any], key: str) -> str:
 
 def _plain(value: Any) -> Any:
     """Turn the read-only mappings and tuples kept in records back into plain dicts and lists."""
-    if isinstance(value, Mapping):
+    kind = type(value)
+    if kind is dict or kind is MappingProxyType:
         return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
+    if kind is list or kind is tuple:
         return [_plain(item) for item in value]
     return value
