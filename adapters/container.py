@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dependency_injector import containers, providers
 from pydantic import SecretStr
 
-from adapters.backends.a1111 import A1111ImageBackend
 from adapters.backends.fake import FakeImageBackend
 from adapters.clock import SystemClock
 from adapters.settings import Settings
@@ -13,6 +14,13 @@ from adapters.sinks.jsonl import JsonlRecordSink
 from adapters.sinks.null import NullRecordSink
 from adapters.storage.filesystem import FilesystemArtifactStore
 from application.controller import PipelineController
+from domain.ports import ImageBackend
+
+
+def _a1111_backend(**settings: Any) -> ImageBackend:
+    from adapters.backends.a1111 import A1111ImageBackend  # httpx is imported only when it is chosen
+
+    return A1111ImageBackend(**settings)
 
 
 def _reveal(secret: SecretStr) -> str | None:
@@ -47,7 +55,7 @@ class Container(containers.DeclarativeContainer):
             fail_stage=providers.Callable(_none_if_empty, config.backend.fake_fail_stage),
         ),
         a1111=providers.Singleton(
-            A1111ImageBackend,
+            _a1111_backend,
             url=config.backend.url,
             username=providers.Callable(_none_if_empty, config.backend.username),
             password=providers.Callable(_reveal, config.backend.password),

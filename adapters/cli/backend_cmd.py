@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
 
-from adapters.backends.a1111 import A1111ImageBackend, ServerReport
 from adapters.backends.catalog import BackendCatalog
 from adapters.cli.common import (
     EXIT_FAILED,
@@ -21,6 +21,9 @@ from adapters.cli.common import (
 )
 from adapters.container import build_container
 from domain import BackendError, BackendInfo, ConfigError, GenerationInterrupted
+
+if TYPE_CHECKING:
+    from adapters.backends.a1111 import ServerReport
 
 
 def register(app: typer.Typer) -> None:
@@ -42,6 +45,8 @@ def check(
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Print the backend's version, models, samplers, schedulers and upscalers (exit 1 if unreachable)."""
+    from adapters.backends.a1111 import A1111ImageBackend  # httpx loads only for this command
+
     loaded, _ = load_settings_or_exit(settings)
     try:
         backend = build_container(loaded).image_backend()
@@ -67,15 +72,8 @@ def check(
 
 
 def _with_version(report: ServerReport, probe: BackendInfo) -> ServerReport:
-    return ServerReport(
-        url=report.url,
-        flavor=report.flavor,
-        version=probe.version or report.version,
-        current_model=report.current_model or probe.model,
-        models=report.models,
-        samplers=report.samplers,
-        schedulers=report.schedulers,
-        upscalers=report.upscalers,
+    return replace(
+        report, version=probe.version or report.version, current_model=report.current_model or probe.model
     )
 
 
