@@ -437,4 +437,3 @@ def import_images(
 
 def _print_json(value: Any) -> None:
     sys.stdout.write(orjson.dumps(value, option=_JSON).decode("utf-8") + "\n")
-
