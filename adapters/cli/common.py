@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -14,7 +15,8 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
-stdout = Console(soft_wrap=True, highlight=False)
+# Piped output is not cut to 80 columns: tables stay whole for grep and files.
+stdout = Console(soft_wrap=True, highlight=False, width=None if sys.stdout.isatty() else 200)
 stderr = Console(stderr=True, soft_wrap=True, highlight=False)
 
 SettingsOption = Annotated[

@@ -97,9 +97,11 @@ def list_runs(
 
 def runs_table(rows: list[RunRow]) -> Table:
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for name in ("time (UTC)", "run", "pack", "model", "sampler", "steps", "cfg", "size", "duration"):
-        table.add_column(name, no_wrap=True, overflow="ellipsis")
-    table.add_column("rating", no_wrap=True)
+    # Fixed-width facts never shrink; names give way (with an ellipsis) on a narrow terminal.
+    fixed = {"time (UTC)": 16, "run": 8, "size": 9}
+    columns = ("time (UTC)", "run", "pack", "model", "sampler", "steps", "cfg", "size", "duration", "rating")
+    for name in columns:
+        table.add_column(name, no_wrap=True, overflow="ellipsis", min_width=fixed.get(name, len(name)))
     table.add_column("tags", overflow="fold")
     for row in rows:
         table.add_row(
