@@ -12,7 +12,6 @@ from typing import Any
 import orjson
 import pytest
 
-from adapters import jsonl_log
 from adapters.jsonl_log import encode_line
 from adapters.sinks.jsonl import JsonlRecordSink
 from domain import RecordStoreError
@@ -151,6 +150,6 @@ def test_bad_paths_are_one_line_errors(tmp_path: Path, command: str, case: tuple
 
 def test_unreadable_file_is_refused_with_its_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sink = _store(tmp_path)
-    monkeypatch.setattr(jsonl_log.os, "access", lambda path, mode: False)  # root could read it anyway
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # root could read it anyway
     with pytest.raises(RecordStoreError, match=f"{sink.records_path} is not readable"):
         sink.verify()

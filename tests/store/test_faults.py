@@ -18,15 +18,15 @@ from typing import Any
 import orjson
 import pytest
 
-from adapters import jsonl_log
 from adapters.jsonl_log import encode_line
+from adapters.jsonl_log import log as jsonl_log
 from adapters.sinks.jsonl import JsonlRecordSink
 from domain import RecordStoreError
 from tests.store.helpers import ids, quarantine_of, record
 
 
 class FaultyOs(types.SimpleNamespace):
-    """Stands in for the ``os`` module inside adapters.jsonl_log; fails the N-th call of one function."""
+    """Stands in for the ``os`` module inside adapters.jsonl_log.log; fails the N-th call of one function."""
 
     def __init__(self, target: str, nth: int, fault: str) -> None:
         super().__init__()

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters import jsonl_log
-from adapters.jsonl_log import filesystem_type, is_network_filesystem, warn_if_network_filesystem
+from adapters.jsonl_log import filesystem_type, is_network_filesystem, log, netfs, warn_if_network_filesystem
 from adapters.sinks.jsonl import JsonlRecordSink
 from tests.store.helpers import record
 
@@ -52,7 +51,7 @@ def test_network_types() -> None:
 def test_warns_once_per_directory(
     mountinfo: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(jsonl_log, "_warned", set())
+    monkeypatch.setattr(netfs, "_warned", set())
     with caplog.at_level(logging.WARNING, logger="adapters.jsonl_log"):
         assert warn_if_network_filesystem(Path("/mnt/share/a/r.jsonl"), mountinfo)
         assert warn_if_network_filesystem(Path("/mnt/share/a/r.jsonl"), mountinfo)
@@ -69,7 +68,7 @@ def test_unreadable_mountinfo_means_unknown(tmp_path: Path) -> None:
 
 def test_creating_the_store_checks_the_filesystem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     checked: list[Path] = []
-    monkeypatch.setattr(jsonl_log, "warn_if_network_filesystem", lambda path: checked.append(path) or False)
+    monkeypatch.setattr(log, "warn_if_network_filesystem", lambda path: checked.append(path) or False)
     sink = JsonlRecordSink(tmp_path / "r.jsonl")
     sink.append_record(record("r1"))
     sink.append_record(record("r2"))

@@ -10,8 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters import jsonl_log
-from adapters.jsonl_log import JsonlLog, encode_line
+from adapters.jsonl_log import JsonlLog, encode_line, scan
 from adapters.sinks.jsonl import JsonlRecordSink
 from domain import BadLine, LearningRecord, UnsupportedSchemaVersion
 from tests.store.helpers import ids, record
@@ -90,8 +89,8 @@ def test_known_schema_versions_are_read_newer_is_refused(tmp_path: Path) -> None
 def test_both_directions_agree_across_block_boundaries(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
 ) -> None:
-    monkeypatch.setattr(jsonl_log, "_READ_BLOCK", block)
-    monkeypatch.setattr(jsonl_log, "_TAIL_BLOCK", block)
+    monkeypatch.setattr(scan, "READ_BLOCK", block)
+    monkeypatch.setattr(scan, "TAIL_BLOCK", block)
     path = tmp_path / "r.jsonl"
     sink = JsonlRecordSink(path, durability="none")
     sink.append_records([record(f"r{i}", size=300 * (i % 7)) for i in range(40)])
@@ -122,7 +121,7 @@ def test_newest_first_reads_only_the_end_of_a_large_file(
         read += length
         return real_pread(fd, length, offset)
 
-    monkeypatch.setattr(jsonl_log.os, "pread", counting_pread)
+    monkeypatch.setattr(os, "pread", counting_pread)
     records = JsonlRecordSink(path).iter_records(newest_first=True)
     last_twenty = [next(records) for _ in range(20)]
     assert len(last_twenty) == 20

@@ -1,8 +1,7 @@
-"""An append-only JSON-lines file that several processes can share safely (local filesystems only).
+"""JsonlLog: an append-only JSON-lines file that several processes can share safely.
 
 Format, append protocol, quarantine and recovery are described in docs/record-store.md. In short:
-every line is one JSON object whose last key ``_crc`` holds the CRC-32 of the line without that
-key; an append serializes first, then under ``<path>.lock`` moves any torn tail to
+an append serializes first, then under ``<path>.lock`` moves any torn tail to
 ``<path>.quarantine``, issues one ``os.write`` of whole lines on an O_APPEND descriptor and
 fsyncs; on any failure the file is cut back to its size before the append.
 """
@@ -18,148 +17,32 @@ import os
 import threading
 import time
 import weakref
-import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import orjson
 from filelock import Timeout, lock_descriptor, unlock_descriptor
 
-from domain.errors import RecordSerializationError, RecordStoreError
+from adapters.jsonl_log.line_format import decode_checked, decode_line, encode_line
+from adapters.jsonl_log.netfs import warn_if_network_filesystem
+from adapters.jsonl_log.scan import (
+    INCOMPLETE,
+    READ_BLOCK,
+    Line,
+    entries_forward,
+    last_line_start,
+    lines_backward,
+    lines_forward,
+)
+from domain.errors import RecordStoreError
 from domain.ports import BadLine
 
 Durability = Literal["fsync", "none"]
 DURABILITIES: tuple[Durability, ...] = ("fsync", "none")
 
-CHECKSUM_KEY = "_crc"
-_CRC_HEAD = b',"_crc":"'  # canonical lines end with ,"_crc":"xxxxxxxx"}
-_CRC_SUFFIX_LEN = len(_CRC_HEAD) + 8 + 2
-_DUMP_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
-_READ_BLOCK = 1 << 18  # bigger blocks measured slower (cache misses)
-_TAIL_BLOCK = 1 << 16
-NETWORK_FS_TYPES = frozenset(
-    {"nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "9p", "ceph", "glusterfs", "lustre", "gpfs"}
-)
-
 logger = logging.getLogger(__name__)
-
-# ---------------------------------------------------------------------------------------------
-# Line format
-
-
-def encode_line(payload: Mapping[str, Any]) -> bytes:
-    """One JSON object with its ``_crc`` checksum and a newline.
-
-    Values JSON cannot represent (a Path, a set, a datetime, NaN or infinity, non-text keys)
-    raise RecordSerializationError naming where they are, before anything is written.
-    """
-    if CHECKSUM_KEY in payload:
-        raise RecordSerializationError(f"key {CHECKSUM_KEY!r} is reserved for the line checksum")
-    try:
-        body = orjson.dumps(payload if type(payload) is dict else dict(payload), option=_DUMP_OPTIONS)
-    except TypeError as exc:
-        where = _find_unrepresentable(payload, "") or str(exc)
-        raise RecordSerializationError(f"record cannot be stored as JSON: {where}") from exc
-    if b"null" in body:  # orjson writes NaN and infinity as null: find them before they are lost
-        non_finite = _find_non_finite(payload)
-        if non_finite is not None:
-            raise RecordSerializationError(f"record cannot be stored as JSON: {non_finite}")
-    crc = b"%08x" % zlib.crc32(body)
-    if body == b"{}":
-        return b'{"' + CHECKSUM_KEY.encode() + b'":"' + crc + b'"}\n'
-    return body[:-1] + _CRC_HEAD + crc + b'"}\n'
-
-
-def decode_line(line: bytes) -> tuple[dict[str, Any] | None, str]:
-    """``(payload, "")`` for a valid line (checksum removed), else ``(None, why it is bad)``.
-
-    ``line`` is given without its newline. A line without ``_crc`` (written before checksums)
-    is accepted as it parses.
-    """
-    payload, reason, _checked = _decode(line)
-    return payload, reason
-
-
-def _decode(line: bytes) -> tuple[dict[str, Any] | None, str, bool]:
-    try:
-        payload = orjson.loads(line)
-    except orjson.JSONDecodeError as exc:
-        return None, f"not JSON ({exc})" if line.strip() else "empty line", False
-    if type(payload) is not dict:
-        return None, f"not a JSON object (a {type(payload).__name__})", False
-    stored = payload.pop(CHECKSUM_KEY, None)
-    if stored is None:
-        return payload, "", False
-    if line[-_CRC_SUFFIX_LEN : -_CRC_SUFFIX_LEN + len(_CRC_HEAD)] == _CRC_HEAD:
-        crc = zlib.crc32(b"}", zlib.crc32(memoryview(line)[:-_CRC_SUFFIX_LEN]))
-        if stored == f"{crc:08x}":
-            return payload, "", True
-    # Not in the canonical form we write (or the bytes changed): check the content itself.
-    if stored == f"{zlib.crc32(orjson.dumps(payload)):08x}":
-        return payload, "", True
-    return None, f"checksum mismatch (stored {stored!r}): the line changed after it was written", False
-
-
-def _find_non_finite(value: Any) -> str | None:
-    """Where a NaN or infinity hides in ``value`` (a fast scan first; paths only once one is found)."""
-    stack = [value]
-    pop, extend = stack.pop, stack.extend
-    while stack:
-        item = pop()
-        kind = type(item)
-        if kind is dict:
-            extend(item.values())
-        elif kind is list or kind is tuple:
-            extend(item)
-        elif kind is str or kind is int or item is None or kind is bool:
-            continue
-        elif isinstance(item, float) and item - item != 0.0:
-            return _path_to_non_finite(value, "")
-    return None
-
-
-def _path_to_non_finite(value: Any, path: str) -> str | None:
-    if isinstance(value, dict):
-        items: Any = ((f"{path}.{key}" if path else str(key), item) for key, item in value.items())
-    elif isinstance(value, (list, tuple)):
-        items = ((f"{path}[{index}]", item) for index, item in enumerate(value))
-    elif isinstance(value, float) and value - value != 0.0:
-        return f"{path or 'value'} is {value!r}, which JSON cannot represent"
-    else:
-        return None
-    for where, item in items:
-        found = _path_to_non_finite(item, where)
-        if found:
-            return found
-    return None
-
-
-def _find_unrepresentable(value: Any, path: str) -> str | None:
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                return f"{path or 'record'} has a key {key!r} that is not text"
-            found = _find_unrepresentable(item, f"{path}.{key}" if path else key)
-            if found:
-                return found
-        return None
-    if isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            found = _find_unrepresentable(item, f"{path}[{index}]")
-            if found:
-                return found
-        return None
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return None
-    hint = " (store str(path) instead)" if isinstance(value, os.PathLike) else ""
-    return f"{path or 'value'} is a {type(value).__name__}, which JSON cannot represent{hint}"
-
-
-# ---------------------------------------------------------------------------------------------
-# Reports
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,18 +65,6 @@ class Repair:
     kept: int
     moved: tuple[BadLine, ...]
     quarantine_path: Path
-
-
-@dataclass(frozen=True, slots=True)
-class _Line:
-    number: int  # 1-based from the start, or -1, -2, ... from the end when reading backwards
-    offset: int
-    data: bytes  # without the newline
-    complete: bool
-
-
-# ---------------------------------------------------------------------------------------------
-# The log
 
 
 class JsonlLog:
@@ -293,7 +164,7 @@ class JsonlLog:
     def _recover_tail_locked(self, fd: int, size: int) -> int:
         if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
             return 0
-        start = _last_line_start(fd, size)
+        start = last_line_start(fd, size)
         torn = os.pread(fd, size - start, start)
         self._quarantine([(start, None, torn, "torn tail: the last line has no newline (a writer died)")])
         try:
@@ -446,13 +317,13 @@ class JsonlLog:
             fd = handle.fileno()
             size = os.fstat(fd).st_size
             if not newest_first:
-                yield from _entries_forward(fd, size, on_bad_line)
+                yield from entries_forward(fd, size, on_bad_line)
                 return
-            for line in _lines_backward(fd, size):
+            for line in lines_backward(fd, size):
                 if line.complete:
                     payload, reason = decode_line(line.data)
                 else:
-                    payload, reason = None, _INCOMPLETE
+                    payload, reason = None, INCOMPLETE
                 if payload is not None:
                     yield line.number, line.offset, payload
                 elif on_bad_line is not None:
@@ -463,13 +334,13 @@ class JsonlLog:
         for line in self._iter_raw(newest_first=False):
             yield line.number, line.data + b"\n" if line.complete else line.data
 
-    def _iter_raw(self, *, newest_first: bool) -> Iterator[_Line]:
+    def _iter_raw(self, *, newest_first: bool) -> Iterator[Line]:
         with self._open_for_reading() as handle:
             if handle is None:
                 return
             fd = handle.fileno()
             size = os.fstat(fd).st_size
-            yield from (_lines_backward if newest_first else _lines_forward)(fd, size)
+            yield from (lines_backward if newest_first else lines_forward)(fd, size)
 
     def _open_for_reading(self) -> contextlib.AbstractContextManager[io.FileIO | None]:
         try:
@@ -494,13 +365,13 @@ class JsonlLog:
         good = unchecked = 0
         bad: list[BadLine] = []
         with self.path.open("rb", buffering=0) as handle:
-            for line in _lines_forward(handle.fileno(), size):
+            for line in lines_forward(handle.fileno(), size):
                 reason = self._judge(line, check)
                 if reason:
                     bad.append(BadLine(line.number, reason, line.offset))
                 else:
                     good += 1
-                    unchecked += not _decode(line.data)[2]
+                    unchecked += not decode_checked(line.data)[2]
         quarantined = self.count_quarantined()
         return Verification(self.path, good, unchecked, tuple(bad), quarantined, self.quarantine_path)
 
@@ -517,7 +388,7 @@ class JsonlLog:
                 size = os.fstat(handle.fileno()).st_size
                 kept: list[bytes] = []
                 moved: list[tuple[BadLine, bytes]] = []
-                for line in _lines_forward(handle.fileno(), size):
+                for line in lines_forward(handle.fileno(), size):
                     reason = self._judge(line, check)
                     if reason:
                         raw = line.data + b"\n" if line.complete else line.data
@@ -554,12 +425,12 @@ class JsonlLog:
         """How many entries the quarantine file holds (0 if there is none)."""
         try:
             with self.quarantine_path.open("rb") as handle:
-                return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(_READ_BLOCK), b""))
+                return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(READ_BLOCK), b""))
         except FileNotFoundError:
             return 0
 
     @staticmethod
-    def _judge(line: _Line, check: Callable[[dict[str, Any]], str | None] | None) -> str:
+    def _judge(line: Line, check: Callable[[dict[str, Any]], str | None] | None) -> str:
         if not line.complete:
             return "torn tail: the last line has no newline"
         payload, reason = decode_line(line.data)
@@ -626,107 +497,6 @@ class _Descriptors:
         self.close_lock()
 
 
-# ---------------------------------------------------------------------------------------------
-# Low-level helpers
-
-
-_INCOMPLETE = "incomplete last line (a torn write, or an append in progress)"
-
-
-def _entries_forward(
-    fd: int, size: int, on_bad_line: Callable[[BadLine], None] | None
-) -> Iterator[tuple[int, int, dict[str, Any]]]:
-    """The hot read loop: good lines are parsed and checksummed once, inline; others go to _decode."""
-    loads, crc32, head, suffix = orjson.loads, zlib.crc32, _CRC_HEAD, _CRC_SUFFIX_LEN
-    number = offset = position = 0
-    pending = b""
-    while position < size:
-        chunk = os.pread(fd, min(_READ_BLOCK, size - position), position)
-        if not chunk:
-            break  # the file was cut shorter while we read
-        position += len(chunk)
-        parts = (pending + chunk).split(b"\n") if pending else chunk.split(b"\n")
-        pending = parts.pop()
-        for data in parts:
-            number += 1
-            try:
-                payload = loads(data)
-            except orjson.JSONDecodeError:
-                payload = None
-            if type(payload) is dict:
-                stored = payload.pop(CHECKSUM_KEY, None)
-                if stored is None or (
-                    data[-suffix : len(head) - suffix] == head
-                    and stored == f"{crc32(b'}', crc32(memoryview(data)[:-suffix])):08x}"
-                ):
-                    yield number, offset, payload
-                    offset += len(data) + 1
-                    continue
-            good, reason, _checked = _decode(data)  # rare: a bad or reformatted line
-            if good is not None:
-                yield number, offset, good
-            elif on_bad_line is not None:
-                on_bad_line(BadLine(number, reason, offset))
-            offset += len(data) + 1
-    if pending and on_bad_line is not None:
-        on_bad_line(BadLine(number + 1, _INCOMPLETE, offset))
-
-
-def _lines_forward(fd: int, size: int) -> Iterator[_Line]:
-    number, offset, pending = 0, 0, b""
-    position = 0
-    while position < size:
-        chunk = os.pread(fd, min(_READ_BLOCK, size - position), position)
-        if not chunk:
-            break  # the file was cut shorter while we read
-        position += len(chunk)
-        parts = (pending + chunk).split(b"\n") if pending else chunk.split(b"\n")
-        pending = parts.pop()
-        for data in parts:
-            number += 1
-            yield _Line(number, offset, data, True)
-            offset += len(data) + 1
-    if pending:
-        yield _Line(number + 1, offset, pending, False)
-
-
-def _lines_backward(fd: int, size: int) -> Iterator[_Line]:
-    end = _last_line_start(fd, size)
-    number = 0
-    if end < size:
-        number -= 1
-        yield _Line(number, end, os.pread(fd, size - end, end), False)
-    # [0, end) holds only complete lines. ``carry`` is the start of the region read so far, up to
-    # and including its first newline: a line whose beginning is in the next block to read.
-    line_end, position, carry = end - 1, end, b""
-    while position > 0:
-        start = max(0, position - _READ_BLOCK)
-        buffer = os.pread(fd, position - start, start) + carry
-        position = start
-        if start > 0:
-            cut = buffer.find(b"\n") + 1
-            carry, buffer = buffer[:cut], buffer[cut:]
-        else:
-            carry = b""
-        for data in reversed(buffer.split(b"\n")[:-1]):
-            number -= 1
-            begin = line_end - len(data)
-            yield _Line(number, begin, data, True)
-            line_end = begin - 1
-
-
-def _last_line_start(fd: int, size: int) -> int:
-    """Offset just after the last newline before ``size`` (0 if there is none)."""
-    position = size
-    while position > 0:
-        start = max(0, position - _TAIL_BLOCK)
-        found = os.pread(fd, position - start, start).rfind(b"\n")
-        if found >= 0:
-            return start + found + 1
-        position = start
-    return 0
-
-
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -742,47 +512,3 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-_warned: set[str] = set()
-
-
-def filesystem_type(path: Path, mountinfo: Path = Path("/proc/self/mountinfo")) -> str | None:
-    """The filesystem type holding ``path`` according to mountinfo (Linux), or None if unknown."""
-    try:
-        text = mountinfo.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    target = str(path.resolve())
-    best, best_type = -1, None
-    for row in text.splitlines():
-        left, sep, right = row.partition(" - ")
-        fields = left.split()
-        if not sep or len(fields) < 5 or not right:
-            continue
-        mount_point = fields[4].replace("\\040", " ")
-        inside = target == mount_point or target.startswith(mount_point.rstrip("/") + "/")
-        if inside and len(mount_point) > best:
-            best, best_type = len(mount_point), right.split()[0]
-    return best_type
-
-
-def is_network_filesystem(fs_type: str | None) -> bool:
-    return fs_type is not None and (fs_type in NETWORK_FS_TYPES or fs_type.startswith("fuse.sshfs"))
-
-
-def warn_if_network_filesystem(path: Path, mountinfo: Path = Path("/proc/self/mountinfo")) -> bool:
-    """Log one warning per directory when ``path`` is on a network filesystem; True if it is."""
-    fs_type = filesystem_type(path.parent, mountinfo)
-    if not is_network_filesystem(fs_type):
-        return False
-    key = str(path.parent)
-    if key not in _warned:
-        _warned.add(key)
-        logger.warning(
-            "%s is on a network filesystem (%s): only local filesystems are supported; "
-            "appends from several machines may interleave or be lost",
-            path,
-            fs_type,
-        )
-    return True

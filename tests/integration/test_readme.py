@@ -1,0 +1,43 @@
+"""The README's promises, kept true: its embedding example runs and its commands exist."""
+
+from __future__ import annotations
+
+import re
+import runpy
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from adapters.cli import app
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_embedding_example_runs_without_the_container(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (code,) = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
+    assert "dependency_injector" not in code
+    assert "build_container" not in code
+    script = tmp_path / "embed.py"
+    script.write_text(code, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    runpy.run_path(str(script), run_name="__main__")
+    assert len(list((tmp_path / "output").rglob("*.png"))) == 2
+    assert len((tmp_path / "records" / "learning_records.jsonl").read_bytes().splitlines()) == 1
+
+
+def test_first_screen_gives_the_two_setup_commands() -> None:
+    first_screen = README.read_text(encoding="utf-8").split("---", 1)[0]
+    assert 'uv run stablenew run --prompt "a lighthouse at dusk" --learning' in first_screen
+    assert "uv run pytest" in first_screen
+
+
+def test_every_stablenew_command_in_the_readme_exists() -> None:
+    text = README.read_text(encoding="utf-8")
+    commands = set(re.findall(r"stablenew ((?:records |settings |backend )?[a-z]+)", text))
+    assert {"run", "review", "records list", "records verify", "backend check", "settings show"} <= commands
+    for command in sorted(commands):
+        done = CliRunner().invoke(app, [*command.split(), "--help"])
+        assert done.exit_code == 0, f"stablenew {command}: {done.output}"
