@@ -133,12 +133,18 @@ class PipelineRunner:
             saved = [
                 self._save(run_id, stage.name, index, image) for index, image in enumerate(_images(outputs))
             ]
-        except GenerationInterrupted as exc:
-            progress.status, progress.error = RunStatus.INTERRUPTED, f"{stage.name}: {exc or 'interrupted'}"
-            return self._event(stage, StageStatus.INTERRUPTED, started, error=str(exc) or "interrupted")
-        except (StableNewError, OSError) as exc:
-            progress.status, progress.error = RunStatus.FAILED, f"{stage.name}: {exc}"
-            return self._event(stage, StageStatus.FAILED, started, error=str(exc))
+        except (GenerationInterrupted, KeyboardInterrupt) as exc:
+            reason = str(exc) or "interrupted"
+            progress.status, progress.error = RunStatus.INTERRUPTED, f"{stage.name}: {reason}"
+            return self._event(stage, StageStatus.INTERRUPTED, started, error=reason)
+        except Exception as exc:  # a failing stage ends the run, never the process
+            if not isinstance(exc, (StableNewError, OSError)):
+                logger.exception("stage %s of run %s failed unexpectedly", stage.name, run_id)
+            reason = (
+                str(exc) if isinstance(exc, (StableNewError, OSError)) else f"{type(exc).__name__}: {exc}"
+            )
+            progress.status, progress.error = RunStatus.FAILED, f"{stage.name}: {reason}"
+            return self._event(stage, StageStatus.FAILED, started, error=reason)
         progress.images = tuple(_images(outputs))
         progress.artifacts.extend(saved)
         progress.backend = outputs[-1].backend if outputs else progress.backend

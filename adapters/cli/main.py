@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
     try:
         code = command.main(args=argv, prog_name="stablenew", standalone_mode=False)
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         print("error: interrupted", file=sys.stderr)
         code = EXIT_INTERRUPTED
     except typer.TyperException as exc:  # Typer's click errors: bad flags, missing arguments

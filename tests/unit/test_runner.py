@@ -176,3 +176,35 @@ def test_result_is_reported_with_learning_outcome_only() -> None:
     on = make_runner(sink).run(make_config(seed=4))
     off = make_runner().run(make_config(seed=4))
     assert replace(on, learning=off.learning) == off
+
+
+class _BrokenBackend(FakeImageBackend):
+    def upscale(self, *args: Any, **kwargs: Any) -> Any:
+        raise ZeroDivisionError("bug in an adapter")
+
+
+class _InterruptedBackend(FakeImageBackend):
+    def img2img(self, *args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+
+def test_an_unexpected_adapter_error_fails_the_stage_and_keeps_earlier_images(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    runner = PipelineRunner(_BrokenBackend(), InMemoryArtifactStore(), FakeClock(), InMemoryRecordSink())
+    result = runner.run(make_config())
+    assert result.status is RunStatus.FAILED
+    assert result.stage_events[-1].error == "ZeroDivisionError: bug in an adapter"
+    assert [a.stage for a in result.artifacts] == ["txt2img"]
+    assert "bug in an adapter" in caplog.text  # logged with its traceback for whoever debugs it
+
+
+def test_ctrl_c_during_a_stage_ends_the_run_as_interrupted() -> None:
+    sink = InMemoryRecordSink()
+    runner = PipelineRunner(
+        _InterruptedBackend(), InMemoryArtifactStore(), FakeClock(), sink, record_failures=True
+    )
+    result = runner.run(make_config(stages=THREE_STAGES))
+    assert result.status is RunStatus.INTERRUPTED
+    assert [e.status for e in result.stage_events] == ["succeeded", "interrupted", "skipped"]
+    assert [r.status for r in sink.records] == ["interrupted"]
