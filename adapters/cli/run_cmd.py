@@ -88,6 +88,9 @@ def run(
         },
     }
     loaded, layers = load_settings_or_exit(settings, flags)
+    for path in init_image or []:
+        if not path.is_file():
+            exit_with(f"--init-image {path}: no such file", EXIT_USAGE)
     config = _config_or_exit(loaded.pipeline, layers, prompt, init_image or [], prompt_pack, prompt_id)
     try:
         controller = build_container(loaded).controller()

@@ -83,6 +83,7 @@ def test_flags_override_env_which_overrides_the_settings_file(tmp_path: Path) ->
         (["--stages", "txt2img,sharpen"], "unknown stage 'sharpen'"),
         (["--stages", "img2img"], "needs at least one init image"),
         (["--bogus"], "No such option: --bogus"),
+        (["--stages", "img2img", "--init-image", "missing.png"], "--init-image missing.png: no such file"),
     ],
 )
 def test_bad_flags_give_one_line_and_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
