@@ -75,7 +75,9 @@ def test_rate_tag_compare_and_open_a_run_in_a_real_browser(
 ) -> None:
     newest_first = [spec.run_id for spec in reversed(home.specs)]
     assert page.locator(".card").count() == 12
-    assert page.evaluate("[...document.images].filter(i => i.complete && i.naturalWidth > 0).length") >= 6
+    # Thumbnails load lazily and in parallel: wait (up to 10 s) for those in view, never for all.
+    loaded = "[...document.images].filter(i => i.complete && i.naturalWidth > 0).length >= 6"
+    page.wait_for_function(loaded, timeout=10_000)
 
     page.keyboard.press("ArrowRight")
     page.keyboard.press("4")
