@@ -1,0 +1,32 @@
+"""The names other applications import; renaming one breaks them, so a test holds them in place."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+PUBLIC = {
+    "domain": ["LearningRecord", "RecordSink", "ImageBackend", "PipelineConfig", "PipelineRunResult"],
+    "application": ["PipelineRunner", "PipelineController", "build_learning_record"],
+    "adapters.sinks.jsonl": ["JsonlRecordSink"],
+    "adapters.sinks.null": ["NullRecordSink"],
+    "adapters.backends.fake": ["FakeImageBackend"],
+    "adapters.backends.a1111": ["A1111ImageBackend"],
+    "adapters.container": ["build_container"],
+    "adapters.settings": ["Settings"],
+}
+
+
+@pytest.mark.parametrize("module", sorted(PUBLIC))
+def test_public_names_are_importable(module: str) -> None:
+    loaded = importlib.import_module(module)
+    missing = [name for name in PUBLIC[module] if not hasattr(loaded, name)]
+    assert missing == []
+
+
+def test_jsonl_sink_keeps_write_as_an_alias_and_exposes_its_path(tmp_path: object) -> None:
+    from adapters.sinks.jsonl import JsonlRecordSink
+
+    assert JsonlRecordSink.write is JsonlRecordSink.append_record
+    assert JsonlRecordSink(f"{tmp_path}/r.jsonl").records_path.name == "r.jsonl"
