@@ -93,14 +93,22 @@ class History:
         wanted = text.strip()
         if not wanted:
             raise RunNotFound("a run id must not be empty")
-        matches: dict[str, LearningRecord] = {}
+        run_id = self._full_run_id(wanted)
         for record in self.iter_records():
-            if record.run_id == wanted:
+            if record.run_id == run_id:
                 return record
-            if len(wanted) >= MIN_PREFIX and record.run_id.startswith(wanted):
-                matches.setdefault(record.run_id, record)
+        raise RunNotFound(f"no run with id {wanted!r} in the history")  # a line vanished meanwhile
+
+    def _full_run_id(self, wanted: str) -> str:
+        """Scan run ids only (no records built): an exact id ends the scan, a prefix must be unique."""
+        matches: list[str] = []
+        for run_id in self._records.iter_run_ids(newest_first=True):
+            if run_id == wanted:
+                return run_id
+            if len(wanted) >= MIN_PREFIX and run_id.startswith(wanted) and run_id not in matches:
+                matches.append(run_id)
         if len(matches) == 1:
-            return next(iter(matches.values()))
+            return matches[0]
         if matches:
             raise AmbiguousRunId(wanted, tuple(matches))
         hint = "" if len(wanted) >= MIN_PREFIX else f" (prefixes need at least {MIN_PREFIX} characters)"

@@ -166,6 +166,9 @@ class CountingReader:
             self.handed_out += 1
             yield record
 
+    def iter_run_ids(self, *, newest_first: bool = False) -> Iterator[str]:
+        return self.inner.iter_run_ids(newest_first=newest_first)
+
 
 def test_recent_stops_reading_once_it_has_enough(
     generated: tuple[list[Spec], History], tmp_path: Path

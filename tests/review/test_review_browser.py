@@ -51,7 +51,8 @@ def page(home: ReviewHome) -> Iterator[Any]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 820})
+            # bypass_csp lets the test poll page state with wait_for_function (the page forbids eval)
+            page = browser.new_page(viewport={"width": 1280, "height": 820}, bypass_csp=True)
             page.set_default_timeout(10_000)
             page.goto(home.server.url)
             page.wait_for_selector(".card")
