@@ -304,10 +304,16 @@ def main() -> None:
         _goal(
             f"iter_payloads vs bare orjson loop, {large_count:,} records", payloads / bare, 1.3, at_most=True
         ),
+        _goal(
+            f"iter_records (LearningRecord objects) vs bare orjson loop, {large_count:,} records",
+            records / bare,
+            1.3,
+            at_most=True,
+        ),
     ]
     markdown = "\n".join(
         [
-            "### Record store (JSONL sink)",
+            "## Record store (JSONL sink)",
             "",
             f"Measured {time.strftime('%Y-%m-%d')} on {platform.system()} {platform.machine()}, "
             f"{os.cpu_count()} cores, Python {platform.python_version()}, temp dir on "
