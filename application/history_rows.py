@@ -94,37 +94,11 @@ class RunRow:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON values, one level deep except ``tags``, ``stages`` and ``stage_durations``."""
-        return {
-            "run_id": self.run_id,
-            "timestamp": self.timestamp,
-            "status": self.status,
-            "source": self.source,
-            "pack": self.pack,
-            "prompt_id": self.prompt_id,
-            "prompt": self.prompt,
-            "negative_prompt": self.negative_prompt,
-            "model": self.model,
-            "model_hash": self.model_hash,
-            "sampler": self.sampler,
-            "scheduler": self.scheduler,
-            "steps": self.steps,
-            "cfg_scale": self.cfg_scale,
-            "width": self.width,
-            "height": self.height,
-            "seed": self.seed,
-            "duration_ms": self.duration_ms,
-            "image_count": self.image_count,
-            "stages": list(self.stages),
-            "stage_durations": dict(self.stage_durations),
-            "image_path": self.image_path,
-            "plan_id": self.plan_id,
-            "variant_index": self.variant_index,
-            "rating": self.rating,
-            "tags": list(self.tags),
-            "notes": self.notes,
-            "wins": self.wins,
-            "losses": self.losses,
-        }
+        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        values.update(
+            stages=list(self.stages), stage_durations=dict(self.stage_durations), tags=list(self.tags)
+        )
+        return values
 
 
 def _effective(record: LearningRecord, key: str) -> Any:
