@@ -65,11 +65,11 @@ def stage_from_dict(data: Mapping[str, Any]) -> StageSpec:
     if unknown:
         raise ConfigError(f"stages.{name}", f"unknown setting {unknown[0]!r}")
     if "init_images" in settings:
-        settings["init_images"] = tuple(settings["init_images"])
-    try:
-        return stage_type(**settings)
-    except TypeError as exc:  # pragma: no cover - guarded by the key check above
-        raise ConfigError(f"stages.{name}", str(exc)) from exc
+        paths = settings["init_images"]
+        if not isinstance(paths, (list, tuple)) or not all(isinstance(path, str) for path in paths):
+            raise ConfigError(f"stages.{name}", "init_images must be a list of file paths")
+        settings["init_images"] = tuple(paths)
+    return stage_type(**settings)
 
 
 def stage_to_dict(stage: StageSpec) -> dict[str, Any]:

@@ -58,6 +58,13 @@ def test_config_round_trips_through_its_dict() -> None:
     assert PipelineConfig.from_dict(config.to_dict()) == config
 
 
+@pytest.mark.parametrize("paths", [5, "a.png", ["a.png", 3]])
+def test_init_images_must_be_a_list_of_paths(paths: object) -> None:
+    stages = [{"name": "img2img", "init_images": paths}]
+    with pytest.raises(ConfigError, match="init_images must be a list of file paths"):
+        PipelineConfig.from_dict({"prompt": "x", "stages": stages})
+
+
 def test_from_dict_refuses_unknown_keys() -> None:
     with pytest.raises(ConfigError, match="stepz"):
         PipelineConfig.from_dict({"prompt": "x", "stepz": 3})
