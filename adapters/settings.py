@@ -7,6 +7,7 @@ folder; relative paths from the environment or flags resolve against the working
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -149,8 +150,7 @@ def load_settings(
         loaded = _LayeredSettings(**layers.flag_values)
     except ValidationError as exc:
         raise SettingsError(_describe(exc, layers)) from None
-    settings = Settings.model_validate(loaded.model_dump())
-    return _absolute_paths(settings), layers
+    return _absolute_paths(loaded), layers
 
 
 class _MappingSource(PydanticBaseSettingsSource):
@@ -222,8 +222,6 @@ def _env_value(raw: str, model: type[BaseModel], key: str) -> Any:
     if annotation == list[str]:
         text = raw.strip()
         if text.startswith("["):
-            import json
-
             try:
                 return json.loads(text)
             except ValueError:

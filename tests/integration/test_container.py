@@ -6,7 +6,7 @@ import pytest
 from dependency_injector import providers
 
 from adapters.backends.fake import FakeImageBackend
-from adapters.container import build_container
+from adapters.container import Container, build_container
 from adapters.settings import load_settings
 from adapters.sinks.jsonl import JsonlRecordSink
 from adapters.sinks.null import NullRecordSink
@@ -24,7 +24,7 @@ class BuildSpy:
         return object()
 
 
-def container_from(tmp_path: Path, toml: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+def container_from(tmp_path: Path, toml: str, env: dict[str, str] | None = None) -> Container:
     file = tmp_path / "settings.toml"
     file.write_text(toml)
     settings, _ = load_settings(file, {}, env or {})
