@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import runpy
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,17 @@ def test_embedding_example_runs_without_the_container(
 def test_first_screen_gives_the_two_setup_commands() -> None:
     first_screen = README.read_text(encoding="utf-8").split("---", 1)[0]
     assert 'uv run stablenew run --prompt "a lighthouse at dusk" --learning' in first_screen
-    assert "uv run pytest" in first_screen
+    assert "uv run --group test pytest" in first_screen
+
+
+def test_the_main_command_installs_only_what_running_needs() -> None:
+    """`uv run stablenew ...` syncs the default groups: none, so no test tool, browser driver or DuckDB."""
+    project = tomllib.loads((README.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["tool"]["uv"]["default-groups"] == []
+    runtime = " ".join(project["project"]["dependencies"])
+    for tool in ("pytest", "playwright", "duckdb", "mypy", "ruff", "hypothesis"):
+        assert tool not in runtime
+    assert "pytest" in " ".join(project["dependency-groups"]["test"])
 
 
 def test_every_stablenew_command_in_the_readme_exists() -> None:

@@ -43,9 +43,10 @@ def home(tmp_path: Path) -> Iterator[ReviewHome]:
 @pytest.fixture
 def page(home: ReviewHome) -> Iterator[Any]:
     if not CHROMIUM.is_file():
-        pytest.fail(
-            f"{CHROMIUM} is missing: the review page test needs Debian's chromium (apt-get install chromium)"
-        )
+        message = f"{CHROMIUM} is missing: the review page test needs Debian's chromium (apt-get install chromium)"
+        if os.environ.get("CI"):  # .ci/run installs it: there a missing browser is a failure
+            pytest.fail(message)
+        pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
