@@ -98,3 +98,13 @@ def test_url_credentials_authenticate_runs_and_reach_no_output_or_record(
     assert [json.loads(line)["status"] for line in lines] == ["succeeded", "succeeded", "failed"]
     assert_password_nowhere(tmp_path, check, good, good_json, failed, refused)
 
+
+def test_a_run_against_an_unreachable_url_shows_its_error_as_it_is(tmp_path: Path) -> None:
+    env = env_for(with_credentials(closed_port_url()), STABLENEW_BACKEND__CONNECT_TIMEOUT="0.5")
+
+    done = run_cli("run", "--prompt", "x", "--learning", "--records", "r.jsonl", cwd=tmp_path, env=env)
+
+    assert done.returncode == 1
+    progress = next(line for line in done.stderr.splitlines() if line.startswith("txt2img failed: "))
+    assert progress.endswith("and check [backend] url)")  # the error text is not read as markup
+    assert_password_nowhere(tmp_path, done)
