@@ -1,23 +1,26 @@
 """Settings: built-in defaults < settings.toml < STABLENEW_* environment < command-line flags.
 
 The TOML file is ``--settings PATH``, else ``$STABLENEW_SETTINGS``, else ``./settings.toml`` when
-it exists (no file at all means defaults). Relative paths in the file resolve against the file's
-folder; relative paths from the environment or flags resolve against the working directory.
+it exists (no file at all means defaults; anything but a regular file is refused). Relative paths
+in the file resolve against the file's folder; relative paths from the environment or flags
+resolve against the working directory.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from adapters.urls import parse_http_url, redact_url
 
 ENV_PREFIX = "STABLENEW_"
 SETTINGS_FILE_ENV = "STABLENEW_SETTINGS"
@@ -50,9 +53,7 @@ class BackendSettings(_Section):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must look like http://127.0.0.1:7860 (http or https, with a host)")
+        parse_http_url(value)  # the backend would fail later, with a traceback, on what this refuses
         return value.strip()
 
 
@@ -111,6 +112,9 @@ class SettingsLayers:
     flag_values: dict[str, Any]
 
     def source_of(self, dotted_key: str) -> str:
+        """The layer that set ``dotted_key``; a part of a setting (``pipeline.stages.0``) is
+        blamed on the layer that gave the whole setting."""
+        dotted_key = ".".join(dotted_key.split(".")[:2])
         if _lookup(self.flag_values, dotted_key) is not _MISSING:
             return "command line"
         if dotted_key in self.env_names:
@@ -171,33 +175,64 @@ def _read_layers(
     settings_file: Path | None, flags: dict[str, Any], environ: Mapping[str, str]
 ) -> SettingsLayers:
     chosen = settings_file or (Path(environ[SETTINGS_FILE_ENV]) if environ.get(SETTINGS_FILE_ENV) else None)
-    path = chosen or (DEFAULT_SETTINGS_FILE if DEFAULT_SETTINGS_FILE.is_file() else None)
-    file_values = _read_toml(path.resolve()) if path else {}
+    path = chosen or (DEFAULT_SETTINGS_FILE if DEFAULT_SETTINGS_FILE.exists() else None)
+    file_values = _read_toml(path.absolute()) if path else {}
     env_values, env_names = _read_env(environ)
     return SettingsLayers(path.resolve() if path else None, file_values, env_values, env_names, flags)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    """The file's values; ``path`` is read as given (``/dev/stdin`` resolves to a name that does
+    not exist), and relative paths in it resolve against the real file's folder."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(_read_regular_file(path))
     except FileNotFoundError:
         raise SettingsError(f"settings file {path} does not exist") from None
-    except IsADirectoryError:
-        raise SettingsError(f"settings file {path} is a directory") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SettingsError(
             f"settings file {path} cannot be read: {getattr(exc, 'strerror', None) or exc}"
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"settings file {path} is not valid TOML: {exc}") from None
+    folder = path.resolve().parent
     for section, model in _sections().items():
         values = data.get(section)
         if not isinstance(values, dict):
             continue
         for key in _path_keys(model):
             if isinstance(values.get(key), str) and values[key] and not Path(values[key]).is_absolute():
-                values[key] = str(path.parent / values[key])
+                values[key] = str(folder / values[key])
     return data
+
+
+def _read_regular_file(path: Path) -> str:
+    """The file's text; anything but a regular file is refused before a byte is read.
+
+    A FIFO would block the open (or the read) forever, and a device may never end: the open is
+    non-blocking and the type is checked again on the opened descriptor, so a swap is caught too.
+    """
+    _require_regular(path, path.stat().st_mode)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    with open(fd, "rb") as file:
+        _require_regular(path, os.fstat(fd).st_mode)
+        return file.read().decode("utf-8")
+
+
+_SPECIAL_FILES = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _require_regular(path: Path, mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise SettingsError(f"settings file {path} is a directory")
+    kind = next((name for is_kind, name in _SPECIAL_FILES if is_kind(mode)), "a special file")
+    raise SettingsError(f"settings file {path} is not a regular file ({kind})")
 
 
 def _read_env(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -255,8 +290,11 @@ def _describe(exc: ValidationError, layers: SettingsLayers) -> str:
         return f"unknown setting {key} (in {where})"
     given = error.get("input")
     secret_bearing = key.endswith((".password", ".url"))  # a URL may carry user:password@
+    if isinstance(given, str):
+        given = redact_url(given)
     shown = "" if secret_bearing or isinstance(given, (dict, list)) else f", got {given!r}"
-    return f"invalid setting {key}: {error['msg']}{shown} (from {layers.source_of(key)})"
+    message = error["msg"].removeprefix("Value error, ")
+    return f"invalid setting {key}: {message}{shown} (from {layers.source_of(key)})"
 
 
 _MISSING = object()

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import orjson
 import typer
+from rich.markup import escape
 
 from adapters.cli.common import (
     EXIT_FAILED,
@@ -172,7 +173,8 @@ class _Progress:
                 f"[green]{event.stage}[/] done in {event.duration_ms} ms, {event.image_count} image(s)"
             )
         else:
-            stderr.print(f"[red]{event.stage} {event.status}[/]: {event.error}", markup=True)
+            # The error is the server's text: escaped, so "[...]" in it is shown, never parsed.
+            stderr.print(f"[red]{event.stage} {event.status}[/]: {escape(event.error or '')}")
 
 
 def _print_summary(result: PipelineRunResult, settings: Settings) -> None:

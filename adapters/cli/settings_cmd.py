@@ -11,8 +11,7 @@ from pydantic import SecretStr
 
 from adapters.cli.common import SettingsOption, load_settings_or_exit, stdout
 from adapters.settings import Settings, SettingsLayers
-
-MASK = "********"
+from adapters.urls import MASK, redact_url
 
 
 def register(app: typer.Typer) -> None:
@@ -32,7 +31,8 @@ def render(settings: Settings, layers: SettingsLayers) -> str:
     for section in type(settings).model_fields:
         lines.append(f"\n[{section}]")
         for key, value in getattr(settings, section):
-            lines.append(f"{key} = {_toml_value(value)}  # {layers.source_of(f'{section}.{key}')}")
+            shown = redact_url(value) if isinstance(value, str) and key == "url" else value
+            lines.append(f"{key} = {_toml_value(shown)}  # {layers.source_of(f'{section}.{key}')}")
     return "\n".join(lines)
 
 

@@ -244,7 +244,19 @@ def test_credentials_in_the_url_become_basic_auth_and_leave_the_url(standin: Run
     backend.prepare(config())
 
 
-@pytest.mark.parametrize("url", ["localhost:7860", "ftp://host/", "http://"])
+def test_a_user_named_in_the_url_takes_the_password_setting(standin: RunningStandin) -> None:
+    standin.state.credentials = ("alice", "from-the-setting")
+    url = standin.url.replace("http://", "http://alice@")
+    backend = A1111ImageBackend(
+        url, username=None, password="from-the-setting", flavor="a1111", connect_timeout=2, read_timeout=5
+    )
+
+    backend.prepare(config())
+
+
+@pytest.mark.parametrize(
+    "url", ["localhost:7860", "ftp://host/", "http://", "http://h:99999", "http://u:p@h:abc", "http://a..b"]
+)
 def test_a_url_that_is_not_http_is_a_config_error(url: str) -> None:
     with pytest.raises(ConfigError, match=r"backend\.url"):
         A1111ImageBackend(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 
 def run_cli(
-    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("STABLENEW_")}
     clean["COLUMNS"] = "200"
@@ -19,6 +19,7 @@ def run_cli(
         cwd=cwd,
         env=clean,
         capture_output=True,
+        input=stdin,
         text=True,
         timeout=timeout,
         check=False,

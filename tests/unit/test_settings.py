@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import threading
 import tomllib
 from pathlib import Path
 
@@ -75,7 +77,7 @@ def test_nested_env_and_list_values() -> None:
         (
             "",
             {"STABLENEW_BACKEND__URL": "ftp://x"},
-            "invalid setting backend.url: Value error, must look like",
+            "invalid setting backend.url: must look like",
         ),
         ("[learning\n", {}, "is not valid TOML"),
     ],
@@ -105,3 +107,111 @@ def test_a_bad_password_or_url_value_is_never_echoed(tmp_path: Path) -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings(None, {}, {"STABLENEW_BACKEND__URL": "user:hunter2-secret@host"})
     assert "hunter2-secret" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("http://alice:hunter2-secret@127.0.0.1:99999", "port that is not a number from 1 to 65535"),
+        ("http://alice:hunter2-secret@127.0.0.1:abc/", "port that is not a number from 1 to 65535"),
+        ("http://127.0.0.1:0", "port that is not a number from 1 to 65535"),
+        ("http://a..b:7860", "the host name is not valid"),
+        ("http://exa mple:7860", "the host name is not valid"),
+        ("http://[::1:7860", "an IPv6 host is written [::1]"),
+        ("ftp://alice:hunter2-secret@host", "http or https"),
+        ("http://alice:hunter2/secret@host:7860", "write @ / ? # as %40 %2F %3F %23"),
+        ("http://host:7860/?token=hunter2-secret", "must not have a ?query"),
+    ],
+)
+def test_an_unusable_backend_url_is_refused_when_settings_load(url: str, words: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(None, {}, {"STABLENEW_BACKEND__URL": url})
+    message = str(caught.value)
+    assert message.startswith("invalid setting backend.url: ")
+    assert words in message
+    assert message.endswith("(from environment STABLENEW_BACKEND__URL)")
+    assert "hunter2" not in message
+    assert "Value error" not in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:7860",
+        "https://host.example",
+        "http://[::1]:7861/",
+        "http://alice:p%40ss@gpu-box:7860",
+    ],
+)
+def test_usable_backend_urls_load(url: str) -> None:
+    settings, _ = load_settings(None, {}, {"STABLENEW_BACKEND__URL": url})
+    assert settings.backend.url == url
+
+
+def test_a_bad_list_item_is_blamed_on_the_layer_it_came_from(tmp_path: Path) -> None:
+    env = {"STABLENEW_PIPELINE__STAGES": '[{"a": 1}]'}
+    with pytest.raises(SettingsError) as from_env:
+        load_settings(None, {}, env)
+    file = tmp_path / "s.toml"
+    file.write_text("[pipeline]\nstages = ['txt2img', 7]\n")
+    with pytest.raises(SettingsError) as from_file:
+        load_settings(file, {}, {})
+    with pytest.raises(SettingsError) as from_flags:
+        load_settings(file, {"pipeline": {"stages": [["nested"]]}}, {})
+
+    assert str(from_env.value).startswith("invalid setting pipeline.stages.0: ")
+    assert str(from_env.value).endswith("(from environment STABLENEW_PIPELINE__STAGES)")
+    assert str(from_file.value).startswith("invalid setting pipeline.stages.1: ")
+    assert str(from_file.value).endswith(f"(from {file})")
+    assert str(from_flags.value).endswith("(from command line)")
+
+
+def test_source_of_a_nested_key_is_the_source_of_its_setting(tmp_path: Path) -> None:
+    file = tmp_path / "s.toml"
+    file.write_text("[pipeline]\nstages = ['txt2img']\n")
+    _, layers = load_settings(file, {}, {"STABLENEW_PIPELINE__STEPS": "3"})
+    assert layers.source_of("pipeline.stages.0") == str(file)
+    assert layers.source_of("pipeline.steps") == "environment STABLENEW_PIPELINE__STEPS"
+    assert layers.source_of("pipeline.width.x") == "default"
+
+
+def _feed_fifo(fifo: Path) -> threading.Thread:
+    """A writer that gives the FIFO valid TOML once a reader opens it (as a hanging load would)."""
+
+    def write() -> None:
+        with fifo.open("w", encoding="utf-8") as pipe:
+            pipe.write("[learning]\nenabled = true\n")
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    return writer
+
+
+def _release(fifo: Path, writer: threading.Thread) -> None:
+    """Open the reading end ourselves so a writer still waiting for a reader finishes."""
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    writer.join()
+    os.close(reader)
+
+
+@pytest.mark.parametrize("given_by", ["argument", "environment"])
+def test_a_fifo_as_settings_file_is_refused_without_reading_it(tmp_path: Path, given_by: str) -> None:
+    fifo = tmp_path / "settings.fifo"
+    os.mkfifo(fifo)
+    file, environ = (fifo, {}) if given_by == "argument" else (None, {"STABLENEW_SETTINGS": str(fifo)})
+    writer = _feed_fifo(fifo)
+    try:
+        with pytest.raises(SettingsError) as caught:
+            load_settings(file, {}, environ)
+    finally:
+        _release(fifo, writer)
+    assert str(caught.value) == f"settings file {fifo} is not a regular file (a FIFO)"
+
+
+def test_a_fifo_named_settings_toml_in_the_working_directory_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo(tmp_path / "settings.toml")
+    with pytest.raises(SettingsError, match=r"settings\.toml is not a regular file \(a FIFO\)"):
+        load_settings(None, {}, {})

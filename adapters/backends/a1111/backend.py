@@ -56,8 +56,10 @@ class A1111ImageBackend(ImageBackend):
         get_retries: int = 2,
     ) -> None:
         clean_url, url_user, url_password = split_credentials(url)
-        user = username if username else url_user
-        secret = password if username else url_password
+        # The username setting brings its own password; a user named only in the URL may take
+        # the password from the setting, so no secret has to be written into the URL.
+        user = username or url_user
+        secret = password if username else (password or url_password)
         self._flavor: Flavor = flavor_named(flavor)
         self._client = WebuiClient(
             clean_url,

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import time
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
 from adapters.backends.a1111 import errors
+from adapters.urls import parse_http_url, redact_url
 from domain.errors import ConfigError
 
 API_PREFIX = "/sdapi/v1"
@@ -22,15 +22,11 @@ INTERRUPT_TIMEOUT = 5.0
 
 def split_credentials(url: str) -> tuple[str, str | None, str | None]:
     """``http://u:p@host:7860/`` -> (``http://host:7860``, u, p); the URL shown anywhere has no secret."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        # The rejected text is not echoed: it may hold a password in its user-info part.
-        raise ConfigError("backend.url", "must look like http://127.0.0.1:7860 (http or https, with a host)")
-    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    clean = urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
-    user = unquote(parts.username) if parts.username else None
-    return clean, user, unquote(parts.password) if parts.password is not None else None
+    try:
+        parsed = parse_http_url(url)
+    except ValueError as exc:  # the message never quotes the URL, which may hold a password
+        raise ConfigError("backend.url", str(exc)) from None
+    return parsed.address, parsed.username, parsed.password
 
 
 class WebuiClient:
@@ -46,7 +42,8 @@ class WebuiClient:
         get_retries: int = 2,
         retry_delay: float = 0.2,
     ) -> None:
-        self.url = url
+        self.url = redact_url(url)  # what messages show; callers pass it without credentials anyway
+        self._base_url = url
         self._auth = httpx.BasicAuth(*auth) if auth else None
         self._connect_timeout = connect_timeout
         self._read_timeout = read_timeout
@@ -64,7 +61,7 @@ class WebuiClient:
             write=self._read_timeout,
             pool=self._connect_timeout,
         )
-        return httpx.Client(base_url=self.url, auth=self._auth, timeout=timeout, trust_env=False)
+        return httpx.Client(base_url=self._base_url, auth=self._auth, timeout=timeout, trust_env=False)
 
     def close(self) -> None:
         self._http.close()
@@ -99,7 +96,7 @@ class WebuiClient:
         """Ask the server to stop the running job, on a fresh connection; never raises."""
         try:
             with httpx.Client(
-                base_url=self.url, auth=self._auth, timeout=INTERRUPT_TIMEOUT, trust_env=False
+                base_url=self._base_url, auth=self._auth, timeout=INTERRUPT_TIMEOUT, trust_env=False
             ) as http:
                 return http.post(API_PREFIX + "/interrupt").is_success
         except Exception:  # the run is ending anyway; the server may be gone
