@@ -14,7 +14,6 @@ from adapters.cli.history_session import FeedbackOption, RecordsOption, author_f
 from adapters.clock import SystemClock
 from adapters.review.api import ReviewApi
 from adapters.review.files import SafeFiles
-from adapters.review.server import ReviewServer
 from application.feedback_recorder import FeedbackRecorder
 from application.history import BadLineReport, History
 
@@ -38,6 +37,8 @@ def review(
     settings: SettingsOption = None,
 ) -> None:
     """Serve the review page: rate (1-5), tag and compare recent runs; Ctrl-C stops it."""
+    from adapters.review.server import ReviewServer  # here, so no other command loads the web server
+
     with open_session(settings, records, feedback, require_records=True) as session:
         roots = [Path(session.settings.output.dir), session.records_path.parent, *(serve_dir or [])]
         author = author_from(session.settings)

@@ -1,217 +1,110 @@
-"""ReviewServer: the review page and its JSON API over HTTP, for this machine only by default.
+"""ReviewServer: the review page and its JSON API, served by uvicorn, for this machine only by default.
 
-Guards, because any web page the user visits can send requests to localhost: the Host header
-must name this server (no DNS rebinding); POSTs must be JSON (a cross-site form cannot send
-that without a CORS preflight, which is never granted) and, when the browser says where they
-come from (Origin, Sec-Fetch-Site), come from this page; files come only from SafeFiles.
+The guards (Host, origin, JSON-only writes, body size and time) are ASGI middleware in
+adapters/review/guards.py and body.py; HTTP framing, keep-alive and connection limits are
+uvicorn's (its pure-Python h11 protocol, plus a deadline for request headers).
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
-import logging
-import mimetypes
+import socket
 import threading
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from importlib import resources
-from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+import time
 
-from adapters.review.api import BadRequest, ReviewApi
-from adapters.review.files import Refused
-from application.history import AmbiguousRunId, RunNotFound
-from application.history_filter import FilterError
-from domain.errors import RecordStoreError, UnsupportedSchemaVersion
-from domain.feedback import FeedbackError
+import uvicorn
 
-logger = logging.getLogger(__name__)
+from adapters.review.api import ReviewApi
+from adapters.review.app import build_app
+from adapters.review.limits import ServerLimits
+from adapters.review.page import load_page
+from adapters.review.protocol import with_header_timeout
 
-MAX_BODY = 64 * 1024
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
-_PAGE = "review.html"
-
-
-def page_html() -> bytes:
-    return resources.files("adapters.review").joinpath("static", _PAGE).read_bytes()
+_STARTUP_SECONDS = 10.0
 
 
 class ReviewServer:
-    """Serves ``api`` on ``host:port`` (port 0 picks a free one) from a background thread or the caller's."""
+    """Serves ``api`` on ``host:port`` (port 0 picks a free one) from a background thread or the caller's.
 
-    def __init__(self, api: ReviewApi, host: str = "127.0.0.1", port: int = 8765) -> None:
+    The socket is bound here, so ``port`` and ``url`` are known (and connections queue) before
+    serving starts; binding raises OSError.
+    """
+
+    def __init__(
+        self, api: ReviewApi, host: str = "127.0.0.1", port: int = 8765, limits: ServerLimits | None = None
+    ) -> None:
         self.api = api
-        self.page = page_html()
-        handler = type("BoundHandler", (_Handler,), {"review": self})
-        self._httpd = ThreadingHTTPServer((host, port), handler)
-        self._httpd.daemon_threads = True
         self.host = host
-        self.port = int(self._httpd.server_address[1])
+        self.limits = limits or ServerLimits()
+        self._socket = _listen(host, port)
+        self.port = int(self._socket.getsockname()[1])
+        config = uvicorn.Config(
+            build_app(api, self.allowed_hosts(), self.limits, load_page()),
+            http=with_header_timeout(self.limits.header_timeout),
+            ws="none",
+            lifespan="off",
+            interface="asgi3",
+            proxy_headers=False,
+            server_header=False,
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            timeout_keep_alive=self.limits.keep_alive,
+            limit_concurrency=self.limits.max_connections,
+            timeout_graceful_shutdown=2,
+        )
+        self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        shown = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host
-        return f"http://{shown}:{self.port}/"
+        return f"http://{_shown(self.host)}:{self.port}/"
 
     def allowed_hosts(self) -> set[str]:
-        names = {*LOOPBACK_NAMES, self.host}
+        """The Host header values this server answers: ``name:port`` for loopback names and its host."""
+        names = {*LOOPBACK_NAMES, _bracketed(self.host)}
         return {f"{name}:{self.port}" for name in names}
 
     def serve_forever(self) -> None:
-        self._httpd.serve_forever(poll_interval=0.2)
+        """Serve until ``stop`` or, in the main thread, Ctrl-C (which then raises KeyboardInterrupt)."""
+        self._server.run(sockets=[self._socket])
 
     def start(self) -> ReviewServer:
         self._thread = threading.Thread(target=self.serve_forever, name="review-server", daemon=True)
         self._thread.start()
+        deadline = time.monotonic() + _STARTUP_SECONDS
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the review server did not start")
+            time.sleep(0.01)
         return self
 
     def stop(self) -> None:
         """Stop a server started with ``start`` and close its socket."""
-        self._httpd.shutdown()
-        self.stop_listening()
+        self._server.should_exit = True
         if self._thread is not None:
-            self._thread.join(5)
+            self._thread.join(10)
+        self.stop_listening()
 
     def stop_listening(self) -> None:
-        self._httpd.server_close()
+        self._socket.close()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    review: ReviewServer
-    server_version = "stablenew-review"
-    protocol_version = "HTTP/1.1"
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host`` (IPv4 preferred for a name; ``[::1]`` style accepted)."""
+    name = host.strip("[]") or None
+    infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    family, _, _, _, address = next((i for i in infos if i[0] == socket.AF_INET), infos[0])
+    return socket.create_server(address[:2], family=family, backlog=128)
 
-    def log_message(self, format: str, *args: Any) -> None:
-        logger.debug("%s %s", self.address_string(), format % args)
 
-    # -- routing ------------------------------------------------------------------------------
+def _bracketed(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
-    def do_GET(self) -> None:
-        if not self._host_ok():
-            return
-        parts = urlsplit(self.path)
-        path = parts.path
-        if path in ("/", "/index.html"):
-            self._send(HTTPStatus.OK, self.review.page, "text/html; charset=utf-8")
-        elif path == "/api/runs":
-            self._answer(lambda: self.review.api.runs(parse_qs(parts.query)))
-        elif path.startswith("/api/runs/") and path.count("/") == 3:
-            run_id = unquote(path.removeprefix("/api/runs/"))
-            self._answer(lambda: self.review.api.run(run_id))
-        elif path.startswith("/img/") and path.count("/") == 3:
-            self._image(*path.removeprefix("/img/").split("/"))
-        else:
-            self._error(HTTPStatus.NOT_FOUND, "no such page")
 
-    def do_POST(self) -> None:
-        if not self._host_ok() or not self._same_origin():
-            return
-        if urlsplit(self.path).path != "/api/feedback":
-            self._error(HTTPStatus.NOT_FOUND, "no such endpoint")
-            return
-        if self.headers.get_content_type() != "application/json":
-            self._error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send application/json")
-            return
-        try:
-            length = int(self.headers.get("Content-Length") or "0")
-        except ValueError:
-            length = -1
-        if not 0 < length <= MAX_BODY:
-            self._error(HTTPStatus.BAD_REQUEST, f"the body must be 1..{MAX_BODY} bytes with a Content-Length")
-            return
-        raw = self.rfile.read(length)
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            self._error(HTTPStatus.BAD_REQUEST, "the body is not JSON")
-            return
-        self._answer(lambda: self.review.api.feedback(body))
-
-    # -- guards ---------------------------------------------------------------------------------
-
-    def _host_ok(self) -> bool:
-        if self.headers.get("Host", "") in self.review.allowed_hosts():
-            return True
-        self._error(HTTPStatus.FORBIDDEN, "unexpected Host header")
-        return False
-
-    def _same_origin(self) -> bool:
-        origin = self.headers.get("Origin")
-        site = self.headers.get("Sec-Fetch-Site")
-        if origin is not None and origin != f"http://{self.headers.get('Host')}":
-            self._error(HTTPStatus.FORBIDDEN, "cross-origin request refused")
-            return False
-        if site is not None and site not in ("same-origin", "none"):
-            self._error(HTTPStatus.FORBIDDEN, "cross-site request refused")
-            return False
-        return True
-
-    # -- answers ----------------------------------------------------------------------------------
-
-    def _answer(self, action: Any) -> None:
-        try:
-            result = action()
-        except (BadRequest, FilterError, FeedbackError) as exc:
-            self._error(HTTPStatus.BAD_REQUEST, str(exc))
-        except (RunNotFound, AmbiguousRunId) as exc:
-            self._error(HTTPStatus.NOT_FOUND, str(exc))
-        except (RecordStoreError, UnsupportedSchemaVersion, OSError) as exc:
-            logger.warning("review request failed: %s", exc)
-            self._error(HTTPStatus.INTERNAL_SERVER_ERROR, str(exc))
-        else:
-            self._json(HTTPStatus.OK, result)
-
-    def _image(self, run_text: str, index_text: str) -> None:
-        try:
-            index = int(index_text)
-            path = self.review.api.image(unquote(run_text), index)
-        except ValueError:
-            self._error(HTTPStatus.NOT_FOUND, "no such image")
-            return
-        except Refused as exc:
-            logger.warning("review: refused to serve %s", exc)
-            self._error(HTTPStatus.FORBIDDEN, "that file is outside the served folders")
-            return
-        except (RunNotFound, AmbiguousRunId):
-            self._error(HTTPStatus.NOT_FOUND, "no such run")
-            return
-        if path is None:
-            self._error(HTTPStatus.NOT_FOUND, "no such image")
-            return
-        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        if not kind.startswith("image/"):
-            self._error(HTTPStatus.FORBIDDEN, "only images are served")
-            return
-        try:
-            data = path.read_bytes()
-        except OSError:
-            self._error(HTTPStatus.NOT_FOUND, "no such image")
-            return
-        self._send(HTTPStatus.OK, data, kind, cache="private, max-age=300")
-
-    def _json(self, status: HTTPStatus, value: Any) -> None:
-        self._send(status, json.dumps(value).encode("utf-8"), "application/json")
-
-    def _error(self, status: HTTPStatus, message: str) -> None:
-        self._json(status, {"error": message})
-
-    def _send(self, status: HTTPStatus, data: bytes, kind: str, cache: str = "no-store") -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", cache)
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Referrer-Policy", "no-referrer")
-        self.send_header(
-            "Content-Security-Policy",
-            "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-            "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-        )
-        self.end_headers()
-        self._write(data)
-
-    def _write(self, data: bytes) -> None:
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.wfile.write(data)
+def _shown(host: str) -> str:
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host.strip("[]") == "::":
+        return "[::1]"
+    return _bracketed(host)

@@ -10,6 +10,7 @@ from PIL import Image, ImageDraw
 from adapters.feedback.jsonl import JsonlFeedbackStore
 from adapters.review.api import ReviewApi
 from adapters.review.files import SafeFiles
+from adapters.review.limits import ServerLimits
 from adapters.review.server import ReviewServer
 from adapters.sinks.jsonl import JsonlRecordSink
 from application.feedback_recorder import FeedbackRecorder
@@ -49,7 +50,7 @@ def draw(path: Path, n: int) -> None:
     image.save(path)
 
 
-def start_review(folder: Path, count: int = 12) -> ReviewHome:
+def start_review(folder: Path, count: int = 12, limits: ServerLimits | None = None) -> ReviewHome:
     output = folder / "output"
     specs, _, _ = generate(count, seed=3)
     records = JsonlRecordSink(folder / "records" / "learning_records.jsonl", durability="none")
@@ -68,5 +69,5 @@ def start_review(folder: Path, count: int = 12) -> ReviewHome:
         return FeedbackRecorder(history, feedback, author, clock)
 
     api = ReviewApi(make_history, recorder, SafeFiles([output, records.records_path.parent], base=folder))
-    server = ReviewServer(api, "127.0.0.1", 0).start()
+    server = ReviewServer(api, "127.0.0.1", 0, limits or ServerLimits()).start()
     return ReviewHome(folder, output, specs, records, feedback, server)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import http.client
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +29,7 @@ def home(tmp_path: Path) -> Iterator[ReviewHome]:
 
 def request(
     home: ReviewHome, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
-) -> tuple[int, bytes, dict[str, str]]:
+) -> tuple[int, bytes, http.client.HTTPMessage]:
     connection = http.client.HTTPConnection("127.0.0.1", home.server.port, timeout=10)
     sent = {"Host": f"127.0.0.1:{home.server.port}", **(headers or {})}
     data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
@@ -36,7 +39,7 @@ def request(
     response = connection.getresponse()
     payload = response.read()
     connection.close()
-    return response.status, payload, dict(response.getheaders())
+    return response.status, payload, response.headers
 
 
 def test_the_page_is_self_contained(home: ReviewHome) -> None:
@@ -48,6 +51,39 @@ def test_the_page_is_self_contained(home: ReviewHome) -> None:
     for remote in ("http://", "https://", "//cdn", 'src="http'):
         assert remote not in text.replace("http://${", "")
     assert "default-src 'none'" in headers["Content-Security-Policy"]
+
+
+def test_the_page_runs_only_its_own_inline_script_and_style(home: ReviewHome) -> None:
+    _, page, headers = request(home, "GET", "/")
+    policy = dict(
+        [*directive.split(" ", 1), ""][:2] for directive in headers["Content-Security-Policy"].split("; ")
+    )
+    assert "unsafe-inline" not in headers["Content-Security-Policy"]
+    text = page.decode()
+    script = re.findall(r"<script>(.*?)</script>", text, re.DOTALL)
+    style = re.findall(r"<style>(.*?)</style>", text, re.DOTALL)
+    assert policy["script-src"] == " ".join(_sha256(block) for block in script)
+    assert policy["style-src"] == " ".join(_sha256(block) for block in style)
+    assert " style=" not in text  # an inline style attribute would need 'unsafe-inline'
+    assert policy["default-src"] == "'none'"
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def test_every_answer_carries_nosniff_and_a_policy(home: ReviewHome) -> None:
+    run_id = home.specs[-1].run_id
+    for method, path, headers in [
+        ("GET", "/api/runs", {}),
+        ("GET", f"/img/{run_id}/0", {}),
+        ("GET", "/nothing-here", {}),
+        ("POST", "/api/feedback", {"Origin": "http://evil.example"}),
+        ("GET", "/api/runs", {"Host": "evil.example"}),
+    ]:
+        _, _, answer = request(home, method, path, {} if method == "POST" else None, headers)
+        assert answer["X-Content-Type-Options"] == "nosniff", path
+        assert answer["Content-Security-Policy"].startswith("default-src 'none'; sandbox"), path
 
 
 def test_runs_filters_and_images(home: ReviewHome) -> None:
@@ -199,3 +235,44 @@ def test_safe_files_unit(tmp_path: Path) -> None:
     for bad in ("out/../../etc/passwd", "/etc/passwd", "out/a/x.png\x00.jpg", ""):
         with pytest.raises(Refused):
             files.resolve(bad)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("a.png", "image/png"),
+        ("a.jpg", "image/jpeg"),
+        ("a.JPEG", "image/jpeg"),
+        ("a.webp", "image/webp"),
+        ("a.gif", "image/gif"),
+    ],
+)
+def test_raster_images_are_served_with_their_type(home: ReviewHome, name: str, kind: str) -> None:
+    data = (home.output / home.specs[0].run_id / "txt2img_0.png").read_bytes()
+    _store_output(home, "raster00", name, data)
+    status, body, headers = request(home, "GET", "/img/raster00/0")
+    assert (status, headers["Content-Type"], body) == (200, kind, data)
+    assert headers["Content-Security-Policy"].startswith("default-src 'none'; sandbox")
+
+
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>fetch("/api/feedback")</script></svg>'
+
+
+@pytest.mark.parametrize("name", ["evil.svg", "evil.SVG", "evil.svgz", "evil.html", "evil.xml", "evil"])
+def test_files_that_are_not_raster_images_are_refused(home: ReviewHome, name: str) -> None:
+    _store_output(home, "vector00", name, SVG)
+    status, body, headers = request(home, "GET", "/img/vector00/0")
+    assert (status, headers["Content-Type"]) == (403, "application/json")
+    assert b"<svg" not in body
+    assert json.loads(body)["error"] == "only PNG, JPEG, WebP and GIF images are served"
+
+
+def _store_output(home: ReviewHome, run_id: str, name: str, data: bytes) -> None:
+    path = home.output / run_id / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    record = build_record(home.specs[0])
+    artifact = ImageArtifact("txt2img", 0, str(path), 256, 256, 1, "0" * 64)
+    home.records.append_record(
+        record.__class__(**{**_fields(record), "run_id": run_id, "outputs": (artifact,)})
+    )
