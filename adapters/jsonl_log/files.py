@@ -18,6 +18,7 @@ from pathlib import Path
 from domain.errors import RecordStoreError
 
 PRIVATE_MODE = 0o600
+PRIVATE_DIRECTORY_MODE = 0o700
 _ALWAYS = os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK  # NONBLOCK: a FIFO planted there must not hang us
 
 
@@ -75,6 +76,21 @@ def refuse_shared_directories(directory: Path) -> None:
                 f"{stat.S_IMODE(mode):04o}) and not sticky, so anyone could swap the store's files "
                 f"for links; run `chmod o-w {place}` (or `chmod +t`)"
             )
+
+
+def make_directories(directory: Path) -> None:
+    """Create ``directory`` and its missing parents with mode 0700, whatever the umask."""
+    missing = []
+    for place in (directory, *directory.parents):
+        if os.path.isdir(place):
+            break
+        missing.append(place)
+    for place in reversed(missing):
+        try:
+            os.mkdir(place, PRIVATE_DIRECTORY_MODE)
+        except FileExistsError:
+            if not os.path.isdir(place):
+                raise
 
 
 def open_to_others(mode: int) -> bool:

@@ -27,6 +27,7 @@ from adapters.jsonl_log import quarantine, temp_files
 from adapters.jsonl_log.files import (
     PRIVATE_MODE,
     fsync_dir,
+    make_directories,
     open_file,
     open_to_others,
     refusal_of,
@@ -268,7 +269,7 @@ class JsonlLog:
             return open_file(self.path, flags)
         except FileNotFoundError:
             pass
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_directories(self.path.parent)
         fd = open_file(self.path, flags | os.O_CREAT | os.O_EXCL)
         try:
             fsync_dir(self.path.parent)
@@ -435,7 +436,7 @@ class _Descriptors:
         if self.lock is None:
             # Every append, verify and repair locks first: one place to check the directories.
             refuse_shared_directories(lock_path.parent)
-            lock_path.parent.mkdir(parents=True, exist_ok=True)
+            make_directories(lock_path.parent)
             self.lock = open_file(lock_path, os.O_RDWR | os.O_CREAT)
         return self.lock
 

@@ -145,3 +145,16 @@ def test_verify_warns_about_an_open_file_and_repair_makes_it_private(tmp_path: P
     assert path.stat().st_mode & 0o777 == 0o600
     assert f"{path}: mode 0644 changed to 0600" in done.stdout
     assert "warning" not in run_cli("records", "verify", str(path), cwd=tmp_path).stdout
+
+
+def test_directories_the_store_creates_are_private_whatever_the_umask(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "r.jsonl"
+    old = os.umask(0)
+    try:
+        JsonlRecordSink(path).append_record(record("r0"))
+    finally:
+        os.umask(old)
+    assert [d.stat().st_mode & 0o777 for d in (path.parent.parent, path.parent)] == [0o700, 0o700]
+    assert path.stat().st_mode & 0o777 == 0o600
+    JsonlRecordSink(path).append_record(record("r1"))  # a later process does not refuse them
+    assert ids(JsonlRecordSink(path).iter_records()) == ["r0", "r1"]
