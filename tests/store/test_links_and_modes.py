@@ -158,3 +158,12 @@ def test_directories_the_store_creates_are_private_whatever_the_umask(tmp_path: 
     assert path.stat().st_mode & 0o777 == 0o600
     JsonlRecordSink(path).append_record(record("r1"))  # a later process does not refuse them
     assert ids(JsonlRecordSink(path).iter_records()) == ["r0", "r1"]
+
+
+def test_a_fifo_at_the_records_path_is_refused_without_hanging(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    os.mkfifo(path)
+    sink = JsonlRecordSink(path)
+    for action in (lambda: sink.append_record(record("r0")), lambda: list(sink.iter_records()), sink.verify):
+        with pytest.raises(RecordStoreError, match=f"{path} is not a regular file"):
+            action()
