@@ -169,7 +169,7 @@ def main() -> None:
             f"{count:,} records of ~4.1 KB ({size_mb:,.0f} MB), page cache warm. "
             "The repair runs in a subprocess (with Python's start-up); peak RSS is its `ru_maxrss`. "
             f"A process that only imports the same modules peaks at {baseline / mb:.0f} MB. "
-            "The machine was shared with other jobs: the seconds moved by half between runs, the "
+            "The machine was shared with other jobs: the seconds moved by up to 3x between runs, the "
             "memory figures not at all.",
             "",
             "| file | seconds | peak RSS MB | above the bare imports MB | writers' lock held ms |",
