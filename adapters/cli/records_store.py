@@ -32,7 +32,7 @@ def register(records: typer.Typer) -> None:
 
 
 def verify(path: PathArgument = None, settings: SettingsOption = None) -> None:
-    """Count good, bad and quarantined lines; exit 1 if any line is bad."""
+    """Count good, bad and quarantined lines; exit 1 if any line is bad (a file open to others: a warning)."""
     target = _records_path(path, settings)
     report = _run(target, lambda sink: sink.verify())
     stdout.print(describe_verification(report), markup=False)
@@ -41,7 +41,7 @@ def verify(path: PathArgument = None, settings: SettingsOption = None) -> None:
 
 
 def repair(path: PathArgument = None, settings: SettingsOption = None) -> None:
-    """Move bad lines to the quarantine file and keep the good ones in order (atomic replace)."""
+    """Move bad lines to the quarantine file and keep the good ones in order (atomic replace); chmod 0600."""
     target = _records_path(path, settings)
     result = _run(target, lambda sink: sink.repair())
     stdout.print(describe_repair(result), markup=False)
@@ -56,17 +56,26 @@ def describe_verification(report: Verification) -> str:
     lines += _bad_lines(report.bad)
     if report.bad:
         lines.append(f"run `stablenew records repair {report.path}` to move the bad lines to the quarantine")
+    if report.open_to_others:
+        lines.append(
+            f"warning: {report.path} has mode {report.mode:04o}: other users may read or change it; "
+            f"`stablenew records repair {report.path}` makes it 0600"
+        )
     return "\n".join(lines)
 
 
 def describe_repair(result: Repair) -> str:
     if not result.moved:
-        return f"{result.path}: nothing to repair ({result.kept} good lines)"
-    lines = [
-        f"{result.path}: moved {len(result.moved)} bad lines to {result.quarantine_path}, "
-        f"kept {result.kept} good lines in order"
-    ]
-    return "\n".join(lines + _bad_lines(result.moved))
+        lines = [f"{result.path}: nothing to repair ({result.kept} good lines)"]
+    else:
+        lines = [
+            f"{result.path}: moved {len(result.moved)} bad lines to {result.quarantine_path}, "
+            f"kept {result.kept} good lines in order",
+            *_bad_lines(result.moved),
+        ]
+    if result.mode_before is not None:
+        lines.append(f"{result.path}: mode {result.mode_before:04o} changed to 0600")
+    return "\n".join(lines)
 
 
 def _bad_lines(bad: tuple[BadLine, ...]) -> list[str]:

@@ -2,34 +2,43 @@
 
 Format, append protocol, quarantine and recovery are described in docs/record-store.md. In short:
 an append serializes first, then under ``<path>.lock`` moves any torn tail to
-``<path>.quarantine``, issues one ``os.write`` of whole lines on an O_APPEND descriptor and
-fsyncs; on any failure the file is cut back to its size before the append.
+``<path>.quarantine``, issues one ``os.write`` of whole lines on an O_APPEND descriptor (continued
+if the kernel writes short) and fsyncs; on any failure the file is cut back to its size before the
+append. No file of the store is ever opened through a symbolic link (see files.py).
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import errno
 import io
 import logging
 import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from filelock import Timeout, lock_descriptor, unlock_descriptor
 
+from adapters.jsonl_log import quarantine, temp_files
+from adapters.jsonl_log.files import (
+    PRIVATE_MODE,
+    fsync_dir,
+    make_directories,
+    open_file,
+    open_to_others,
+    refusal_of,
+    refuse_shared_directories,
+    write_all,
+)
 from adapters.jsonl_log.line_format import decode_checked, decode_line, encode_line
 from adapters.jsonl_log.netfs import warn_if_network_filesystem
+from adapters.jsonl_log.repair import TORN, Repair, RepairJob
 from adapters.jsonl_log.scan import (
     INCOMPLETE,
-    READ_BLOCK,
     Line,
     entries_forward,
     last_line_start,
@@ -47,7 +56,10 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Verification:
-    """What ``JsonlLog.verify`` found: counts of good lines (``unchecked`` of them have no checksum)."""
+    """What ``JsonlLog.verify`` found: counts of good lines (``unchecked`` of them have no checksum).
+
+    ``mode`` is the file's permission bits; ``open_to_others`` says they give more than 0600.
+    """
 
     path: Path
     good: int
@@ -55,16 +67,11 @@ class Verification:
     bad: tuple[BadLine, ...]
     quarantined: int
     quarantine_path: Path
+    mode: int = PRIVATE_MODE
 
-
-@dataclass(frozen=True, slots=True)
-class Repair:
-    """What ``JsonlLog.repair`` did: ``moved`` bad lines went to the quarantine, ``kept`` stayed."""
-
-    path: Path
-    kept: int
-    moved: tuple[BadLine, ...]
-    quarantine_path: Path
+    @property
+    def open_to_others(self) -> bool:
+        return open_to_others(self.mode)
 
 
 class JsonlLog:
@@ -109,7 +116,7 @@ class JsonlLog:
 
     def recover_tail(self) -> int:
         """Under the lock, quarantine a torn last line (if any) and cut it off; returns its length."""
-        if not self.path.exists():
+        if not os.path.lexists(self.path):
             return 0
         with self._locked():
             try:
@@ -132,13 +139,11 @@ class JsonlLog:
         self.close()
 
     def _append_locked(self, data: bytes) -> None:
-        created = self._fds.records is None and not self.path.exists()
+        created = self._fds.records is None and not os.path.lexists(self.path)
         fd, size = self._records_fd()
         size -= self._recover_tail_locked(fd, size)
         try:
-            written = os.write(fd, data)
-            if written != len(data):
-                raise OSError(errno.ENOSPC, f"short write: {written} of {len(data)} bytes")
+            write_all(fd, data)  # a short write is continued: a full disk then says ENOSPC
             if self.durability == "fsync":
                 os.fsync(fd)
         except OSError as exc:
@@ -166,7 +171,13 @@ class JsonlLog:
             return 0
         start = last_line_start(fd, size)
         torn = os.pread(fd, size - start, start)
-        self._quarantine([(start, None, torn, "torn tail: the last line has no newline (a writer died)")])
+        self._cut_tail_locked(fd, start, torn, None, f"{TORN} (a writer died)")
+        return size - start
+
+    def _cut_tail_locked(self, fd: int, start: int, torn: bytes, number: int | None, reason: str) -> None:
+        """Quarantine the ``torn`` bytes at ``start`` (the file's end), then cut the file there."""
+        entry = quarantine.entry(self.path.name, start, number, torn, reason)
+        self._write_quarantine([entry], fsync=self.durability == "fsync")
         try:
             os.ftruncate(fd, start)
             if self.durability == "fsync":
@@ -177,40 +188,14 @@ class JsonlLog:
         logger.warning(
             "%s: moved a torn last line (%d bytes) to %s", self.path, len(torn), self.quarantine_path
         )
-        return size - start
 
-    def _quarantine(self, entries: Sequence[tuple[int, int | None, bytes, str]]) -> None:
-        """Append ``(byte_offset, line_number, bytes, reason)`` entries to the quarantine file.
+    def _write_quarantine(self, chunks: Iterable[bytes], *, fsync: bool) -> None:
+        """Append whole entries to the quarantine file, or nothing (a failed write is cut back).
 
-        In ``fsync`` mode they are on disk before the records file is cut.
+        With ``fsync`` they are on disk before the records file is cut.
         """
-        now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        lines = b"".join(
-            encode_line(
-                {
-                    "quarantined_at": now,
-                    "reason": reason,
-                    "source": self.path.name,
-                    "byte_offset": offset,
-                    "line_number": number,
-                    "length": len(raw),
-                    "data_b64": base64.b64encode(raw).decode("ascii"),
-                    "text": raw.decode("utf-8", errors="replace"),
-                }
-            )
-            for offset, number, raw, reason in entries
-        )
         try:
-            created = not self.quarantine_path.exists()
-            fd = os.open(self.quarantine_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            try:
-                _write_all(fd, lines)
-                if self.durability == "fsync":
-                    os.fsync(fd)
-            finally:
-                os.close(fd)
-            if created and self.durability == "fsync":
-                _fsync_dir(self.quarantine_path.parent)
+            quarantine.append(self.quarantine_path, chunks, fsync=fsync)
         except OSError as exc:
             raise RecordStoreError(
                 f"cannot write the quarantine file {self.quarantine_path}: {exc.strerror or exc}; "
@@ -265,7 +250,7 @@ class JsonlLog:
         fd = self._fds.records
         if fd is not None:
             try:
-                on_disk = os.stat(self.path)
+                on_disk = os.lstat(self.path)
             except FileNotFoundError:
                 on_disk = None
             held = os.fstat(fd)
@@ -274,18 +259,20 @@ class JsonlLog:
             self._fds.close_records()
         fd = self._open_records()
         self._fds.records = fd
+        # The first append of a process, or the first after a repair: cheap enough to look here.
+        temp_files.remove_stale(self.path)
         return fd, os.fstat(fd).st_size
 
     def _open_records(self) -> int:
-        flags = os.O_RDWR | os.O_APPEND | os.O_CLOEXEC
+        flags = os.O_RDWR | os.O_APPEND
         try:
-            return os.open(self.path, flags)
+            return open_file(self.path, flags)
         except FileNotFoundError:
             pass
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, flags | os.O_CREAT | os.O_EXCL, 0o600)
+        make_directories(self.path.parent)
+        fd = open_file(self.path, flags | os.O_CREAT | os.O_EXCL)
         try:
-            _fsync_dir(self.path.parent)
+            fsync_dir(self.path.parent)
         except OSError:
             os.close(fd)
             self.path.unlink(missing_ok=True)  # still empty: we hold the lock
@@ -344,11 +331,9 @@ class JsonlLog:
 
     def _open_for_reading(self) -> contextlib.AbstractContextManager[io.FileIO | None]:
         try:
-            return self.path.open("rb", buffering=0)
+            return io.FileIO(open_file(self.path, os.O_RDONLY), "rb")
         except FileNotFoundError:
             return contextlib.nullcontext()
-        except IsADirectoryError as exc:
-            raise RecordStoreError(f"{self.path} is a directory, not a records file") from exc
         except OSError as exc:
             raise RecordStoreError(f"cannot read {self.path}: {exc.strerror or exc}") from exc
 
@@ -360,89 +345,61 @@ class JsonlLog:
         ``check`` may reject a parsed payload by returning why; exceptions it raises propagate.
         """
         self._require_file()
-        with self._locked():  # only to see the file between two appends
-            size = os.stat(self.path).st_size
-        good = unchecked = 0
-        bad: list[BadLine] = []
-        with self.path.open("rb", buffering=0) as handle:
-            for line in lines_forward(handle.fileno(), size):
+        with self._locked():  # only to see the file between two appends: open it and note its size
+            fd = open_file(self.path, os.O_RDONLY)
+            try:
+                seen = os.fstat(fd)  # a repair may replace the path later: we read this file, to this size
+            except OSError:
+                os.close(fd)
+                raise
+        try:
+            good = unchecked = 0
+            bad: list[BadLine] = []
+            for line in lines_forward(fd, seen.st_size):
                 reason = self._judge(line, check)
                 if reason:
                     bad.append(BadLine(line.number, reason, line.offset))
                 else:
                     good += 1
                     unchecked += not decode_checked(line.data)[2]
+        finally:
+            os.close(fd)
         quarantined = self.count_quarantined()
-        return Verification(self.path, good, unchecked, tuple(bad), quarantined, self.quarantine_path)
+        mode = seen.st_mode & 0o7777
+        return Verification(self.path, good, unchecked, tuple(bad), quarantined, self.quarantine_path, mode)
 
     def repair(self, check: Callable[[dict[str, Any]], str | None] | None = None) -> Repair:
-        """Under the lock, move bad lines to the quarantine and atomically keep the good ones in order.
+        """Move bad lines to the quarantine and atomically keep the good ones in order; make it 0600.
 
-        Writes a temp file beside the records, fsyncs it, renames it over the records and fsyncs
-        the directory; the quarantine is written first, so a crash never loses a line. If
-        ``check`` raises, nothing is changed.
+        Streams in bounded memory and holds the lock only at the start and for the end: lines
+        appended while it copies are judged under the lock and kept, in order. Writes a temp file
+        beside the records, fsyncs it, appends the bad lines to the quarantine (fsynced), renames
+        the temp file over the records and fsyncs the directory, so a crash never loses a line.
+        A file whose only bad line is a torn last line is cut in place instead. If ``check``
+        raises, nothing is changed. See repair.py.
         """
         self._require_file()
-        with self._locked():
-            with self.path.open("rb", buffering=0) as handle:
-                size = os.fstat(handle.fileno()).st_size
-                kept: list[bytes] = []
-                moved: list[tuple[BadLine, bytes]] = []
-                for line in lines_forward(handle.fileno(), size):
-                    reason = self._judge(line, check)
-                    if reason:
-                        raw = line.data + b"\n" if line.complete else line.data
-                        moved.append((BadLine(line.number, reason, line.offset), raw))
-                    else:
-                        kept.append(line.data + b"\n")
-            if moved:
-                self._replace_with(kept, moved)
-        return Repair(self.path, len(kept), tuple(bad for bad, _ in moved), self.quarantine_path)
-
-    def _replace_with(self, kept: list[bytes], moved: list[tuple[BadLine, bytes]]) -> None:
-        temp = self.path.with_name(f".{self.path.name}.repair-{os.getpid()}.tmp")
-        try:
-            mode = os.stat(self.path).st_mode & 0o777
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-            try:
-                os.fchmod(fd, mode)  # the repaired file keeps the permissions it had
-                _write_all(fd, b"".join(kept))
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            self._quarantine([(bad.byte_offset or 0, bad.line_number, raw, bad.reason) for bad, raw in moved])
-            os.replace(temp, self.path)
-            _fsync_dir(self.path.parent)
-        except OSError as exc:
-            temp.unlink(missing_ok=True)
-            raise RecordStoreError(f"cannot repair {self.path}: {exc.strerror or exc}") from exc
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
-        self._fds.close_records()
+        return RepairJob(self, check).run()
 
     def count_quarantined(self) -> int:
         """How many entries the quarantine file holds (0 if there is none)."""
-        try:
-            with self.quarantine_path.open("rb") as handle:
-                return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(READ_BLOCK), b""))
-        except FileNotFoundError:
-            return 0
+        return quarantine.count_entries(self.quarantine_path)
 
     @staticmethod
     def _judge(line: Line, check: Callable[[dict[str, Any]], str | None] | None) -> str:
         if not line.complete:
-            return "torn tail: the last line has no newline"
+            return TORN
         payload, reason = decode_line(line.data)
         if payload is None:
             return reason
         return (check(payload) or "") if check else ""
 
     def _require_file(self) -> None:
-        if self.path.is_dir():
-            raise RecordStoreError(f"{self.path} is a directory, not a records file")
-        if not self.path.exists():
+        if not os.path.lexists(self.path):
             raise RecordStoreError(f"{self.path} does not exist")
+        refusal = refusal_of(self.path)
+        if refusal:
+            raise RecordStoreError(refusal)
         if not os.access(self.path, os.R_OK):
             raise RecordStoreError(f"{self.path} is not readable (permission denied)")
 
@@ -477,8 +434,10 @@ class _Descriptors:
 
     def lock_fd(self, lock_path: Path) -> int:
         if self.lock is None:
-            lock_path.parent.mkdir(parents=True, exist_ok=True)
-            self.lock = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            # Every append, verify and repair locks first: one place to check the directories.
+            refuse_shared_directories(lock_path.parent)
+            make_directories(lock_path.parent)
+            self.lock = open_file(lock_path, os.O_RDWR | os.O_CREAT)
         return self.lock
 
     def close_lock(self) -> None:
@@ -495,20 +454,3 @@ class _Descriptors:
     def close(self) -> None:
         self.close_records()
         self.close_lock()
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        if written <= 0:
-            raise OSError(errno.EIO, "write returned 0 bytes")
-        view = view[written:]
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

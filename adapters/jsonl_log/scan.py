@@ -67,9 +67,10 @@ def entries_forward(
         on_bad_line(BadLine(number + 1, INCOMPLETE, offset))
 
 
-def lines_forward(fd: int, size: int) -> Iterator[Line]:
-    number, offset, pending = 0, 0, b""
-    position = 0
+def lines_forward(fd: int, size: int, *, start: int = 0, first_number: int = 1) -> Iterator[Line]:
+    """The lines of ``[start, size)``, numbered from ``first_number``; ``start`` begins a line."""
+    number, offset, pending = first_number - 1, start, b""
+    position = start
     while position < size:
         chunk = os.pread(fd, min(READ_BLOCK, size - position), position)
         if not chunk:

@@ -80,7 +80,8 @@ def test_repair_moves_bad_lines_and_keeps_good_ones_in_order(tmp_path: Path) -> 
     assert "moved 3 bad lines" in done.stdout
     assert ids(JsonlRecordSink(sink.records_path).iter_records()) == ["r0", "r2", "r3", "r9"]
     assert sink.records_path.stat().st_ino != inode  # replaced by rename, not rewritten in place
-    assert sink.records_path.stat().st_mode & 0o777 == 0o640
+    assert sink.records_path.stat().st_mode & 0o777 == 0o600  # other users lost access, as verify warned
+    assert "mode 0640 changed to 0600" in done.stdout
     moved = [orjson.loads(line) for line in quarantine_of(sink.records_path).read_bytes().splitlines()]
     assert [entry["line_number"] for entry in moved] == [2, 5, 7]
     assert base64.b64decode(moved[1]["data_b64"]) == b"garbage\n"

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import errno
+import importlib
 import os
+import pkgutil
 import types
 from collections.abc import Callable
 from pathlib import Path
@@ -18,28 +20,49 @@ from typing import Any
 import orjson
 import pytest
 
-from adapters.jsonl_log import encode_line
-from adapters.jsonl_log import log as jsonl_log
+import adapters.jsonl_log
+from adapters.jsonl_log import decode_line, encode_line
 from adapters.sinks.jsonl import JsonlRecordSink
 from domain import RecordStoreError
 from tests.store.helpers import ids, quarantine_of, record
 
+_STORE_MODULES = [
+    importlib.import_module(f"adapters.jsonl_log.{info.name}")
+    for info in pkgutil.iter_modules(adapters.jsonl_log.__path__)
+]
+
+
+def use_os(monkeypatch: pytest.MonkeyPatch, stand_in: Any) -> None:
+    """Make every module of the store call ``stand_in`` instead of the ``os`` module."""
+    for module in _STORE_MODULES:
+        if getattr(module, "os", None) is not None:
+            monkeypatch.setattr(module, "os", stand_in)
+
 
 class FaultyOs(types.SimpleNamespace):
-    """Stands in for the ``os`` module inside adapters.jsonl_log.log; fails the N-th call of one function."""
+    """Stands in for the ``os`` module inside the store; fails the N-th call of one function.
+
+    ``short`` writes half and lets the caller continue; ``partial-enospc`` writes half and the
+    next write raises ENOSPC, as a filling disk does.
+    """
 
     def __init__(self, target: str, nth: int, fault: str) -> None:
         super().__init__()
         self.target, self.nth, self.fault, self.calls, self.fired = target, nth, fault, 0, False
+        self.full = False
 
     def __getattr__(self, name: str) -> Any:
         return getattr(os, name)
 
     def write(self, fd: int, data: Any) -> int:
+        if self.full:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         if self._due("write"):
-            if self.fault == "short":
+            if self.fault in ("short", "partial-enospc"):
+                self.full = self.fault == "partial-enospc"
                 return os.write(fd, bytes(data)[: max(1, len(data) // 2)])
-            raise OSError(errno.ENOSPC if self.fault == "enospc" else errno.EIO, os.strerror(errno.EIO))
+            code = errno.ENOSPC if self.fault == "enospc" else errno.EIO
+            raise OSError(code, os.strerror(code))
         return os.write(fd, data)
 
     def fsync(self, fd: int) -> None:
@@ -71,7 +94,7 @@ def _run_until_fault(
     """
     sink = JsonlRecordSink(path)
     acknowledged: list[str] = ids(sink.iter_records())
-    monkeypatch.setattr(jsonl_log, "os", faulty)
+    use_os(monkeypatch, faulty)
     for i in range(6):
         before_each()
         snapshot = path.read_bytes() if path.exists() else None
@@ -88,7 +111,7 @@ def _run_until_fault(
             if torn and snapshot is not None and snapshot.endswith(torn):
                 allowed.append(snapshot[: -len(torn)])
             assert after in allowed, "the failed append left bytes behind"
-            monkeypatch.setattr(jsonl_log, "os", os)
+            use_os(monkeypatch, os)
             sink.append_record(record("after"))
             assert ids(sink.iter_records()) == [*acknowledged, "after"]
             return acknowledged, snapshot or b""
@@ -102,7 +125,14 @@ def _run_until_fault(
 
 @pytest.mark.parametrize("nth", [1, 2, 3, 4])
 @pytest.mark.parametrize(
-    ("target", "fault"), [("write", "eio"), ("write", "enospc"), ("write", "short"), ("fsync", "eio")]
+    ("target", "fault"),
+    [
+        ("write", "eio"),
+        ("write", "enospc"),
+        ("write", "short"),
+        ("write", "partial-enospc"),
+        ("fsync", "eio"),
+    ],
 )
 def test_nth_call_fails_file_unchanged_next_append_works(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str, fault: str, nth: int
@@ -112,7 +142,9 @@ def test_nth_call_fails_file_unchanged_next_append_works(
 
 
 @pytest.mark.parametrize("nth", [1, 2, 3])
-@pytest.mark.parametrize(("target", "fault"), [("write", "eio"), ("write", "short"), ("fsync", "eio")])
+@pytest.mark.parametrize(
+    ("target", "fault"), [("write", "eio"), ("write", "short"), ("write", "partial-enospc"), ("fsync", "eio")]
+)
 def test_faults_while_a_torn_tail_is_being_quarantined(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str, fault: str, nth: int
 ) -> None:
@@ -144,10 +176,10 @@ def test_failed_fsync_drops_the_descriptor(tmp_path: Path, monkeypatch: pytest.M
     sink = JsonlRecordSink(tmp_path / "r.jsonl")
     sink.append_record(record("r0"))
     kept = sink.log._fds.records
-    monkeypatch.setattr(jsonl_log, "os", FaultyOs("fsync", 1, "eio"))
+    use_os(monkeypatch, FaultyOs("fsync", 1, "eio"))
     with pytest.raises(RecordStoreError, match="nothing was stored"):
         sink.append_record(record("r1"))
-    monkeypatch.setattr(jsonl_log, "os", os)
+    use_os(monkeypatch, os)
     assert sink.log._fds.records is None
     sink.append_record(record("r2"))
     assert sink.log._fds.records is not None
@@ -161,16 +193,16 @@ def test_failed_truncate_after_failed_write_is_reported_and_healed_by_next_appen
     path = tmp_path / "r.jsonl"
     sink = JsonlRecordSink(path)
     sink.append_record(record("r0"))
-    faulty = FaultyOs("write", 1, "short")
+    faulty = FaultyOs("write", 1, "partial-enospc")
 
     def broken_ftruncate(fd: int, size: int) -> None:
         raise OSError(errno.EIO, "Input/output error")
 
     faulty.ftruncate = broken_ftruncate
-    monkeypatch.setattr(jsonl_log, "os", faulty)
+    use_os(monkeypatch, faulty)
     with pytest.raises(RecordStoreError, match="cutting the file back also failed"):
         sink.append_record(record("r1"))
-    monkeypatch.setattr(jsonl_log, "os", os)
+    use_os(monkeypatch, os)
     sink.append_record(record("r2"))
     assert ids(sink.iter_records()) == ["r0", "r2"]
     assert quarantine_of(path).exists()
@@ -182,3 +214,82 @@ def test_unwritable_directory_is_one_clear_error(tmp_path: Path) -> None:
     sink = JsonlRecordSink(blocker / "r.jsonl")
     with pytest.raises(RecordStoreError, match=str(blocker)):
         sink.append_record(record("r0"))
+
+
+def _quarantine_entries(path: Path) -> list[bytes]:
+    """The exact bytes of every quarantined piece; every quarantine line must be valid."""
+    pieces = []
+    for line in quarantine_of(path).read_bytes().split(b"\n")[:-1]:
+        payload, reason = decode_line(line)
+        assert payload is not None, f"invalid quarantine line: {reason}"
+        pieces.append(base64.b64decode(str(payload["data_b64"])))
+    return pieces
+
+
+def test_disk_full_while_quarantining_cuts_the_quarantine_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "r.jsonl"
+    sink = JsonlRecordSink(path)
+    sink.append_record(record("r0"))
+    first, second = b'{"torn": "first', b'{"torn": "second' + b"x" * 6000
+    with path.open("ab") as handle:
+        handle.write(first)
+    sink.append_record(record("r1"))  # quarantines the first torn tail
+    with path.open("ab") as handle:
+        handle.write(second)
+    records_before, quarantine_before = path.read_bytes(), quarantine_of(path).read_bytes()
+
+    use_os(monkeypatch, FaultyOs("write", 1, "partial-enospc"))  # the quarantine write fills the disk
+    with pytest.raises(RecordStoreError) as raised:
+        sink.append_record(record("lost"))
+    use_os(monkeypatch, os)
+    message = str(raised.value)
+    assert "No space left on device" in message
+    assert "short write" not in message
+    assert str(quarantine_of(path)) in message
+    assert quarantine_of(path).read_bytes() == quarantine_before  # no partial entry left behind
+    assert path.read_bytes() == records_before
+
+    sink.append_record(record("r2"))  # space is back: the torn tail moves cleanly
+    assert _quarantine_entries(path) == [first, second]
+    assert ids(sink.iter_records()) == ["r0", "r1", "r2"]
+
+
+def test_a_quarantine_created_by_a_failed_write_is_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(encode_line(record("r0").to_dict()) + b'{"torn')
+    use_os(monkeypatch, FaultyOs("write", 1, "enospc"))
+    with pytest.raises(RecordStoreError, match="No space left on device"):
+        JsonlRecordSink(path).append_record(record("lost"))
+    use_os(monkeypatch, os)
+    assert not quarantine_of(path).exists()
+
+
+def test_disk_full_after_a_short_append_names_the_os_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "r.jsonl"
+    sink = JsonlRecordSink(path)
+    sink.append_record(record("r0"))
+    before = path.read_bytes()
+    use_os(monkeypatch, FaultyOs("write", 1, "partial-enospc"))
+    with pytest.raises(RecordStoreError) as raised:
+        sink.append_record(record("r1", 6000))
+    use_os(monkeypatch, os)
+    assert str(raised.value) == f"cannot append to {path}: No space left on device (nothing was stored)"
+    assert path.read_bytes() == before
+
+
+def test_a_quarantine_left_without_its_newline_is_never_glued_to(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(encode_line(record("r0").to_dict()) + b'{"torn')
+    quarantine_of(path).write_bytes(b'{"half an entry')  # a cut-back that failed, say
+    JsonlRecordSink(path).append_record(record("r1"))
+    lines = quarantine_of(path).read_bytes().split(b"\n")
+    assert lines[0] == b'{"half an entry'
+    payload, reason = decode_line(lines[1])
+    assert payload is not None, reason
+    assert base64.b64decode(str(payload["data_b64"])) == b'{"torn'
