@@ -38,7 +38,8 @@ def make_history(home: Path) -> None:
 
 
 def _stablenew() -> list[str]:
-    return [sys.executable, "-c", "import sys; from adapters.cli import main; sys.argv[0] = 'stablenew'; main()"]
+    code = "import sys; from adapters.cli import main; sys.argv[0] = 'stablenew'; main()"
+    return [sys.executable, "-c", code]
 
 
 def _run(argv: list[str], home: Path, env: dict[str, str]) -> float:
@@ -84,8 +85,9 @@ def main() -> None:
             "stablenew --version": [*_stablenew(), "--version"],
             f"stablenew records list ({HISTORY_RUNS:,} runs)": [*_stablenew(), "records", "list"],
             "stablenew run (fake backend, learning on)": [
-                *_stablenew(), "run", "--prompt", "a lighthouse at dusk", "--learning",
-            ],  # fmt: skip
+                *_stablenew(),
+                *("run", "--prompt", "a lighthouse at dusk", "--learning"),
+            ],
         }
         for argv in commands.values():  # warm the cached bytecode once
             measure(argv, home, 1, cached=True, prefix=prefix)
@@ -107,7 +109,8 @@ def main() -> None:
     )
     print(table)
     if args.write:
-        write_section("startup", table, f"uv run python -m bench.startup_bench --repeat {args.repeat} --write")
+        command = f"uv run python -m bench.startup_bench --repeat {args.repeat} --write"
+        write_section("startup", table, command)
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ def home(tmp_path: Path) -> Iterator[ReviewHome]:
 @pytest.fixture
 def page(home: ReviewHome) -> Iterator[Any]:
     if not CHROMIUM.is_file():
-        message = f"{CHROMIUM} is missing: the review page test needs Debian's chromium (apt-get install chromium)"
+        message = f"{CHROMIUM} is missing: the review page test needs Debian's chromium package"
         if os.environ.get("CI"):  # .ci/run installs it: there a missing browser is a failure
             pytest.fail(message)
         pytest.skip(message)
