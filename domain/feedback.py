@@ -6,12 +6,11 @@ the full history stays. Field meanings are documented in docs/review.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal
 
 from domain.errors import StableNewError, UnsupportedSchemaVersion
-from domain.ports import BadLine
 
 FEEDBACK_SCHEMA_VERSION = 1
 KNOWN_FEEDBACK_SCHEMA_VERSIONS = frozenset({1})
@@ -273,24 +272,3 @@ class _Acc:
             losses=self.losses,
             events=tuple(self.events),
         )
-
-
-@runtime_checkable
-class FeedbackStore(Protocol):
-    """Durable, append-only store of feedback events.
-
-    ``append`` stores all given events or none of them (a ``RecordStoreError`` means nothing
-    was stored and later appends still work); an empty sequence stores nothing. It may be
-    called from several processes at once. Events are never changed or removed.
-
-    ``iter_events`` yields every stored event oldest first, in append order, equal to what was
-    appended. A missing store yields nothing. A stored entry that is not a valid event is
-    skipped and passed to ``on_bad_line`` (never raised); an event of a newer schema_version
-    raises ``UnsupportedSchemaVersion``. It may be called again and sees later appends.
-    """
-
-    def append(self, events: Sequence[FeedbackEvent]) -> None: ...
-
-    def iter_events(
-        self, *, on_bad_line: Callable[[BadLine], None] | None = None
-    ) -> Iterator[FeedbackEvent]: ...

@@ -16,7 +16,8 @@ from adapters.review.api import ReviewApi
 from adapters.review.files import SafeFiles
 from adapters.review.server import ReviewServer
 from application.feedback_recorder import FeedbackRecorder
-from application.history import BadLineReport, History
+from application.history import History
+from domain.ports import BadLineReport
 
 
 def register(app: typer.Typer) -> None:

@@ -21,10 +21,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from adapters.review.api import BadRequest, ReviewApi
 from adapters.review.files import Refused
-from application.history import AmbiguousRunId, RunNotFound
-from application.history_filter import FilterError
 from domain.errors import RecordStoreError, UnsupportedSchemaVersion
 from domain.feedback import FeedbackError
+from domain.run_filter import FilterError
+from domain.run_lookup import AmbiguousRunId, RunNotFound
 
 logger = logging.getLogger(__name__)
 
