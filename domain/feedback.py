@@ -248,6 +248,11 @@ def fold_feedback(events: Iterable[FeedbackEvent]) -> dict[str, RunFeedback]:
     return {run_id: acc.freeze(run_id) for run_id, acc in state.items()}
 
 
+def tag_order(tag: str) -> tuple[str, str]:
+    """Tags are listed case-insensitively sorted; tags differing only in case in a fixed order."""
+    return tag.casefold(), tag
+
+
 class _Acc:
     __slots__ = ("events", "losses", "notes", "rating", "tags", "wins")
 
@@ -266,7 +271,7 @@ class _Acc:
             rating=rating.rating if rating else None,
             rated_by=rating.by if rating else None,
             rated_at=rating.timestamp if rating else None,
-            tags=tuple(sorted(self.tags, key=str.casefold)),
+            tags=tuple(sorted(self.tags, key=tag_order)),
             notes=tuple(self.notes),
             wins=self.wins,
             losses=self.losses,
