@@ -53,7 +53,7 @@ class ScanRunIndex(RunIndex):
                 newest.append(record)
         newest.reverse()
         events = list(self._feedback.iter_events(on_bad_line=self._report("feedback", bad)))
-        return Snapshot(tuple(newest), fold_feedback(events), len(events), bad)
+        return Snapshot(tuple(newest), fold_feedback(events), len({e.event_id for e in events}), bad)
 
     def rows(
         self,

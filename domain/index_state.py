@@ -8,7 +8,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class IndexedFile:
     """One source file: its path, its size now, how many of its bytes the index has read, and
-    how many lines of it were skipped as bad (an incomplete last line is not counted)."""
+    how many complete lines of it were skipped as bad."""
 
     path: str
     size: int
@@ -24,7 +24,7 @@ class IndexedFile:
 class IndexStatus:
     """The state of an index: where it is (``location``; ``":memory:"`` or a description when it
     is not a file), its format ``version``, how many distinct ``runs`` and feedback ``events``
-    it holds, and each source file. ``fresh`` is False when a file changed since the index last
+    it holds (a repeated event id counts once), and each source file. ``fresh`` is False when a file changed since the index last
     read it (the next read brings the index up to date); ``note`` says why the index is not
     the file it should be (e.g. it could not be opened), or is empty."""
 

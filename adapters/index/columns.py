@@ -67,8 +67,19 @@ def row_columns(row: RunRow) -> tuple[Columns, str]:
         orjson.dumps([list(pair) for pair in row.stage_durations]).decode(), row.image_path, row.plan_id,
         row.variant_index,
     )  # fmt: skip
-    odd = not all(_plain(values[index]) for index in (3, 4, 8, 11, 12, 13, 14, 15, 16, 17, 20, 21, 22))
-    return (int(odd), moment_of(row.timestamp), *values), searchable(row.prompt, row.negative_prompt)
+    return _storable(moment_of(row.timestamp), values), searchable(row.prompt, row.negative_prompt)
+
+
+_ANY_TYPE = (3, 4, 8, 11, 12, 13, 14, 15, 16, 17, 20, 21, 22)  # values that are not always text
+
+
+def _storable(moment: int | None, values: tuple[Any, ...]) -> Columns:
+    """``(odd, moment, *values)``; values SQLite cannot give back as they are become None, odd 1."""
+    for index in _ANY_TYPE:
+        if not _plain(values[index]):
+            kept = [value if _plain(value) else None for value in values]
+            return (1, moment, *kept)
+    return (0, moment, *values)
 
 
 def _plain(value: object) -> bool:
@@ -143,8 +154,7 @@ def _fast(d: dict[str, Any]) -> tuple[Columns, str] | None:
         orjson.dumps(stages).decode(), orjson.dumps(durations).decode(), image_path,
         d.get("plan_id"), d.get("variant_index"),
     )  # fmt: skip
-    odd = not all(_plain(values[index]) for index in (3, 4, 8, 11, 12, 13, 14, 15, 16, 17, 20, 21, 22))
-    return (int(odd), moment_of(timestamp), *values), searchable(prompt, negative)
+    return _storable(moment_of(timestamp), values), searchable(prompt, negative)
 
 
 def _stage_durations(events: list[Any]) -> list[list[Any]] | None:

@@ -15,6 +15,7 @@ from adapters.index.columns import record_columns
 from adapters.index.lines import LineCursor, entries
 from adapters.index.schema import RUN_TABLE_COLUMNS
 from adapters.index.words import searchable
+from domain.errors import UnsupportedSchemaVersion
 from domain.ports import BadLine
 from domain.record import NOT_A_RECORD, not_a_record
 
@@ -54,6 +55,8 @@ def read_records(
         run_id = payload.get("run_id")
         try:
             columns, words = record_columns(payload)
+        except UnsupportedSchemaVersion:
+            raise
         except _SKIPPED as exc:
             skip(BadLine(number, not_a_record(exc), offset))
             continue
