@@ -315,7 +315,8 @@ time over the smallest's:
         write_section(
             "history-index",
             markdown,
-            f"uv run python -m bench.index_bench --sizes {args.sizes} --repeat {args.repeat} --builds {args.builds}",
+            f"uv run python -m bench.index_bench --sizes {args.sizes} --repeat {args.repeat}"
+            f" --builds {args.builds}",
         )
     return 0
 

@@ -24,9 +24,10 @@ class IndexedFile:
 class IndexStatus:
     """The state of an index: where it is (``location``; ``":memory:"`` or a description when it
     is not a file), its format ``version``, how many distinct ``runs`` and feedback ``events``
-    it holds (a repeated event id counts once), and each source file. ``fresh`` is False when a file changed since the index last
-    read it (the next read brings the index up to date); ``note`` says why the index is not
-    the file it should be (e.g. it could not be opened), or is empty."""
+    it holds (a repeated event id counts once), and each source file. ``fresh`` is False when
+    a file changed since the index last read it (the next read brings the index up to date);
+    ``note`` says why the index is not the file it should be (it could not be used), or is empty.
+    """
 
     location: str
     version: int

@@ -204,7 +204,7 @@ class RunIndexContract:
         rows = list(index.rows())
         run_id = varied_records()[5].run_id
         assert [row.run_id for row in rows].count(run_id) == 1
-        assert rows[0].run_id == run_id and rows[0].status == "failed"
+        assert (rows[0].run_id, rows[0].status) == (run_id, "failed")
 
     def test_limits_stop_the_listing(self, index: RunIndex, varied: HistoryFiles) -> None:
         history = varied.history()
