@@ -1,10 +1,11 @@
 """How the index knows whether a source file only grew since it last read it.
 
 It remembers, per file, the device and inode, how many bytes it read (always up to a newline),
-how many lines those held, and the first 4 KiB and last 64 bytes of that part. The file only
-grew if it is the same inode, at least that long, and still holds those bytes there; anything
-else (truncated, repaired, replaced, rotated, an older copy restored) makes the index read the
-file again from its start.
+how many lines those held, the first 4 KiB and last 64 bytes of that part, and the file's size
+and modification time when it read it. The file only grew if it is the same inode, at least
+that long, still holds those bytes there, and was not modified without growing; anything else
+(truncated, repaired, replaced, rotated, an older copy restored, rewritten in place) makes the
+index read the file again from its start.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 from domain.errors import RecordStoreError
@@ -33,6 +34,8 @@ class FileMark:
     bad: int = 0
     head: bytes = b""
     tail: bytes = b""
+    file_size: int = 0
+    mtime: int = 0
 
 
 class Source:
@@ -41,7 +44,7 @@ class Source:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.fd: int | None = None
-        self.dev = self.ino = self.size = 0
+        self.dev = self.ino = self.size = self.mtime = 0
         try:
             self.fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
@@ -52,11 +55,12 @@ class Source:
         if stat.S_ISDIR(info.st_mode):
             self.close()
             raise RecordStoreError(f"{path} is a directory, not a history file")
-        self.dev, self.ino, self.size = info.st_dev, info.st_ino, info.st_size
+        self.dev, self.ino, self.size, self.mtime = info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
 
     def refresh(self) -> None:
         if self.fd is not None:
-            self.size = os.fstat(self.fd).st_size
+            info = os.fstat(self.fd)
+            self.size, self.mtime = info.st_size, info.st_mtime_ns
 
     def pread(self, length: int, offset: int) -> bytes:
         if self.fd is None or length <= 0:
@@ -76,6 +80,7 @@ class Source:
             self.fd is not None
             and (self.dev, self.ino) == (mark.dev, mark.ino)
             and self.size >= mark.size
+            and (self.size != mark.file_size or self.mtime == mark.mtime)
             and self.pread(len(mark.head), 0) == mark.head
             and self.pread(len(mark.tail), mark.size - len(mark.tail)) == mark.tail
         )
@@ -90,7 +95,9 @@ class Source:
         tail = self.pread(min(TAIL_BYTES, size), size - min(TAIL_BYTES, size))
         if size and not tail.endswith(b"\n"):
             raise FileChangedError(f"{self.path} changed while it was read")
-        return FileMark(str(self.path), self.dev, self.ino, size, lines, bad, head, tail)
+        return FileMark(
+            str(self.path), self.dev, self.ino, size, lines, bad, head, tail, self.size, self.mtime
+        )
 
 
 class FileChangedError(Exception):
@@ -99,20 +106,19 @@ class FileChangedError(Exception):
 
 def load_mark(db: sqlite3.Connection, source: str, path: Path) -> FileMark:
     row = db.execute(
-        "SELECT path, dev, ino, size, lines, bad, head, tail FROM files WHERE source = ?", (source,)
+        "SELECT path, dev, ino, size, lines, bad, head, tail, file_size, mtime FROM files WHERE source = ?",
+        (source,),
     ).fetchone()
     if row is None:
         return FileMark(str(path))
-    return FileMark(row[0], row[1], row[2], row[3], row[4], row[5], bytes(row[6]), bytes(row[7]))
+    path_text, dev, ino, size, lines, bad, head, tail, file_size, mtime = row
+    return FileMark(path_text, dev, ino, size, lines, bad, bytes(head), bytes(tail), file_size, mtime)
 
 
 def save_mark(db: sqlite3.Connection, source: str, mark: FileMark) -> None:
     db.execute(
-        "INSERT OR REPLACE INTO files (source, path, dev, ino, size, lines, bad, head, tail)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (source, mark.path, mark.dev, mark.ino, mark.size, mark.lines, mark.bad, mark.head, mark.tail),
+        "INSERT OR REPLACE INTO files"
+        " (source, path, dev, ino, size, lines, bad, head, tail, file_size, mtime)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (source, *astuple(mark)),
     )
-
-
-def renamed(mark: FileMark, path: Path) -> FileMark:
-    return mark if mark.path == str(path) else replace(mark, path=str(path))

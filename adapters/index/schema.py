@@ -17,7 +17,7 @@ TABLES = (
     """CREATE TABLE files (
         source TEXT PRIMARY KEY, path TEXT NOT NULL, dev INTEGER NOT NULL, ino INTEGER NOT NULL,
         size INTEGER NOT NULL, lines INTEGER NOT NULL, bad INTEGER NOT NULL,
-        head BLOB NOT NULL, tail BLOB NOT NULL
+        head BLOB NOT NULL, tail BLOB NOT NULL, file_size INTEGER NOT NULL, mtime INTEGER NOT NULL
     )""",
     # The newest copy of each run; seq is the line number of that copy in the records file.
     f"""CREATE TABLE runs (seq INTEGER PRIMARY KEY, {", ".join(RUN_TABLE_COLUMNS[1:])})""",
