@@ -143,6 +143,23 @@ def test_an_older_copy_restored_is_read_again(
     assert_answers_as_the_files(index, files)
 
 
+def test_another_history_ending_in_the_same_line_written_over_the_file(tmp_path: Path) -> None:
+    """Same inode, the same bytes where the index stopped, then grown: only the head differs."""
+    files = HistoryFiles(tmp_path)
+    files.add(*[make_record(f"aaaa{n:04d}") for n in range(10)])
+    notices: list[str] = []
+    index = open_index(files, notices)
+    list(index.rows())
+    last = files.records_path.read_bytes().splitlines(keepends=True)[-1]
+    other = HistoryFiles(tmp_path / "other")
+    other.add(*[make_record(f"bbbb{n:04d}") for n in range(9)])
+    other.close()
+    files.records_path.write_bytes(other.records_path.read_bytes() + last)
+    files.add(make_record("cccc0000"))
+    assert_answers_as_the_files(index, files)
+    files.close()
+
+
 def test_a_line_rewritten_in_place_is_noticed(files: HistoryFiles, notices: list[str]) -> None:
     index = open_index(files, notices)
     list(index.rows())

@@ -32,8 +32,10 @@ OPERATIONS = st.lists(
         st.tuples(st.just("torn"), SOURCES),
         st.tuples(st.just("repair"), SOURCES),
         st.tuples(st.just("truncate"), SOURCES, st.floats(0, 1)),
+        st.tuples(st.just("repeat event")),
+        st.tuples(st.just("reverse"), SOURCES),
         st.tuples(st.just("delete index")),
-    ),
+    ).flatmap(lambda operation: st.tuples(st.just(operation), st.booleans())),
     max_size=14,
 )
 PROMPTS = ("a lighthouse at dusk", "a quiet forest", "Lighthouse keeper's cat")
@@ -46,6 +48,7 @@ class Story:
         self.files = HistoryFiles(folder)
         self.run_ids: list[str] = []
         self.events = 0
+        self.last_event: FeedbackEvent | None = None
 
     def apply(self, operation: tuple[Any, ...]) -> None:
         kind = operation[0]
@@ -64,7 +67,13 @@ class Story:
                     records.append(make_record(run_id, config=config.to_dict()))
             self.files.add(*records)
         elif kind in ("rate", "tag", "choose"):
-            self.files.rate(self._event(operation))
+            self.last_event = self._event(operation)
+            self.files.rate(self.last_event)
+        elif kind == "repeat event":
+            event = self.last_event  # the same event id again (about another run, if it can be)
+            if event is not None:
+                other = self._run(self.events + 1)
+                self.files.rate(event if event.kind == "choice" else replace(event, run_id=other))
         elif kind == "bad":
             self.files.raw(operation[1], b"not a line of JSON\n")
         elif kind == "torn":
@@ -73,6 +82,11 @@ class Story:
             path = self._path(operation[1])
             if path.exists():
                 JsonlLog(path).repair()
+        elif kind == "reverse":
+            path = self._path(operation[1])
+            if path.exists():
+                lines = path.read_bytes().splitlines(keepends=True)
+                path.write_bytes(b"".join(reversed(lines)))
         elif kind == "truncate":
             path = self._path(operation[1])
             if path.exists():
@@ -117,16 +131,22 @@ def assert_same_as_full_scan(index: SqliteRunIndex, story: Story) -> None:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(operations=OPERATIONS)
-def test_every_answer_equals_a_full_scan_after_any_changes(operations: list[tuple[Any, ...]]) -> None:
+def test_every_answer_equals_a_full_scan_after_any_changes(
+    operations: list[tuple[tuple[Any, ...], bool]],
+) -> None:
     with tempfile.TemporaryDirectory(prefix="stablenew-index-property-") as folder:
         story = Story(Path(folder))
         notices: list[str] = []
         index = SqliteRunIndex(story.files.records_path, story.files.feedback_path, on_notice=notices.append)
         try:
-            for operation in operations:
+            for operation, look in operations:
                 story.apply(operation)
-                assert_same_as_full_scan(index, story)
-            fresh = SqliteRunIndex(story.files.records_path, story.files.feedback_path, on_notice=notices.append)
+                if look:  # else the next change happens before the index looks again
+                    assert_same_as_full_scan(index, story)
+            assert_same_as_full_scan(index, story)
+            fresh = SqliteRunIndex(
+                story.files.records_path, story.files.feedback_path, on_notice=notices.append
+            )
             assert_same_as_full_scan(fresh, story)
             assert fresh.check().ok
             fresh.close()
