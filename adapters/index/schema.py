@@ -10,6 +10,9 @@ from adapters.index.columns import ROW_COLUMNS
 VERSION = 1
 APPLICATION_ID = 0x534E4958  # "SNIX": marks the file as a StableNew history index
 
+TEXT_OPTIONS = "words, content='', detail=none, tokenize='unicode61 remove_diacritics 0'"
+"""The full-text table holds only the words (adapters/index/words.py), no copy of the text."""
+
 RUN_TABLE_COLUMNS = ("seq", "run_id", "offset", "length", "odd", "moment", *ROW_COLUMNS)
 
 TABLES = (
@@ -22,9 +25,7 @@ TABLES = (
     # The newest copy of each run; seq is the line number of that copy in the records file.
     f"""CREATE TABLE runs (seq INTEGER PRIMARY KEY, {", ".join(RUN_TABLE_COLUMNS[1:])})""",
     "CREATE INDEX runs_run_id ON runs (run_id)",
-    """CREATE VIRTUAL TABLE runs_text USING fts5(
-        words, content='', detail=none, tokenize='unicode61 remove_diacritics 0'
-    )""",
+    f"CREATE VIRTUAL TABLE runs_text USING fts5({TEXT_OPTIONS})",
     # Current feedback per run (folded), every event id seen, and which lines concern which run.
     """CREATE TABLE feedback_state (
         run_id TEXT PRIMARY KEY, rating, tags TEXT NOT NULL, notes INTEGER NOT NULL,

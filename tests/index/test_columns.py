@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.index.columns import record_columns, row_columns
+from adapters.index.schema import TEXT_OPTIONS
 from adapters.index.words import fts_query, searchable
 from bench.index_bench import record as compact_record
 from domain.errors import UnsupportedSchemaVersion
@@ -20,12 +21,21 @@ from domain.run_search import Search, words
 from tests.factories import make_record
 from tests.review.history_data import generate
 
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+)
+TEXTS = st.text(max_size=8) | st.sampled_from(["succeeded", "2026-11-24T09:00:00Z", "txt2img", "", "x"])
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=8) | st.sampled_from(["succeeded", "2026-11-24T09:00:00Z", "txt2img", "", "x"]),
+    SCALARS | TEXTS,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
     max_leaves=6,
-)  # fmt: skip
+)
+
+
+FTS_TABLE = f"CREATE VIRTUAL TABLE t USING fts5({TEXT_OPTIONS})"
 
 
 def samples() -> list[dict[str, Any]]:
@@ -138,7 +148,7 @@ DAMAGES: list[tuple[tuple[Any, ...], Any]] = [
 ]
 
 
-@pytest.mark.parametrize(("where", "value"), DAMAGES, ids=lambda item: str(item))
+@pytest.mark.parametrize(("where", "value"), DAMAGES, ids=str)
 def test_each_known_damage_is_judged_and_read_as_the_domain_does(where: tuple[Any, ...], value: Any) -> None:
     for sample in samples():
         payload = copy.deepcopy(sample)
@@ -154,9 +164,7 @@ def test_each_known_damage_is_judged_and_read_as_the_domain_does(where: tuple[An
 
 def test_every_ascii_character_splits_words_as_the_search_definition_does() -> None:
     db = sqlite3.connect(":memory:")
-    db.execute(
-        "CREATE VIRTUAL TABLE t USING fts5(words, content='', detail=none, tokenize='unicode61 remove_diacritics 0')"
-    )
+    db.execute(FTS_TABLE)
     db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'row')")
     for code in range(128):
         text = f"Ab{chr(code)}cD 9{chr(code)}z"
@@ -180,9 +188,7 @@ def test_every_ascii_character_splits_words_as_the_search_definition_does() -> N
 )
 def test_non_ascii_words_are_found_through_their_encoded_form(prompt: str, text: str, found: bool) -> None:
     db = sqlite3.connect(":memory:")
-    db.execute(
-        "CREATE VIRTUAL TABLE t USING fts5(words, content='', detail=none, tokenize='unicode61 remove_diacritics 0')"
-    )
+    db.execute(FTS_TABLE)
     db.execute("INSERT INTO t (rowid, words) VALUES (1, ?)", (searchable(prompt, ""),))
     search = Search.parse(text)
     candidate = db.execute("SELECT count(*) FROM t WHERE t MATCH ?", (fts_query(search),)).fetchone()[0] == 1
