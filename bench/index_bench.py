@@ -32,7 +32,7 @@ from bench.report import write_section
 from domain.run_filter import NumberRange, RunFilter
 
 CACHE = Path("/tmp/stablenew-index-bench")
-GENERATOR = 1  # bump when the generated records change
+GENERATOR = 2  # bump when the generated records change
 WORDS = [
     "lighthouse",
     "dusk",
@@ -103,7 +103,7 @@ def record(number: int, rnd: random.Random) -> dict[str, Any]:
             {
                 "stage": "txt2img",
                 "index": 0,
-                "path": f"output/{run_id}/txt2img_0.png",
+                "path": f"output/{run_id[:8]}.png",
                 "width": 1024,
                 "height": 1024,
                 "seed": seed,

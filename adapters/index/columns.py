@@ -7,7 +7,6 @@ through ``LearningRecord.from_dict`` and ``RunRow.of`` themselves, which decide.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -75,8 +74,11 @@ _ANY_TYPE = (3, 4, 8, 11, 12, 13, 14, 15, 16, 17, 20, 21, 22)  # values that are
 
 def _storable(moment: int | None, values: tuple[Any, ...]) -> Columns:
     """``(odd, moment, *values)``; values SQLite cannot give back as they are become None, odd 1."""
+    low, high = -_INT64, _INT64
     for index in _ANY_TYPE:
-        if not _plain(values[index]):
+        value = values[index]
+        kind = type(value)
+        if not (kind is str or value is None or kind is float or (kind is int and low <= value < high)):
             kept = [value if _plain(value) else None for value in values]
             return (1, moment, *kept)
     return (0, moment, *values)
@@ -142,19 +144,38 @@ def _fast(d: dict[str, Any]) -> tuple[Columns, str] | None:
                 return None
     prompt = str(config.get("prompt") or "")
     negative = str(config.get("negative_prompt") or "")
+    sampler, scheduler, steps, cfg, seed = _settings(stages, resolved, config)
+    width, height = config.get("width"), config.get("height")
     values = (
         timestamp, status, source, d.get("prompt_pack_id"), d.get("prompt_id"), prompt, negative,
         str(backend.get("model") or config.get("model") or ""), backend.get("model_hash"),
-        str(_effective(stages, resolved, config, "sampler") or ""),
-        str(_effective(stages, resolved, config, "scheduler") or ""),
-        _number(_effective(stages, resolved, config, "steps"), int),
-        _number(_effective(stages, resolved, config, "cfg_scale"), float),
-        _number(config.get("width"), int), _number(config.get("height"), int),
-        _number(_effective(stages, resolved, config, "seed"), int), duration, images,
+        str(sampler or ""), str(scheduler or ""),
+        steps if type(steps) is int else _number(steps, int),
+        cfg if type(cfg) is float else _number(cfg, float),
+        width if type(width) is int else _number(width, int),
+        height if type(height) is int else _number(height, int),
+        seed if type(seed) is int else _number(seed, int), duration, images,
         orjson.dumps(stages).decode(), orjson.dumps(durations).decode(), image_path,
         d.get("plan_id"), d.get("variant_index"),
     )  # fmt: skip
     return _storable(moment_of(timestamp), values), searchable(prompt, negative)
+
+
+_SETTINGS = ("sampler", "scheduler", "steps", "cfg_scale", "seed")
+
+
+def _settings(stages: list[str], resolved: dict[str, Any] | None, config: dict[str, Any]) -> list[Any]:
+    """Each of _SETTINGS as RunRow.of takes it: from the first stage that resolved it, else the config."""
+    layers = [resolved[stage] for stage in stages if stage in resolved] if resolved else []
+    found = []
+    for key in _SETTINGS:
+        value = None
+        for layer in layers:
+            value = layer.get(key)
+            if value is not None:
+                break
+        found.append(config.get(key) if value is None else value)
+    return found
 
 
 def _stage_durations(events: list[Any]) -> list[list[Any]] | None:
@@ -201,17 +222,6 @@ def _image_path(outputs: list[Any]) -> str | bool | None:
         ):
             return False
     return outputs[-1]["path"] if outputs else None
-
-
-def _effective(
-    stages: Sequence[str], resolved: Mapping[str, Any] | None, config: Mapping[str, Any], key: str
-) -> Any:
-    if resolved:
-        for stage in stages:
-            value = resolved.get(stage, {}).get(key)
-            if value is not None:
-                return value
-    return config.get(key)
 
 
 def _number(value: Any, kind: type[int] | type[float]) -> Any:
