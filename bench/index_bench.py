@@ -198,8 +198,9 @@ def catch_up(records: Path, feedback: Path, repeat: int) -> tuple[float, float, 
     size = records.stat().st_size
     try:
         for attempt in range(repeat):
-            line = encode_line(record(10**9 + attempt, rnd))
-            log.append([orjson.loads(line)])
+            payload = record(10**9 + attempt, rnd)
+            line = encode_line(payload)
+            log.append([payload])
             began = time.perf_counter()
             list(index.rows(limit=1))
             appended.append(time.perf_counter() - began)

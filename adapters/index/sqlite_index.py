@@ -275,6 +275,9 @@ class SqliteRunIndex(RunIndex):
             if self._memory_note or self._identity == _identity(self.index_path):
                 return self._db
             self._close()  # the index file was deleted or replaced: open the one there now
+        if not self._memory_note and not self.index_path.parent.is_dir():
+            # no folder yet (nothing was ever recorded there): not worth a notice
+            self._memory_note = f"the folder {self.index_path.parent} does not exist"
         if self._memory_note:
             self._db = connection.open_memory()
             self._catch_up(self._db, ())

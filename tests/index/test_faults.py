@@ -10,9 +10,11 @@ import os
 import shutil
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -436,3 +438,70 @@ def test_a_process_killed_while_building_leaves_a_usable_index(tmp_path: Path, d
     assert index.check().ok
     assert notices == []
     files.close()
+
+
+# -- one index object shared -------------------------------------------------------------------
+
+
+def test_the_index_file_is_private_like_the_records(files: HistoryFiles, notices: list[str]) -> None:
+    index = open_index(files, notices)
+    list(index.rows(limit=1))
+    assert stat.S_IMODE(index.index_path.stat().st_mode) == 0o600
+
+
+def test_records_in_a_folder_that_does_not_exist_yet(tmp_path: Path) -> None:
+    notices: list[str] = []
+    index = SqliteRunIndex(
+        tmp_path / "nowhere" / "r.jsonl", tmp_path / "nowhere" / "f.jsonl", on_notice=notices.append
+    )
+    assert list(index.rows()) == []
+    assert notices == []
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_threads_share_one_index_while_records_are_appended(files: HistoryFiles, notices: list[str]) -> None:
+    index = open_index(files, notices)
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            for _ in range(20):
+                rows = list(index.rows(limit=5))
+                index.record(rows[0].run_id)
+                index.feedback(rows[-1].run_id)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for number in range(20):
+        files.add(make_record(f"thread{number:02d}"))
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert_answers_as_the_files(index, files)
+    assert notices == []
+
+
+def test_a_forked_child_opens_its_own_connection(files: HistoryFiles, notices: list[str]) -> None:
+    index = open_index(files, notices)
+    list(index.rows())
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        code = 1
+        try:
+            files.add(make_record("child001"))
+            os.write(write_end, json.dumps([row.run_id for row in index.rows(limit=2)]).encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        seen = json.loads(pipe.read())
+    _pid, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert seen[0] == "child001"
+    assert_answers_as_the_files(index, files)
+    assert notices == []
