@@ -6,8 +6,8 @@ import uuid
 from collections.abc import Callable, Iterable
 
 from application.history import History
-from domain.feedback import FeedbackAuthor, FeedbackError, FeedbackEvent, FeedbackStore, normalize_tag
-from domain.ports import Clock
+from domain.feedback import FeedbackAuthor, FeedbackError, FeedbackEvent, normalize_tag
+from domain.ports import Clock, FeedbackStore
 from domain.timefmt import format_timestamp
 
 

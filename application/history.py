@@ -5,30 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from application.history_filter import RunFilter
-from application.history_rows import RunRow
-from domain.errors import StableNewError
-from domain.feedback import FeedbackStore, RunFeedback, fold_feedback
-from domain.ports import BadLine, RecordReader
+from domain.feedback import RunFeedback, fold_feedback
+from domain.ports import BadLine, BadLineReport, FeedbackStore, RecordReader
 from domain.record import LearningRecord
-
-BadLineReport = Callable[[str, BadLine], None]
-"""Told ``("records" | "feedback", bad line)`` for every stored line that was skipped."""
-
-MIN_PREFIX = 4
-
-
-class RunNotFound(StableNewError, LookupError):
-    """No run of the history has this id (or id prefix)."""
-
-
-class AmbiguousRunId(StableNewError, LookupError):
-    """Several runs start with this prefix; ``candidates`` holds some of them."""
-
-    def __init__(self, prefix: str, candidates: tuple[str, ...]) -> None:
-        shown = ", ".join(candidates[:5])
-        super().__init__(f"run id prefix {prefix!r} matches several runs ({shown}); give more characters")
-        self.candidates = candidates
+from domain.run_filter import RunFilter
+from domain.run_lookup import RunNotFound, pick_run_id, wanted_run_id
+from domain.run_row import RunRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,29 +72,12 @@ class History:
         Raises RunNotFound, or AmbiguousRunId when several runs start with ``text``. Stops at
         the first exact match (recent runs are found without reading the whole history).
         """
-        wanted = text.strip()
-        if not wanted:
-            raise RunNotFound("a run id must not be empty")
-        run_id = self._full_run_id(wanted)
+        wanted = wanted_run_id(text)
+        run_id = pick_run_id(wanted, self._records.iter_run_ids(newest_first=True))
         for record in self.iter_records():
             if record.run_id == run_id:
                 return record
         raise RunNotFound(f"no run with id {wanted!r} in the history")  # a line vanished meanwhile
-
-    def _full_run_id(self, wanted: str) -> str:
-        """Scan run ids only (no records built): an exact id ends the scan, a prefix must be unique."""
-        matches: list[str] = []
-        for run_id in self._records.iter_run_ids(newest_first=True):
-            if run_id == wanted:
-                return run_id
-            if len(wanted) >= MIN_PREFIX and run_id.startswith(wanted) and run_id not in matches:
-                matches.append(run_id)
-        if len(matches) == 1:
-            return matches[0]
-        if matches:
-            raise AmbiguousRunId(wanted, tuple(matches))
-        hint = "" if len(wanted) >= MIN_PREFIX else f" (prefixes need at least {MIN_PREFIX} characters)"
-        raise RunNotFound(f"no run with id {wanted!r} in the history{hint}")
 
     def detail(self, text: str) -> RunDetail:
         record = self.resolve(text)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from application.history_rows import RunRow
+from domain.run_row import RunRow
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,8 @@ from pathlib import Path
 from adapters.feedback.jsonl import JsonlFeedbackStore
 from adapters.sinks.jsonl import JsonlRecordSink
 from application.history import History
-from application.history_filter import NumberRange, RunFilter
 from bench.report import write_section
+from domain.run_filter import NumberRange, RunFilter
 from tests.review.fakes import InMemoryFeedbackStore
 from tests.review.history_data import generate
 

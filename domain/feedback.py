@@ -6,12 +6,11 @@ the full history stays. Field meanings are documented in docs/review.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal
 
 from domain.errors import StableNewError, UnsupportedSchemaVersion
-from domain.ports import BadLine
 
 FEEDBACK_SCHEMA_VERSION = 1
 KNOWN_FEEDBACK_SCHEMA_VERSIONS = frozenset({1})
@@ -249,6 +248,11 @@ def fold_feedback(events: Iterable[FeedbackEvent]) -> dict[str, RunFeedback]:
     return {run_id: acc.freeze(run_id) for run_id, acc in state.items()}
 
 
+def tag_order(tag: str) -> tuple[str, str]:
+    """Tags are listed case-insensitively sorted; tags differing only in case in a fixed order."""
+    return tag.casefold(), tag
+
+
 class _Acc:
     __slots__ = ("events", "losses", "notes", "rating", "tags", "wins")
 
@@ -267,30 +271,9 @@ class _Acc:
             rating=rating.rating if rating else None,
             rated_by=rating.by if rating else None,
             rated_at=rating.timestamp if rating else None,
-            tags=tuple(sorted(self.tags, key=str.casefold)),
+            tags=tuple(sorted(self.tags, key=tag_order)),
             notes=tuple(self.notes),
             wins=self.wins,
             losses=self.losses,
             events=tuple(self.events),
         )
-
-
-@runtime_checkable
-class FeedbackStore(Protocol):
-    """Durable, append-only store of feedback events.
-
-    ``append`` stores all given events or none of them (a ``RecordStoreError`` means nothing
-    was stored and later appends still work); an empty sequence stores nothing. It may be
-    called from several processes at once. Events are never changed or removed.
-
-    ``iter_events`` yields every stored event oldest first, in append order, equal to what was
-    appended. A missing store yields nothing. A stored entry that is not a valid event is
-    skipped and passed to ``on_bad_line`` (never raised); an event of a newer schema_version
-    raises ``UnsupportedSchemaVersion``. It may be called again and sees later appends.
-    """
-
-    def append(self, events: Sequence[FeedbackEvent]) -> None: ...
-
-    def iter_events(
-        self, *, on_bad_line: Callable[[BadLine], None] | None = None
-    ) -> Iterator[FeedbackEvent]: ...

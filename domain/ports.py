@@ -5,14 +5,18 @@ Contract suites in tests/contract/ check every implementation, real or fake, aga
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from domain.config import PipelineConfig
+from domain.feedback import FeedbackEvent, RunFeedback
 from domain.images import BackendInfo, ImageData, StageOutput
+from domain.index_state import IndexCheck, IndexStatus
 from domain.record import LearningRecord
+from domain.run_filter import RunFilter
+from domain.run_row import RunRow
 
 
 @runtime_checkable
@@ -71,6 +75,86 @@ class RecordReader(Protocol):
         building the records (a fast scan, e.g. to resolve a run-id prefix); bad lines are
         skipped silently."""
         ...
+
+
+@runtime_checkable
+class FeedbackStore(Protocol):
+    """Durable, append-only store of feedback events.
+
+    ``append`` stores all given events or none of them (a ``RecordStoreError`` means nothing
+    was stored and later appends still work); an empty sequence stores nothing. It may be
+    called from several processes at once. Events are never changed or removed.
+
+    ``iter_events`` yields every stored event oldest first, in append order, equal to what was
+    appended. A missing store yields nothing. A stored entry that is not a valid event is
+    skipped and passed to ``on_bad_line`` (never raised); an event of a newer schema_version
+    raises ``UnsupportedSchemaVersion``. It may be called again and sees later appends.
+    """
+
+    def append(self, events: Sequence[FeedbackEvent]) -> None: ...
+
+    def iter_events(
+        self, *, on_bad_line: Callable[[BadLine], None] | None = None
+    ) -> Iterator[FeedbackEvent]: ...
+
+
+BadLineReport = Callable[[str, BadLine], None]
+"""Told ``("records" | "feedback", bad line)`` for every stored line that was skipped."""
+
+
+@runtime_checkable
+class RunIndex(Protocol):
+    """The read side of the history: every question the read commands ask, answered from the
+    records and feedback files as they are now.
+
+    Every call first brings the index up to date with both files (an index that has its own
+    storage reads only what was appended since its last call, and starts over by itself when a
+    file was truncated, repaired, replaced or restored); the answer is never older than the
+    files were when the call began, and never differs from what a full scan of them would say.
+    Several processes may use one index while another appends to the files.
+
+    A run id stored more than once is one run: its newest copy wins, at the newest copy's
+    place. Runs are ordered by the place of that copy in the records file (append order).
+    A bad line never raises: it is skipped and reported once per index object to the
+    ``on_bad_line`` callback the implementation was built with, numbered 1-based from the start
+    of its file as ``RecordReader.iter_records`` (oldest first) reports it. A record or event of
+    a newer schema_version raises ``UnsupportedSchemaVersion``; a file that cannot be read
+    raises ``RecordStoreError`` naming it. Missing files are empty histories.
+
+    - ``rows`` yields the rows of the runs ``run_filter`` keeps whose prompts match ``search``
+      (``domain.run_search.Search``), newest first (or oldest first), at most ``limit``
+      (None: all), with their current feedback; equal to ``RunRow.of(record, feedback)``.
+    - ``resolve`` turns an exact run id, else a unique prefix of at least ``MIN_PREFIX``
+      characters, into the run id (``domain.run_lookup.pick_run_id``); raises RunNotFound or
+      AmbiguousRunId.
+    - ``record`` is the newest stored copy of run ``run_id``; raises RunNotFound.
+    - ``feedback`` is the current feedback of ``run_id`` with its full event history, as
+      ``fold_feedback`` of the whole feedback file gives it (an empty RunFeedback if none).
+    - ``status`` reports the index's state without changing it; ``rebuild`` starts over from
+      the files and returns the new state; ``check`` compares every answer with a full scan of
+      the files.
+    """
+
+    def rows(
+        self,
+        run_filter: RunFilter | None = None,
+        *,
+        search: str | None = None,
+        limit: int | None = None,
+        newest_first: bool = True,
+    ) -> Iterator[RunRow]: ...
+
+    def resolve(self, text: str) -> str: ...
+
+    def record(self, run_id: str) -> LearningRecord: ...
+
+    def feedback(self, run_id: str) -> RunFeedback: ...
+
+    def status(self) -> IndexStatus: ...
+
+    def rebuild(self) -> IndexStatus: ...
+
+    def check(self) -> IndexCheck: ...
 
 
 @runtime_checkable

@@ -122,6 +122,18 @@ class LearningRecord:
         )
 
 
+NOT_A_RECORD = (KeyError, TypeError, ValueError, AttributeError)
+"""What ``LearningRecord.from_dict`` raises for a payload that is not a learning record (besides
+UnsupportedSchemaVersion, which is not a bad line but a newer record)."""
+
+
+def not_a_record(exc: Exception) -> str:
+    """The reason every reader gives for a stored line that is not a learning record."""
+    if isinstance(exc, KeyError):
+        return f"not a learning record: missing field {exc.args[0]!r}"
+    return f"not a learning record: {exc}"
+
+
 def _text(data: Mapping[str, Any], key: str) -> str:
     value = data[key]
     if not isinstance(value, str) or not value:

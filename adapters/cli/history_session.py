@@ -22,11 +22,12 @@ from adapters.query.duckdb_history import DuckDbMissing, QueryError
 from adapters.settings import Settings
 from adapters.sinks.jsonl import JsonlRecordSink
 from application.feedback_recorder import FeedbackRecorder
-from application.history import AmbiguousRunId, History, RunNotFound
-from application.history_filter import FilterError, RunFilter, parse_filter
+from application.history import History
 from domain.errors import RecordStoreError, UnsupportedSchemaVersion
 from domain.feedback import FeedbackAuthor, FeedbackError
 from domain.ports import BadLine
+from domain.run_filter import FilterError, RunFilter, parse_filter
+from domain.run_lookup import AmbiguousRunId, RunNotFound
 
 SHOWN_REASONS = 3
 

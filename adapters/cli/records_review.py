@@ -38,9 +38,9 @@ from adapters.query.duckdb_history import HistoryDatabase
 from adapters.query.export import write_csv, write_jsonl
 from adapters.query.flat import flat_event, flat_run
 from application.history import RunDetail
-from application.history_rows import RunRow
 from application.stats import compute_stats
 from domain.feedback import FeedbackEvent
+from domain.run_row import RunRow
 
 _JSON = orjson.OPT_INDENT_2
 

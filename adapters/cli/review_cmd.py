@@ -15,7 +15,8 @@ from adapters.clock import SystemClock
 from adapters.review.api import ReviewApi
 from adapters.review.files import SafeFiles
 from application.feedback_recorder import FeedbackRecorder
-from application.history import BadLineReport, History
+from application.history import History
+from domain.ports import BadLineReport
 
 
 def register(app: typer.Typer) -> None:

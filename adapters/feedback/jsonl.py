@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from adapters.jsonl_log import Durability, JsonlLog
-from domain.feedback import FeedbackError, FeedbackEvent, FeedbackStore
-from domain.ports import BadLine
+from domain.feedback import FeedbackError, FeedbackEvent
+from domain.ports import BadLine, FeedbackStore
 
 
 class JsonlFeedbackStore(FeedbackStore):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from application.history_rows import RunRow
 from domain.config import STAGE_NAMES
 from domain.feedback import FeedbackEvent
+from domain.run_row import RunRow
 
 RUN_COLUMNS: dict[str, str] = {
     "run_id": "VARCHAR",

@@ -13,10 +13,10 @@ from urllib.parse import quote
 from adapters.review.files import SafeFiles
 from application.feedback_recorder import FeedbackRecorder
 from application.history import History
-from application.history_filter import FILTER_NAMES, parse_filter
-from application.history_rows import RunRow
 from domain.feedback import FeedbackEvent, RunFeedback
 from domain.ports import BadLine
+from domain.run_filter import FILTER_NAMES, parse_filter
+from domain.run_row import RunRow
 
 MAX_LIMIT = 500
 _KNOWN_RUNS = 2000

@@ -24,10 +24,10 @@ from adapters.review.guards import HostGuard, SecurityHeaders, WriteGuard
 from adapters.review.json_body import BadJson, parse_json_body
 from adapters.review.limits import ServerLimits
 from adapters.review.page import Page
-from application.history import AmbiguousRunId, RunNotFound
-from application.history_filter import FilterError
 from domain.errors import RecordStoreError, UnsupportedSchemaVersion
 from domain.feedback import FeedbackError
+from domain.run_filter import FilterError
+from domain.run_lookup import AmbiguousRunId, RunNotFound
 
 logger = logging.getLogger(__name__)
 

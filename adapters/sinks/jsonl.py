@@ -9,7 +9,7 @@ from typing import Any
 from adapters.jsonl_log import Durability, JsonlLog, Repair, Verification
 from domain.errors import UnsupportedSchemaVersion
 from domain.ports import BadLine, RecordReader, RecordSink
-from domain.record import LearningRecord
+from domain.record import NOT_A_RECORD, LearningRecord, not_a_record
 
 
 class JsonlRecordSink(RecordSink, RecordReader):
@@ -50,9 +50,9 @@ class JsonlRecordSink(RecordSink, RecordReader):
                 record = LearningRecord.from_dict(payload)
             except UnsupportedSchemaVersion:
                 raise
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            except NOT_A_RECORD as exc:
                 if on_bad_line is not None:
-                    on_bad_line(BadLine(number, _not_a_record(exc), offset))
+                    on_bad_line(BadLine(number, not_a_record(exc), offset))
             else:
                 yield record
 
@@ -87,12 +87,6 @@ def record_problem(payload: Mapping[str, Any]) -> str | None:
         LearningRecord.from_dict(payload)
     except UnsupportedSchemaVersion:
         raise
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        return _not_a_record(exc)
+    except NOT_A_RECORD as exc:
+        return not_a_record(exc)
     return None
-
-
-def _not_a_record(exc: Exception) -> str:
-    if isinstance(exc, KeyError):
-        return f"not a learning record: missing field {exc.args[0]!r}"
-    return f"not a learning record: {exc}"

@@ -1,4 +1,4 @@
-"""The FeedbackStore contract (domain/feedback.py), runnable against any implementation.
+"""The FeedbackStore contract (domain/ports.py), runnable against any implementation.
 
 Subclass ``FeedbackStoreContract`` in a ``Test...`` class and provide ``make_store`` and
 ``store_raw`` (put a damaged or foreign entry into the store the way its medium would hold it).
@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from domain.errors import RecordStoreError, UnsupportedSchemaVersion
-from domain.feedback import FeedbackAuthor, FeedbackEvent, FeedbackStore
-from domain.ports import BadLine
+from domain.feedback import FeedbackAuthor, FeedbackEvent
+from domain.ports import BadLine, FeedbackStore
 
 ALICE = FeedbackAuthor.person("alice")
 

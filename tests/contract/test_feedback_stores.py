@@ -7,7 +7,7 @@ from typing import Any
 
 from adapters.feedback.jsonl import JsonlFeedbackStore
 from adapters.jsonl_log import encode_line
-from domain.feedback import FeedbackStore
+from domain.ports import FeedbackStore
 from tests.contract.feedback_store_contract import FeedbackStoreContract
 from tests.review.fakes import InMemoryFeedbackStore
 

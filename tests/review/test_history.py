@@ -10,12 +10,13 @@ import pytest
 
 from adapters.feedback.jsonl import JsonlFeedbackStore
 from adapters.sinks.jsonl import JsonlRecordSink
-from application.history import AmbiguousRunId, History, RunNotFound
-from application.history_filter import FilterError, NumberRange, parse_filter
-from application.history_rows import RunRow
+from application.history import History
 from application.stats import compute_stats, percentile
 from domain.ports import BadLine
 from domain.record import LearningRecord
+from domain.run_filter import FilterError, NumberRange, parse_filter
+from domain.run_lookup import AmbiguousRunId, RunNotFound
+from domain.run_row import RunRow
 from tests.factories import T0
 from tests.review.fakes import InMemoryFeedbackStore
 from tests.review.history_data import Spec, build_record, run_id_of, write_history

@@ -9,8 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from application.history_rows import RunRow
 from domain.errors import StableNewError
+from domain.run_row import RunRow
 from domain.timefmt import parse_timestamp
 
 _RELATIVE = re.compile(r"(\d+)\s*([mhdw])")

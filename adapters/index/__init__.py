@@ -1,0 +1,1 @@
+"""The history index: a derived, rebuildable SQLite index of the records and feedback files."""
