@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from dependency_injector import containers, providers
@@ -9,18 +10,30 @@ from pydantic import SecretStr
 
 from adapters.backends.fake import FakeImageBackend
 from adapters.clock import SystemClock
+from adapters.feedback.author import feedback_author
+from adapters.feedback.jsonl import JsonlFeedbackStore
 from adapters.settings import Settings
 from adapters.sinks.jsonl import JsonlRecordSink
 from adapters.sinks.null import NullRecordSink
 from adapters.storage.filesystem import FilesystemArtifactStore
 from application.controller import PipelineController
-from domain.ports import ImageBackend
+from application.feedback_recorder import FeedbackRecorder
+from application.history import History
+from domain.ports import BadLineReport, ImageBackend, RunIndex
 
 
 def _a1111_backend(**settings: Any) -> ImageBackend:
     from adapters.backends.a1111 import A1111ImageBackend  # httpx is imported only when it is chosen
 
     return A1111ImageBackend(**settings)
+
+
+def _sqlite_index(
+    records_path: Path, feedback_path: Path, on_bad_line: BadLineReport | None = None
+) -> RunIndex:
+    from adapters.index.sqlite_index import SqliteRunIndex  # sqlite3 only for the read commands
+
+    return SqliteRunIndex(records_path, feedback_path, on_bad_line=on_bad_line)
 
 
 def _reveal(secret: SecretStr) -> str | None:
@@ -32,19 +45,32 @@ def _none_if_empty(value: str) -> str | None:
 
 
 class Container(containers.DeclarativeContainer):
-    """Selectors pick the sink and the backend by name; only the chosen one is ever built."""
+    """Selectors pick the sink and the backend by name; only the chosen one is ever built.
+
+    The read side: ``history(index__on_bad_line=report)`` and
+    ``feedback_recorder(history__index__on_bad_line=report)`` pass the bad-line callback down.
+    """
 
     config = providers.Configuration(strict=True)
 
     clock = providers.Singleton(SystemClock)
     artifact_store = providers.Singleton(FilesystemArtifactStore, output_dir=config.output.dir)
 
+    record_store = providers.Singleton(
+        JsonlRecordSink, records_path=config.learning.records_path, durability=config.learning.durability
+    )
     record_sink = providers.Selector(
-        config.learning.sink,
-        jsonl=providers.Singleton(
-            JsonlRecordSink, records_path=config.learning.records_path, durability=config.learning.durability
-        ),
-        null=providers.Singleton(NullRecordSink),
+        config.learning.sink, jsonl=record_store, null=providers.Singleton(NullRecordSink)
+    )
+    feedback_store = providers.Singleton(JsonlFeedbackStore, config.feedback.path)
+
+    run_index = providers.Factory(
+        _sqlite_index, records_path=config.learning.records_path, feedback_path=config.feedback.path
+    )
+    history = providers.Factory(History, index=run_index)
+    author = providers.Singleton(feedback_author, config.feedback.user)
+    feedback_recorder = providers.Factory(
+        FeedbackRecorder, history=history, store=feedback_store, author=author, clock=clock
     )
 
     image_backend = providers.Selector(

@@ -17,7 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from adapters.urls import parse_http_url, redact_url
@@ -62,7 +70,7 @@ class OutputSettings(_Section):
 
 
 class FeedbackSettings(_Section):
-    path: Path = Path("records/feedback.jsonl")
+    path: Path | None = None  # None: feedback.jsonl in the records file's folder
     user: str = ""
 
 
@@ -95,6 +103,17 @@ class Settings(BaseSettings):
     output: OutputSettings = Field(default_factory=OutputSettings)
     feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+
+    @model_validator(mode="after")
+    def _feedback_beside_records(self) -> Settings:
+        if self.feedback.path is None:
+            self.feedback.path = self.feedback_path
+        return self
+
+    @property
+    def feedback_path(self) -> Path:
+        """``feedback.path``; unset, it is feedback.jsonl in the records file's folder."""
+        return self.feedback.path or self.learning.records_path.parent / "feedback.jsonl"
 
 
 class SettingsError(ValueError):
@@ -270,14 +289,18 @@ def _sections() -> dict[str, type[BaseModel]]:
 
 
 def _path_keys(model: type[BaseModel]) -> list[str]:
-    return [name for name, field in model.model_fields.items() if field.annotation is Path]
+    return [name for name, field in model.model_fields.items() if field.annotation in (Path, Path | None)]
 
 
 def _absolute_paths(settings: Settings) -> Settings:
     updates: dict[str, BaseModel] = {}
     for section in _sections():
         model = getattr(settings, section)
-        changed = {key: getattr(model, key).absolute() for key in _path_keys(type(model))}
+        changed = {
+            key: value.absolute()
+            for key in _path_keys(type(model))
+            if (value := getattr(model, key)) is not None
+        }
         updates[section] = model.model_copy(update=changed)
     return settings.model_copy(update=updates)
 

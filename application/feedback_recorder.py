@@ -42,7 +42,7 @@ class FeedbackRecorder:
         """A rating, plus optional tags and a note, stored together."""
         _check_rating(rating)
         added = _tags(tags)
-        run_id = self._history.resolve(run).run_id
+        run_id = self._history.run_id(run)
         events = [self._event(run_id, "rating", rating=rating)]
         if added:
             events.append(self._event(run_id, "tags", tags_added=added))
@@ -55,7 +55,7 @@ class FeedbackRecorder:
         added, removed = _tags(add), _tags(remove)
         if not added and not removed:
             raise FeedbackError("give at least one tag to add or remove")
-        run_id = self._history.resolve(run).run_id
+        run_id = self._history.run_id(run)
         event = self._event(run_id, "tags", tags_added=added, tags_removed=removed)
         self._store.append([event])
         return event
@@ -63,15 +63,15 @@ class FeedbackRecorder:
     def note(self, run: str, text: str) -> FeedbackEvent:
         if not text.strip():
             raise FeedbackError("a note must not be empty")
-        run_id = self._history.resolve(run).run_id
+        run_id = self._history.run_id(run)
         event = self._event(run_id, "note", note=text)
         self._store.append([event])
         return event
 
     def choose(self, better: str, worse: str) -> FeedbackEvent:
         """``better`` was judged better than ``worse`` (a pairwise choice)."""
-        better_id = self._history.resolve(better).run_id
-        worse_id = self._history.resolve(worse).run_id
+        better_id = self._history.run_id(better)
+        worse_id = self._history.run_id(worse)
         event = self._event(better_id, "choice", worse_run_id=worse_id)
         self._store.append([event])
         return event

@@ -1,15 +1,14 @@
-"""The read side of the learning history: recent runs, one run with its feedback, run-id prefixes."""
+"""The read side of the learning history: recent runs, searches, one run with its feedback."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from domain.feedback import RunFeedback, fold_feedback
-from domain.ports import BadLine, BadLineReport, FeedbackStore, RecordReader
+from domain.feedback import RunFeedback
+from domain.ports import RunIndex
 from domain.record import LearningRecord
 from domain.run_filter import RunFilter
-from domain.run_lookup import RunNotFound, pick_run_id, wanted_run_id
 from domain.run_row import RunRow
 
 
@@ -23,72 +22,43 @@ class RunDetail:
 
 
 class History:
-    """Reads records (newest first, stopping as soon as it can) and folds feedback events.
+    """What the read commands and the review page ask of the history, answered by a RunIndex.
 
-    A run id stored more than once (a retried append) is shown once: the newest copy wins.
-    Bad lines never raise; they go to ``on_bad_line``.
+    A run id stored more than once is one run (its newest copy); bad lines never raise: the
+    index reports them to the callback it was built with.
     """
 
-    def __init__(
-        self, records: RecordReader, feedback: FeedbackStore, on_bad_line: BadLineReport | None = None
-    ) -> None:
-        self._records = records
-        self._feedback = feedback
-        self._on_bad_line = on_bad_line
+    def __init__(self, index: RunIndex) -> None:
+        self._index = index
 
-    def feedback_state(self) -> dict[str, RunFeedback]:
-        return fold_feedback(self._feedback.iter_events(on_bad_line=self._report("feedback")))
+    def iter_rows(self, run_filter: RunFilter | None = None, search: str | None = None) -> Iterator[RunRow]:
+        """Rows of the runs ``run_filter`` keeps whose prompts match ``search``, newest first."""
+        return self._index.rows(run_filter, search=search)
 
-    def iter_records(self) -> Iterator[LearningRecord]:
-        """Every distinct run, newest first."""
-        seen: set[str] = set()
-        for record in self._records.iter_records(newest_first=True, on_bad_line=self._report("records")):
-            if record.run_id not in seen:
-                seen.add(record.run_id)
-                yield record
-
-    def iter_rows(self, run_filter: RunFilter | None = None) -> Iterator[RunRow]:
-        """Rows of the runs ``run_filter`` keeps, newest first."""
-        state = self.feedback_state()
-        for record in self.iter_records():
-            row = RunRow.of(record, state.get(record.run_id))
-            if run_filter is None or run_filter.matches(row):
-                yield row
-
-    def recent(self, limit: int = 20, run_filter: RunFilter | None = None) -> list[RunRow]:
-        """The newest ``limit`` runs ``run_filter`` keeps; reads only as far back as it must."""
-        rows: list[RunRow] = []
+    def recent(
+        self, limit: int = 20, run_filter: RunFilter | None = None, search: str | None = None
+    ) -> list[RunRow]:
+        """The newest ``limit`` runs ``run_filter`` and ``search`` keep."""
         if limit <= 0:
-            return rows
-        for row in self.iter_rows(run_filter):
-            rows.append(row)
-            if len(rows) >= limit:
-                break
-        return rows
+            return []
+        return list(self._index.rows(run_filter, search=search, limit=limit))
 
-    def resolve(self, text: str) -> LearningRecord:
+    def run_id(self, text: str) -> str:
         """The run whose id is ``text``, else the only run whose id starts with it.
 
-        Raises RunNotFound, or AmbiguousRunId when several runs start with ``text``. Stops at
-        the first exact match (recent runs are found without reading the whole history).
+        Raises RunNotFound, or AmbiguousRunId when several runs start with ``text``.
         """
-        wanted = wanted_run_id(text)
-        run_id = pick_run_id(wanted, self._records.iter_run_ids(newest_first=True))
-        for record in self.iter_records():
-            if record.run_id == run_id:
-                return record
-        raise RunNotFound(f"no run with id {wanted!r} in the history")  # a line vanished meanwhile
+        return self._index.resolve(text)
+
+    def resolve(self, text: str) -> LearningRecord:
+        """The stored record of the run ``text`` names (see ``run_id``)."""
+        return self._index.record(self._index.resolve(text))
+
+    def feedback(self, run_id: str) -> RunFeedback:
+        """The current feedback of ``run_id`` with its full event history."""
+        return self._index.feedback(run_id)
 
     def detail(self, text: str) -> RunDetail:
         record = self.resolve(text)
-        feedback = self.feedback_state().get(record.run_id) or RunFeedback(run_id=record.run_id)
+        feedback = self._index.feedback(record.run_id)
         return RunDetail(record, RunRow.of(record, feedback), feedback)
-
-    def known_output_hashes(self) -> set[str]:
-        return {output.sha256 for record in self.iter_records() for output in record.outputs}
-
-    def _report(self, source: str) -> Callable[[BadLine], None] | None:
-        report = self._on_bad_line
-        if report is None:
-            return None
-        return lambda bad: report(source, bad)

@@ -10,29 +10,11 @@ from typing import Annotated, Any, Literal
 import orjson
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from adapters.cli.common import EXIT_FAILED, EXIT_USAGE, SettingsOption, exit_with, stderr, stdout
-from adapters.cli.history_session import (
-    CfgOption,
-    FeedbackOption,
-    JsonOption,
-    ModelOption,
-    PackOption,
-    PromptIdOption,
-    RatingOption,
-    RecordsOption,
-    SamplerOption,
-    SchedulerOption,
-    SinceOption,
-    SourceOption,
-    StageOption,
-    StatusOption,
-    StepsOption,
-    TagOption,
-    UntilOption,
-    build_filter,
-    open_session,
-)
+from adapters.cli.filter_options import with_run_filter
+from adapters.cli.history_session import FeedbackOption, JsonOption, RecordsOption, open_session
 from adapters.importer.a1111_png import collect_images, plan_import
 from adapters.query.duckdb_history import HistoryDatabase
 from adapters.query.export import write_csv, write_jsonl
@@ -40,6 +22,7 @@ from adapters.query.flat import flat_event, flat_run
 from application.history import RunDetail
 from application.stats import compute_stats
 from domain.feedback import FeedbackEvent
+from domain.run_filter import RunFilter
 from domain.run_row import RunRow
 
 _JSON = orjson.OPT_INDENT_2
@@ -58,34 +41,26 @@ def register(records: typer.Typer) -> None:
     records.command("import")(import_images)
 
 
+@with_run_filter
 def list_runs(
+    run_filter: RunFilter,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many runs (newest first).")] = 20,
-    pack: PackOption = None,
-    prompt_id: PromptIdOption = None,
-    model: ModelOption = None,
-    sampler: SamplerOption = None,
-    scheduler: SchedulerOption = None,
-    steps: StepsOption = None,
-    cfg: CfgOption = None,
-    stage: StageOption = None,
-    status: StatusOption = None,
-    source: SourceOption = None,
-    rating: RatingOption = None,
-    tag: TagOption = None,
-    since: SinceOption = None,
-    until: UntilOption = None,
+    search: Annotated[
+        str | None,
+        typer.Option(
+            "--search",
+            "-s",
+            help="Words the prompt or negative prompt must all contain ('light*' matches a word's start).",
+        ),
+    ] = None,
     json_output: JsonOption = False,
     records: RecordsOption = None,
     feedback: FeedbackOption = None,
     settings: SettingsOption = None,
 ) -> None:
-    """Recent runs, newest first, read from the end of the records file."""
-    run_filter = build_filter(
-        pack=pack, prompt_id=prompt_id, model=model, sampler=sampler, scheduler=scheduler, steps=steps,
-        cfg=cfg, stage=stage, status=status, source=source, rating=rating, tag=tag, since=since, until=until,
-    )  # fmt: skip
+    """Recent runs, newest first, from the history index (kept up to date with the files)."""
     with open_session(settings, records, feedback) as session:
-        rows = session.history.recent(limit, run_filter)
+        rows = session.history.recent(limit, run_filter, search)
         if json_output:
             _print_json([row.to_dict() for row in rows])
             return
@@ -99,14 +74,28 @@ def runs_table(rows: list[RunRow]) -> Table:
     table = Table(box=None, pad_edge=False, header_style="bold")
     # Fixed-width facts never shrink; names give way (with an ellipsis) on a narrow terminal.
     fixed = {"time (UTC)": 16, "run": 8, "size": 9}
-    columns = ("time (UTC)", "run", "pack", "model", "sampler", "steps", "cfg", "size", "duration", "rating")
+    columns = [
+        "time (UTC)",
+        "run",
+        "status",
+        "pack",
+        "model",
+        "sampler",
+        "steps",
+        "cfg",
+        "size",
+        "duration",
+        "rating",
+    ]
     for name in columns:
         table.add_column(name, no_wrap=True, overflow="ellipsis", min_width=fixed.get(name, len(name)))
+    table.add_column("prompt", no_wrap=True, overflow="ellipsis", max_width=48)
     table.add_column("tags", overflow="fold")
     for row in rows:
-        table.add_row(
+        cells = (
             row.timestamp[:16].replace("T", " "),
             row.run_id[:8],
+            row.status,
             row.pack or "",
             row.model,
             row.sampler,
@@ -115,8 +104,10 @@ def runs_table(rows: list[RunRow]) -> Table:
             row.size,
             f"{row.duration_ms / 1000:.1f}s",
             "" if row.rating is None else f"{row.rating}/5",
+            " ".join(row.prompt.split()),
             ", ".join(row.tags),
         )
+        table.add_row(*(Text(cell) for cell in cells))  # stored text is never read as markup
     return table
 
 
@@ -265,31 +256,15 @@ def prefer(
         stdout.print(f"preferred {event.run_id[:8]} over {(event.worse_run_id or '')[:8]}", markup=False)
 
 
+@with_run_filter
 def stats(
-    pack: PackOption = None,
-    prompt_id: PromptIdOption = None,
-    model: ModelOption = None,
-    sampler: SamplerOption = None,
-    scheduler: SchedulerOption = None,
-    steps: StepsOption = None,
-    cfg: CfgOption = None,
-    stage: StageOption = None,
-    status: StatusOption = None,
-    source: SourceOption = None,
-    rating: RatingOption = None,
-    tag: TagOption = None,
-    since: SinceOption = None,
-    until: UntilOption = None,
+    run_filter: RunFilter,
     json_output: JsonOption = False,
     records: RecordsOption = None,
     feedback: FeedbackOption = None,
     settings: SettingsOption = None,
 ) -> None:
     """Runs per model and sampler, stage durations (p50/p95) and the rating distribution."""
-    run_filter = build_filter(
-        pack=pack, prompt_id=prompt_id, model=model, sampler=sampler, scheduler=scheduler, steps=steps,
-        cfg=cfg, stage=stage, status=status, source=source, rating=rating, tag=tag, since=since, until=until,
-    )  # fmt: skip
     with open_session(settings, records, feedback) as session:
         result = compute_stats(session.history.iter_rows(run_filter))
         if json_output:
@@ -316,27 +291,15 @@ def stats(
         stdout.print("\n".join(lines), markup=False)
 
 
+@with_run_filter
 def export(
+    run_filter: RunFilter,
     format_name: Annotated[
         Literal["csv", "jsonl", "parquet"], typer.Option("--format", help="csv, jsonl or parquet.")
     ] = "csv",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
     ] = None,
-    pack: PackOption = None,
-    prompt_id: PromptIdOption = None,
-    model: ModelOption = None,
-    sampler: SamplerOption = None,
-    scheduler: SchedulerOption = None,
-    steps: StepsOption = None,
-    cfg: CfgOption = None,
-    stage: StageOption = None,
-    status: StatusOption = None,
-    source: SourceOption = None,
-    rating: RatingOption = None,
-    tag: TagOption = None,
-    since: SinceOption = None,
-    until: UntilOption = None,
     records: RecordsOption = None,
     feedback: FeedbackOption = None,
     settings: SettingsOption = None,
@@ -344,10 +307,6 @@ def export(
     """One flat row per run (newest first) with its current rating and tags."""
     if format_name == "parquet" and output is None:
         exit_with("--format parquet needs --output FILE (it is binary)", EXIT_USAGE)
-    run_filter = build_filter(
-        pack=pack, prompt_id=prompt_id, model=model, sampler=sampler, scheduler=scheduler, steps=steps,
-        cfg=cfg, stage=stage, status=status, source=source, rating=rating, tag=tag, since=since, until=until,
-    )  # fmt: skip
     with open_session(settings, records, feedback) as session:
         rows = (flat_run(row) for row in session.history.iter_rows(run_filter))
         if output is None:
@@ -398,7 +357,7 @@ def query(
         for column in columns:
             table.add_column(column, overflow="fold")
         for values in result:
-            table.add_row(*("" if value is None else str(value) for value in values))
+            table.add_row(*(Text("" if value is None else str(value)) for value in values))
         stdout.print(table)
         stderr.print(f"{len(result)} row(s)", markup=False)
 
@@ -420,7 +379,11 @@ def import_images(
         exit_with(f"{missing[0]} does not exist", EXIT_USAGE)
     with open_session(settings, records, None, require_records=False) as session:
         files = collect_images(paths, recursive=recursive)
-        known = session.history.known_output_hashes() if session.records_path.exists() else set()
+        known = (
+            {output.sha256 for record in session.records.iter_records() for output in record.outputs}
+            if session.records_path.exists()
+            else set()
+        )
         plan = plan_import(files, known)
         if plan.records and not dry_run:
             session.records.append_records(plan.records)

@@ -10,8 +10,7 @@ from typing import Annotated
 import typer
 
 from adapters.cli.common import EXIT_FAILED, SettingsOption, exit_with, stderr, stdout
-from adapters.cli.history_session import FeedbackOption, RecordsOption, author_from, open_session
-from adapters.clock import SystemClock
+from adapters.cli.history_session import FeedbackOption, RecordsOption, open_session
 from adapters.review.api import ReviewApi
 from adapters.review.files import SafeFiles
 from application.feedback_recorder import FeedbackRecorder
@@ -42,14 +41,14 @@ def review(
 
     with open_session(settings, records, feedback, require_records=True) as session:
         roots = [Path(session.settings.output.dir), session.records_path.parent, *(serve_dir or [])]
-        author = author_from(session.settings)
-        clock = SystemClock()
+        container = session.container
+        author = container.author()
 
         def make_history(report: BadLineReport) -> History:
-            return History(session.records, session.feedback, report)
+            return container.history(index__on_bad_line=report)
 
         def recorder(history: History) -> FeedbackRecorder:
-            return FeedbackRecorder(history, session.feedback, author, clock)
+            return container.feedback_recorder(history=history)
 
         api = ReviewApi(make_history, recorder, SafeFiles(roots))
         try:

@@ -102,11 +102,10 @@ class ReviewApi:
             events = [recorder.choose(_text(body, "better"), _text(body, "worse"))]
         else:
             raise BadRequest("kind must be rating, tags, note or choice")
-        state = history.feedback_state()
         touched = {events[0].run_id, *(e.worse_run_id for e in events if e.worse_run_id)}
         return {
             "events": [event.to_dict() for event in events],
-            "feedback": {run: feedback_dict(state.get(run) or RunFeedback(run)) for run in sorted(touched)},
+            "feedback": {run: feedback_dict(history.feedback(run)) for run in sorted(touched)},
         }
 
     def image(self, run_id: str, index: int) -> Path | None:

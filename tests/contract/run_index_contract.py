@@ -2,7 +2,7 @@
 
 Subclass :class:`RunIndexContract` in a ``test_*.py`` module as ``Test...`` and implement
 :meth:`make_index`. Every test writes a records file and a feedback file with the JSONL store
-and compares the index's answers with ``application.history.History`` reading the same files
+and compares the index's answers with ``tests.contract.scan_history.ScanHistory`` reading the same files
 (the read side as it was before any index), or with the domain's definitions.
 """
 
@@ -20,7 +20,6 @@ import pytest
 
 from adapters.feedback.jsonl import JsonlFeedbackStore
 from adapters.sinks.jsonl import JsonlRecordSink
-from application.history import History
 from domain.errors import UnsupportedSchemaVersion
 from domain.feedback import FeedbackAuthor, FeedbackEvent, RunFeedback
 from domain.images import BackendInfo
@@ -30,6 +29,7 @@ from domain.run import StageEvent, StageStatus
 from domain.run_filter import RunFilter, parse_filter
 from domain.run_lookup import AmbiguousRunId, RunNotFound
 from domain.run_search import Search
+from tests.contract.scan_history import ScanHistory
 from tests.factories import T0, make_record
 from tests.review.history_data import generate
 
@@ -85,8 +85,8 @@ class HistoryFiles:
         with open(path, "ab") as handle:
             handle.write(data)
 
-    def history(self, report: Callable[[str, BadLine], None] | None = None) -> History:
-        return History(self.sink, self.store, report)
+    def history(self, report: Callable[[str, BadLine], None] | None = None) -> ScanHistory:
+        return ScanHistory(self.sink, self.store, report)
 
     def forward_bad_lines(self) -> set[tuple[str, BadLine]]:
         """Bad lines as the readers report them oldest first (what a RunIndex must report)."""

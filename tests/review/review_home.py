@@ -8,14 +8,16 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from adapters.feedback.jsonl import JsonlFeedbackStore
+from adapters.index.sqlite_index import SqliteRunIndex
 from adapters.review.api import ReviewApi
 from adapters.review.files import SafeFiles
 from adapters.review.limits import ServerLimits
 from adapters.review.server import ReviewServer
 from adapters.sinks.jsonl import JsonlRecordSink
 from application.feedback_recorder import FeedbackRecorder
-from application.history import BadLineReport, History
+from application.history import History
 from domain.feedback import FeedbackAuthor
+from domain.ports import BadLineReport
 from tests.fakes import FakeClock
 from tests.review.history_data import Spec, build_record, generate
 
@@ -63,7 +65,7 @@ def start_review(folder: Path, count: int = 12, limits: ServerLimits | None = No
     author, clock = FeedbackAuthor.person("tester"), FakeClock()
 
     def make_history(report: BadLineReport) -> History:
-        return History(records, feedback, report)
+        return History(SqliteRunIndex(records.records_path, feedback.path, on_bad_line=report))
 
     def recorder(history: History) -> FeedbackRecorder:
         return FeedbackRecorder(history, feedback, author, clock)

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from adapters.sinks.jsonl import JsonlRecordSink
+from tests.factories import make_record
 from tests.integration.cli import run_cli
 from tests.review.history_data import Spec, write_history
 from tests.review.pngs import PARAMETERS, write_jpeg, write_png
@@ -69,8 +71,10 @@ def test_list_shows_a_table_of_recent_runs_and_json(
     done = cli(folder, "records", "list", "-n", "5")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].split()[:4] == ["time", "(UTC)", "run", "pack"]
+    assert lines[0].split()[:5] == ["time", "(UTC)", "run", "status", "pack"]
+    assert lines[0].split()[-2:] == ["prompt", "tags"]
     assert [line.split()[2] for line in lines[1:]] == [s.run_id[:8] for s in reversed(specs[-5:])]
+    assert [line.split()[3] for line in lines[1:]] == [s.status for s in reversed(specs[-5:])]
     newest = specs[-1]
     assert newest.model in lines[1]
     assert newest.sampler in lines[1]
@@ -160,12 +164,17 @@ def test_bad_input_gets_one_line_and_changes_nothing(
     message: str,
 ) -> None:
     folder, specs = home
-    stored = {p.name: p.read_bytes() for p in (folder / "records").iterdir()}
+    stored = stored_files(folder / "records")
     done = invoke(folder, *(specs[-1].run_id if a == "RUN" else a for a in args))
     assert done.returncode == code, done.stderr
     assert done.stderr.startswith(message)
     assert len(done.stderr.strip().splitlines()) == 1
-    assert {p.name: p.read_bytes() for p in (folder / "records").iterdir()} == stored
+    assert stored_files(folder / "records") == stored
+
+
+def stored_files(folder: Path) -> dict[str, bytes]:
+    """What the history holds: every file but the derived index (which any read may update)."""
+    return {p.name: p.read_bytes() for p in folder.iterdir() if ".index.sqlite" not in p.name}
 
 
 def test_corrupt_lines_are_reported_and_skipped_never_fatal(
@@ -183,7 +192,7 @@ def test_corrupt_lines_are_reported_and_skipped_never_fatal(
     assert len(warnings) == 2
     assert all(line.startswith("warning: skipped 1 bad line(s) in ") for line in warnings)
     assert "feedback.jsonl: line 55: not a feedback event: missing field 'event_id'" in warnings[0]
-    assert "learning_records.jsonl: line -1: not JSON" in warnings[1]
+    assert f"learning_records.jsonl: line {len(specs) + 1}: not JSON" in warnings[1]
 
 
 def test_stats(
@@ -323,3 +332,22 @@ def test_import_a1111_pngs_once(
     assert records.read_bytes() == before
     missing = invoke(tmp_path, "records", "import", "nowhere")
     assert (missing.returncode, missing.stderr.strip()) == (2, "error: nowhere does not exist")
+
+
+def test_list_searches_prompts_and_shows_them_as_plain_text(
+    tmp_path: Path, invoke: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    (tmp_path / "settings.toml").write_text("", encoding="utf-8")
+    sink = JsonlRecordSink(tmp_path / "records" / "learning_records.jsonl", durability="none")
+    prompts = ["a lighthouse at dusk", "[bold red]a red barn[/bold red]", "Lighthouses in fog", "a cat"]
+    sink.append_records(
+        make_record(f"run{n:05d}", config={"prompt": prompt}) for n, prompt in enumerate(prompts)
+    )
+    sink.close()
+    done = invoke(tmp_path, "records", "list", "--search", "light*", "--json")
+    assert done.returncode == 0, done.stderr
+    assert [row["run_id"] for row in json.loads(done.stdout)] == ["run00002", "run00000"]
+    done = invoke(tmp_path, "records", "list", "--search", "barn")
+    assert done.returncode == 0, done.stderr
+    assert "[bold red]a red barn[/bold red]" in done.stdout  # never read as markup
+    assert invoke(tmp_path, "records", "list", "--search", "submarine").stdout.strip() == "no runs match"

@@ -1,24 +1,23 @@
-"""History read side on a generated history of 3,000 runs: filters, order, duplicates, prefixes."""
+"""History (over the SQLite index) on a generated history of 3,000 runs: filters, order, duplicates,
+prefixes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from adapters.feedback.jsonl import JsonlFeedbackStore
+from adapters.index.sqlite_index import SqliteRunIndex
 from adapters.sinks.jsonl import JsonlRecordSink
 from application.history import History
 from application.stats import compute_stats, percentile
-from domain.ports import BadLine
-from domain.record import LearningRecord
+from domain.ports import BadLine, BadLineReport
 from domain.run_filter import FilterError, NumberRange, parse_filter
 from domain.run_lookup import AmbiguousRunId, RunNotFound
 from domain.run_row import RunRow
 from tests.factories import T0
-from tests.review.fakes import InMemoryFeedbackStore
 from tests.review.history_data import Spec, build_record, run_id_of, write_history
 
 COUNT = 3000
@@ -28,7 +27,11 @@ NOW = T0 + timedelta(minutes=COUNT)
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Spec], History]:
     specs, sink, store = write_history(tmp_path_factory.mktemp("history"), COUNT)
-    return specs, History(sink, store)
+    return specs, history_of(sink, store.path)
+
+
+def history_of(sink: JsonlRecordSink, feedback: Path, on_bad_line: BadLineReport | None = None) -> History:
+    return History(SqliteRunIndex(sink.records_path, feedback, on_bad_line=on_bad_line))
 
 
 @pytest.fixture(scope="module")
@@ -153,39 +156,6 @@ def test_ranges() -> None:
     assert NumberRange.parse("cfg", "<=7").contains(-3)
 
 
-class CountingReader:
-    """Wraps a RecordReader and counts the records it hands out."""
-
-    def __init__(self, inner: JsonlRecordSink) -> None:
-        self.inner = inner
-        self.handed_out = 0
-
-    def iter_records(
-        self, *, newest_first: bool = False, on_bad_line: Callable[[BadLine], None] | None = None
-    ) -> Iterator[LearningRecord]:
-        for record in self.inner.iter_records(newest_first=newest_first, on_bad_line=on_bad_line):
-            self.handed_out += 1
-            yield record
-
-    def iter_run_ids(self, *, newest_first: bool = False) -> Iterator[str]:
-        return self.inner.iter_run_ids(newest_first=newest_first)
-
-
-def test_recent_stops_reading_once_it_has_enough(
-    generated: tuple[list[Spec], History], tmp_path: Path
-) -> None:
-    specs, _ = generated
-    sink = JsonlRecordSink(tmp_path / "r.jsonl", durability="none")
-    sink.append_records(build_record(spec) for spec in specs[:500])
-    reader = CountingReader(sink)
-    history = History(reader, InMemoryFeedbackStore())
-    assert len(history.recent(20)) == 20
-    assert reader.handed_out == 20
-    reader.handed_out = 0
-    assert history.resolve(specs[495].run_id).run_id == specs[495].run_id
-    assert reader.handed_out == 5
-
-
 def test_duplicates_collapse_and_bad_lines_are_reported(tmp_path: Path) -> None:
     sink = JsonlRecordSink(tmp_path / "r.jsonl", durability="none")
     first, second = build_record(spec(1)), build_record(spec(2))
@@ -194,9 +164,7 @@ def test_duplicates_collapse_and_bad_lines_are_reported(tmp_path: Path) -> None:
         handle.write(b'{"not": "a record"}\n{broken\n')
     sink.append_record(second)
     bad: list[tuple[str, BadLine]] = []
-    history = History(
-        sink, JsonlFeedbackStore(tmp_path / "f.jsonl"), on_bad_line=lambda s, b: bad.append((s, b))
-    )
+    history = history_of(sink, tmp_path / "f.jsonl", on_bad_line=lambda s, b: bad.append((s, b)))
     assert [row.run_id for row in history.iter_rows()] == [second.run_id, first.run_id]
     assert [source for source, _ in bad] == ["records", "records"]
 
@@ -224,7 +192,7 @@ def test_run_id_prefixes(tmp_path: Path) -> None:
     sink.append_records(
         build_record(spec(0, run_id=rid)) for rid in ("abcd1111", "abcd2222", "abce3333", "abc")
     )
-    history = History(sink, InMemoryFeedbackStore())
+    history = history_of(sink, tmp_path / "f.jsonl")
     assert history.resolve("abcd1").run_id == "abcd1111"
     assert history.resolve("abc").run_id == "abc"  # an exact id wins over prefixes
     with pytest.raises(AmbiguousRunId, match=r"abcd1111, abcd2222|abcd2222, abcd1111"):

@@ -19,7 +19,19 @@ def test_settings_toml_documents_every_key_with_its_default() -> None:
         for name, field in Settings.model_fields.items()
     }
     defaults["backend"]["password"] = ""
+    assert defaults["feedback"].pop("path") is None  # TOML has no null: shown as a comment
     assert documented == defaults
+    settings_text = (ROOT / "settings.toml").read_text(encoding="utf-8")
+    assert '# path = "records/feedback.jsonl"' in settings_text
+
+
+def test_feedback_lives_beside_the_records_unless_set(tmp_path: Path) -> None:
+    file = tmp_path / "s.toml"
+    file.write_text('[learning]\nrecords_path = "elsewhere/r.jsonl"\n', encoding="utf-8")
+    settings, _ = load_settings(file, {}, environ={})
+    assert settings.feedback.path == tmp_path / "elsewhere" / "feedback.jsonl"
+    settings, _ = load_settings(file, {"feedback": {"path": tmp_path / "f.jsonl"}}, environ={})
+    assert settings.feedback.path == tmp_path / "f.jsonl"
 
 
 def test_layers_apply_in_order(tmp_path: Path) -> None:
