@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from domain.payload import Payload
+
 
 @dataclass(frozen=True, slots=True)
 class ImageData:
@@ -37,12 +39,13 @@ class BackendInfo:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> BackendInfo:
+    def from_dict(cls, data: Mapping[str, Any] | Payload) -> BackendInfo:
+        backend = data if isinstance(data, Payload) else Payload(data)
         return cls(
-            kind=str(data.get("kind", "unknown")),
-            version=data.get("version"),
-            model=data.get("model"),
-            model_hash=data.get("model_hash"),
+            kind=backend.text("kind", "unknown"),
+            version=backend.optional_text("version"),
+            model=backend.optional_text("model"),
+            model_hash=backend.optional_text("model_hash"),
         )
 
 
@@ -83,13 +86,14 @@ class ImageArtifact:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ImageArtifact:
+    def from_dict(cls, data: Mapping[str, Any] | Payload) -> ImageArtifact:
+        output = data if isinstance(data, Payload) else Payload(data)
         return cls(
-            stage=str(data["stage"]),
-            index=int(data["index"]),
-            path=str(data["path"]),
-            width=int(data["width"]),
-            height=int(data["height"]),
-            seed=None if data.get("seed") is None else int(data["seed"]),
-            sha256=str(data["sha256"]),
+            stage=output.text("stage"),
+            index=output.integer("index"),
+            path=output.text("path"),
+            width=output.integer("width"),
+            height=output.integer("height"),
+            seed=output.optional_integer("seed"),
+            sha256=output.text("sha256"),
         )

@@ -70,12 +70,6 @@ class RecordReader(Protocol):
         on_bad_line: Callable[[BadLine], None] | None = None,
     ) -> Iterator[LearningRecord]: ...
 
-    def iter_run_ids(self, *, newest_first: bool = False) -> Iterator[str]:
-        """The ``run_id`` of every stored record, in the same order as ``iter_records``, without
-        building the records (a fast scan, e.g. to resolve a run-id prefix); bad lines are
-        skipped silently."""
-        ...
-
 
 @runtime_checkable
 class FeedbackStore(Protocol):

@@ -12,6 +12,7 @@ from typing import Any
 
 from domain.errors import UnsupportedSchemaVersion
 from domain.images import BackendInfo, ImageArtifact
+from domain.payload import Payload
 from domain.run import StageEvent
 
 SCHEMA_VERSION = 1
@@ -92,33 +93,35 @@ class LearningRecord:
     def from_dict(cls, data: Mapping[str, Any]) -> LearningRecord:
         """Read any known schema version; a newer one raises UnsupportedSchemaVersion.
 
-        A missing or malformed required field raises KeyError, TypeError or ValueError.
+        Every value is type-checked (see domain.payload): a missing required field raises
+        KeyError, a value of the wrong type ValueError, each naming the field's path.
         """
         version = data.get("schema_version")
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
             raise ValueError(f"schema_version must be a positive integer, got {version!r}")
         if version not in KNOWN_SCHEMA_VERSIONS:
             raise UnsupportedSchemaVersion(version, max(KNOWN_SCHEMA_VERSIONS))
-        metrics = data["metrics"]
+        record = Payload(data)
+        metrics = record.object("metrics")
         return cls(
             schema_version=version,
-            run_id=_text(data, "run_id"),
-            plan_id=data.get("plan_id"),
-            variant_index=data.get("variant_index"),
-            timestamp=_text(data, "timestamp"),
-            status=_text(data, "status"),
-            source=str(data.get("source", SOURCE_PIPELINE)),
-            prompt_pack_id=data.get("prompt_pack_id"),
-            prompt_id=data.get("prompt_id"),
-            stage_plan=tuple(data["stage_plan"]),
-            stages_executed=tuple(data["stages_executed"]),
-            config=dict(data["config"]),
-            stage_events=tuple(StageEvent.from_dict(e) for e in data["stage_events"]),
-            outputs=tuple(ImageArtifact.from_dict(o) for o in data["outputs"]),
-            metrics=RunMetrics(int(metrics["total_duration_ms"]), int(metrics["image_count"])),
-            backend=BackendInfo.from_dict(data["backend"]),
-            resolved={str(k): dict(v) for k, v in dict(data.get("resolved") or {}).items()},
-            metadata=dict(data.get("metadata") or {}),
+            run_id=record.text("run_id"),
+            plan_id=record.optional_text("plan_id"),
+            variant_index=record.optional_integer("variant_index"),
+            timestamp=record.text("timestamp"),
+            status=record.text("status"),
+            source=record.text("source", SOURCE_PIPELINE),
+            prompt_pack_id=record.optional_text("prompt_pack_id"),
+            prompt_id=record.optional_text("prompt_id"),
+            stage_plan=record.texts("stage_plan"),
+            stages_executed=record.texts("stages_executed"),
+            config=record.mapping("config"),
+            stage_events=tuple(StageEvent.from_dict(event) for event in record.objects("stage_events")),
+            outputs=tuple(ImageArtifact.from_dict(output) for output in record.objects("outputs")),
+            metrics=RunMetrics(metrics.integer("total_duration_ms"), metrics.integer("image_count")),
+            backend=BackendInfo.from_dict(record.object("backend")),
+            resolved=_resolved(record),
+            metadata=record.mapping("metadata", optional=True),
         )
 
 
@@ -134,11 +137,13 @@ def not_a_record(exc: Exception) -> str:
     return f"not a learning record: {exc}"
 
 
-def _text(data: Mapping[str, Any], key: str) -> str:
-    value = data[key]
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{key} must be non-empty text, got {value!r}")
-    return value
+def _resolved(record: Payload) -> dict[str, dict[str, Any]]:
+    """What the backend really used, per stage: an object of objects."""
+    stages = record.mapping("resolved", optional=True)
+    if not stages:
+        return {}
+    per_stage = record.object("resolved")
+    return {stage: per_stage.mapping(stage) for stage in stages}
 
 
 def _plain(value: Any) -> Any:

@@ -11,7 +11,8 @@ from typing import Any
 
 from domain.config import PipelineConfig
 from domain.images import BackendInfo, ImageArtifact
-from domain.timefmt import format_timestamp, parse_timestamp
+from domain.payload import Payload
+from domain.timefmt import format_timestamp
 
 
 class StageStatus(StrEnum):
@@ -54,16 +55,17 @@ class StageEvent:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> StageEvent:
-        started, finished = data.get("started_at"), data.get("finished_at")
+    def from_dict(cls, data: Mapping[str, Any] | Payload) -> StageEvent:
+        """Read an event as ``to_dict`` writes it; a wrong type raises ValueError naming the field."""
+        event = data if isinstance(data, Payload) else Payload(data)
         return cls(
-            stage=str(data["stage"]),
-            status=StageStatus(data["status"]),
-            started_at=parse_timestamp(started) if started else None,
-            finished_at=parse_timestamp(finished) if finished else None,
-            duration_ms=data.get("duration_ms"),
-            image_count=int(data.get("image_count", 0)),
-            error=data.get("error"),
+            stage=event.text("stage"),
+            status=event.member("status", StageStatus),
+            started_at=event.optional_time("started_at"),
+            finished_at=event.optional_time("finished_at"),
+            duration_ms=event.optional_integer("duration_ms"),
+            image_count=event.integer("image_count", 0),
+            error=event.optional_text("error"),
         )
 
 

@@ -1,4 +1,4 @@
-"""``stablenew records verify`` and ``records repair``: check and mend the learning-record file."""
+"""``stablenew records verify`` and ``records repair``: check and mend the records and feedback files."""
 
 from __future__ import annotations
 
@@ -9,19 +9,23 @@ from typing import Annotated, TypeVar
 import typer
 
 from adapters.cli.common import EXIT_FAILED, SettingsOption, exit_with, load_settings_or_exit, stdout
+from adapters.feedback.jsonl import JsonlFeedbackStore, holds_feedback
 from adapters.jsonl_log import Repair, Verification
 from adapters.sinks.jsonl import JsonlRecordSink
 from domain.errors import RecordStoreError, UnsupportedSchemaVersion
 from domain.ports import BadLine
 
 T = TypeVar("T")
+Store = JsonlRecordSink | JsonlFeedbackStore
 
 SHOWN_BAD_LINES = 20
 
 PathArgument = Annotated[
     Path | None,
     typer.Argument(
-        help="Records file (default: learning.records_path from the settings).", show_default=False
+        help="A records or feedback file, told apart by what it holds (default: the records file "
+        "and the feedback file of the settings).",
+        show_default=False,
     ),
 ]
 
@@ -33,18 +37,20 @@ def register(records: typer.Typer) -> None:
 
 def verify(path: PathArgument = None, settings: SettingsOption = None) -> None:
     """Count good, bad and quarantined lines; exit 1 if any line is bad (a file open to others: a warning)."""
-    target = _records_path(path, settings)
-    report = _run(target, lambda sink: sink.verify())
-    stdout.print(describe_verification(report), markup=False)
-    if report.bad:
+    bad = False
+    for target, open_store in _stores(path, settings):
+        report = _run(target, open_store, lambda store: store.verify())
+        stdout.print(describe_verification(report), markup=False)
+        bad = bad or bool(report.bad)
+    if bad:
         raise typer.Exit(EXIT_FAILED)
 
 
 def repair(path: PathArgument = None, settings: SettingsOption = None) -> None:
     """Move bad lines to the quarantine file and keep the good ones in order (atomic replace); chmod 0600."""
-    target = _records_path(path, settings)
-    result = _run(target, lambda sink: sink.repair())
-    stdout.print(describe_repair(result), markup=False)
+    for target, open_store in _stores(path, settings):
+        result = _run(target, open_store, lambda store: store.repair())
+        stdout.print(describe_repair(result), markup=False)
 
 
 def describe_verification(report: Verification) -> str:
@@ -88,17 +94,30 @@ def _bad_lines(bad: tuple[BadLine, ...]) -> list[str]:
     return shown
 
 
-def _records_path(path: Path | None, settings_file: Path | None) -> Path:
+def _stores(path: Path | None, settings_file: Path | None) -> list[tuple[Path, Callable[[Path], Store]]]:
+    """The file given (records or feedback, by what it holds), else the configured records file
+    and the feedback file beside it if there is one."""
     if path is not None:
-        return path
+        return [
+            (
+                path,
+                lambda target: (
+                    JsonlFeedbackStore(target) if holds_feedback(target) else JsonlRecordSink(target)
+                ),
+            )
+        ]
     loaded, _layers = load_settings_or_exit(settings_file)
-    return Path(loaded.learning.records_path)
+    stores: list[tuple[Path, Callable[[Path], Store]]] = [(loaded.learning.records_path, JsonlRecordSink)]
+    if loaded.feedback_path.exists():
+        stores.append((loaded.feedback_path, JsonlFeedbackStore))
+    return stores
 
 
-def _run(target: Path, action: Callable[[JsonlRecordSink], T]) -> T:
-    sink = JsonlRecordSink(target)
+def _run(target: Path, open_store: Callable[[Path], Store], action: Callable[[Store], T]) -> T:
+    store: Store | None = None
     try:
-        return action(sink)
+        store = open_store(target)
+        return action(store)
     except UnsupportedSchemaVersion as exc:
         exit_with(f"{target}: {exc}")
     except RecordStoreError as exc:
@@ -106,4 +125,5 @@ def _run(target: Path, action: Callable[[JsonlRecordSink], T]) -> T:
     except OSError as exc:
         exit_with(f"{target}: {exc.strerror or exc}")
     finally:
-        sink.close()
+        if store is not None:
+            store.close()

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from adapters.index.files import FileChangedError, FileMark, Source, load_mark, save_mark
 from adapters.index.lines import LineCursor, last_line_end
+from adapters.jsonl_log.in_progress import torn_at_rest
 from adapters.jsonl_log.scan import INCOMPLETE
 from domain.errors import RecordStoreError
 from domain.ports import BadLine
@@ -115,11 +116,13 @@ def _update(
 
 
 def _incomplete(source: Source, mark: FileMark) -> BadLine | None:
-    """The unterminated last line after what the index read (an append in progress), if any."""
+    """The torn last line after what the index read, if any (an append in progress is none)."""
     if source.fd is None or source.size <= mark.size or not source.continues(mark):
         return None
     if last_line_end(source.fd, mark.size, source.size) > mark.size:
         return None  # complete lines arrived meanwhile: the next call reads them
+    if not torn_at_rest(source.path, source.fd, source.size):
+        return None  # an append in progress
     return BadLine(mark.lines + 1, INCOMPLETE, mark.size)
 
 

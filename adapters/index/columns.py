@@ -94,6 +94,14 @@ def _text(value: object) -> bool:
     return type(value) is str and bool(value)
 
 
+def _text_or_none(value: object) -> bool:
+    return value is None or type(value) is str
+
+
+def _int_or_none(value: object) -> bool:
+    return value is None or type(value) is int
+
+
 def _fast(d: dict[str, Any]) -> tuple[Columns, str] | None:
     """The columns of a record in the shape this project writes, or None to let the slow path decide.
 
@@ -125,7 +133,15 @@ def _fast(d: dict[str, Any]) -> tuple[Columns, str] | None:
         and type(backend) is dict
         and (resolved is None or type(resolved) is dict)
         and (metadata is None or type(metadata) is dict)
-        and type(source) is str
+        and _text(source)
+        and _text_or_none(d.get("prompt_pack_id"))
+        and _text_or_none(d.get("prompt_id"))
+        and _text_or_none(d.get("plan_id"))
+        and _int_or_none(d.get("variant_index"))
+        and _text(backend.get("kind", "unknown"))
+        and _text_or_none(backend.get("version"))
+        and _text_or_none(backend.get("model"))
+        and _text_or_none(backend.get("model_hash"))
     ):
         return None
     duration, images = metrics.get("total_duration_ms"), metrics.get("image_count")
@@ -135,8 +151,8 @@ def _fast(d: dict[str, Any]) -> tuple[Columns, str] | None:
     image_path = _image_path(outputs)
     if durations is None or image_path is False:
         return None
-    for stage in stages:
-        if type(stage) is not str:
+    for stage in (*stages, *plan):
+        if not _text(stage):
             return None
     if resolved:
         for value in resolved.values():
@@ -186,15 +202,17 @@ def _stage_durations(events: list[Any]) -> list[list[Any]] | None:
             return None
         stage, state, count = event.get("stage"), event.get("status"), event.get("image_count", 0)
         started, finished = event.get("started_at"), event.get("finished_at")
-        if (
-            type(stage) is not str
-            or type(state) is not str
-            or state not in _STATUSES
-            or type(count) is not int
+        if not (
+            _text(stage)
+            and type(state) is str
+            and state in _STATUSES
+            and type(count) is int
+            and _int_or_none(event.get("duration_ms"))
+            and _text_or_none(event.get("error"))
         ):
             return None
         for moment in (started, finished):
-            if moment and (type(moment) is not str or moment_of(moment) is None):
+            if moment is not None and moment != "" and (type(moment) is not str or moment_of(moment) is None):
                 return None
         pairs.append([stage, event.get("duration_ms")])
     return pairs
@@ -215,10 +233,10 @@ def _image_path(outputs: list[Any]) -> str | bool | None:
             type(index) is int
             and type(width) is int
             and type(height) is int
-            and (seed is None or type(seed) is int)
-            and type(output.get("path")) is str
-            and "stage" in output
-            and "sha256" in output
+            and _int_or_none(seed)
+            and _text(output.get("path"))
+            and _text(output.get("stage"))
+            and _text(output.get("sha256"))
         ):
             return False
     return outputs[-1]["path"] if outputs else None

@@ -14,6 +14,7 @@ from domain.errors import RecordSerializationError
 CHECKSUM_KEY = "_crc"
 CRC_HEAD = b',"_crc":"'  # canonical lines end with ,"_crc":"xxxxxxxx"}
 CRC_SUFFIX_LEN = len(CRC_HEAD) + 8 + 2
+BOM = b"\xef\xbb\xbf"  # a UTF-8 byte-order mark some editors put at the start of a file
 _DUMP_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
@@ -44,13 +45,15 @@ def decode_line(line: bytes) -> tuple[dict[str, Any] | None, str]:
     """``(payload, "")`` for a valid line (checksum removed), else ``(None, why it is bad)``.
 
     ``line`` is given without its newline. A line without ``_crc`` (written before checksums)
-    is accepted as it parses.
+    is accepted as it parses; so is a leading UTF-8 byte-order mark (an editor saved the file).
     """
     payload, reason, _checked = decode_checked(line)
     return payload, reason
 
 
 def decode_checked(line: bytes) -> tuple[dict[str, Any] | None, str, bool]:
+    if line.startswith(BOM):
+        line = line[len(BOM) :]
     try:
         payload = orjson.loads(line)
     except orjson.JSONDecodeError as exc:

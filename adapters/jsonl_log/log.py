@@ -34,6 +34,7 @@ from adapters.jsonl_log.files import (
     refuse_shared_directories,
     write_all,
 )
+from adapters.jsonl_log.in_progress import torn_at_rest
 from adapters.jsonl_log.line_format import decode_checked, decode_line, encode_line
 from adapters.jsonl_log.netfs import warn_if_network_filesystem
 from adapters.jsonl_log.repair import TORN, Repair, RepairJob
@@ -303,6 +304,7 @@ class JsonlLog:
                 return
             fd = handle.fileno()
             size = os.fstat(fd).st_size
+            on_bad_line = self._unless_in_progress(on_bad_line, fd, size)
             if not newest_first:
                 yield from entries_forward(fd, size, on_bad_line)
                 return
@@ -315,6 +317,20 @@ class JsonlLog:
                     yield line.number, line.offset, payload
                 elif on_bad_line is not None:
                     on_bad_line(BadLine(line.number, reason, line.offset))
+
+    def _unless_in_progress(
+        self, on_bad_line: Callable[[BadLine], None] | None, fd: int, size: int
+    ) -> Callable[[BadLine], None] | None:
+        """``on_bad_line``, except for an unterminated last line that is an append in progress."""
+        if on_bad_line is None:
+            return None
+        report = on_bad_line
+
+        def judged(bad: BadLine) -> None:
+            if bad.reason != INCOMPLETE or torn_at_rest(self.path, fd, size):
+                report(bad)
+
+        return judged
 
     def iter_lines(self) -> Iterator[tuple[int, bytes]]:
         """Every line with its 1-based number and its newline (if any), oldest first."""

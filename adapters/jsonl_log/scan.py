@@ -25,7 +25,9 @@ class Line:
     complete: bool
 
 
-INCOMPLETE = "incomplete last line (a torn write, or an append in progress)"
+INCOMPLETE = (
+    "incomplete last line (a torn write: the next append or `records repair` moves it to the quarantine)"
+)
 
 
 def entries_forward(

@@ -56,12 +56,6 @@ class JsonlRecordSink(RecordSink, RecordReader):
             else:
                 yield record
 
-    def iter_run_ids(self, *, newest_first: bool = False) -> Iterator[str]:
-        for payload in self._log.iter_payloads(newest_first=newest_first):
-            run_id = payload.get("run_id")
-            if isinstance(run_id, str) and run_id:
-                yield run_id
-
     def recover_tail(self) -> int:
         """Quarantine a torn last line left by a killed writer (appends also do this first)."""
         return self._log.recover_tail()

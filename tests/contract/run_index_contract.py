@@ -115,9 +115,7 @@ def varied_records() -> list[LearningRecord]:
             backend=BackendInfo("fake", model="sdxl-base"),
         ),
         make_record("imp00001", source="import", prompt_pack_id=None, timestamp="2026-11-23T10:00:00Z"),
-        make_record(
-            "odd00001", variant_index=True, plan_id=["p"], backend=BackendInfo("fake", model_hash=123)
-        ),
+        make_record("odd00001", variant_index=-1, plan_id="", backend=BackendInfo("fake", model_hash="")),
         make_record(
             "odd00002",
             config={"prompt": 42, "steps": "30", "cfg_scale": "7.5"},
@@ -126,7 +124,7 @@ def varied_records() -> list[LearningRecord]:
         make_record(
             "odd00003",
             timestamp="not a time",
-            stage_events=(StageEvent("txt2img", StageStatus.SUCCEEDED, duration_ms="slow"),),  # type: ignore[arg-type]
+            stage_events=(StageEvent("txt2img", StageStatus.SUCCEEDED, duration_ms=None),),
         ),
         make_record("plan0001", plan_id="plan-a", variant_index=2, resolved={"txt2img": {"steps": 33}}),
     ]
@@ -320,6 +318,10 @@ class RunIndexContract:
         files.raw("records", b"not json\n")
         files.raw("records", line_of({"run_id": "nope", "schema_version": 1}))
         files.raw("records", b'{"run_id":"crc00001","schema_version":1,"_crc":"00000000"}\n')
+        files.raw("records", line_of({**make_record("type0001").to_dict(), "prompt_pack_id": 1}))
+        slow = make_record("type0002").to_dict()
+        slow["stage_events"][1]["duration_ms"] = "slow"
+        files.raw("records", line_of(slow))
         files.add(make_record("good0002"))
         files.raw("feedback", b"[1, 2]\n")
         files.raw("feedback", line_of({"schema_version": 1, "event_id": "e", "run_id": "good0001"}))
@@ -331,6 +333,10 @@ class RunIndexContract:
         assert len(reported) == len(set(reported))
         assert set(reported) == files.forward_bad_lines()
         assert {source for source, _line in reported} == {"records", "feedback"}
+        reasons = {line.reason for _source, line in reported}
+        assert "not a learning record: prompt_pack_id must be text or null, got 1" in reasons
+        slow_reason = "stage_events[1].duration_ms must be an integer or null, got 'slow'"
+        assert f"not a learning record: {slow_reason}" in reasons
 
     def test_a_newer_schema_version_raises(self, index: RunIndex, files: HistoryFiles) -> None:
         files.add(make_record("good0001"))

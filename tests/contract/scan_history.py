@@ -65,7 +65,7 @@ class ScanHistory:
         the first exact match (recent runs are found without reading the whole history).
         """
         wanted = wanted_run_id(text)
-        run_id = pick_run_id(wanted, self._records.iter_run_ids(newest_first=True))
+        run_id = pick_run_id(wanted, (record.run_id for record in self.iter_records()))
         for record in self.iter_records():
             if record.run_id == run_id:
                 return record

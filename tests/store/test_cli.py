@@ -154,3 +154,66 @@ def test_unreadable_file_is_refused_with_its_name(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(os, "access", lambda path, mode: False)  # root could read it anyway
     with pytest.raises(RecordStoreError, match=f"{sink.records_path} is not readable"):
         sink.verify()
+
+
+def _feedback(tmp_path: Path, count: int = 5) -> Path:
+    from adapters.feedback.jsonl import JsonlFeedbackStore
+    from domain.feedback import FeedbackAuthor, FeedbackEvent
+
+    path = tmp_path / "feedback.jsonl"
+    store = JsonlFeedbackStore(path)
+    by = FeedbackAuthor.person("tester")
+    store.append(
+        [
+            FeedbackEvent(f"e{i}", "r0", "2026-11-24T10:00:00Z", by, "rating", rating=1 + i % 5)
+            for i in range(count)
+        ]
+    )
+    return path
+
+
+def test_a_feedback_file_is_verified_and_repaired_as_feedback(tmp_path: Path) -> None:
+    path = _feedback(tmp_path)
+    before = path.read_bytes()
+    done = stablenew("records", "verify", str(path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{path}: 5 good, 0 bad" in done.stdout
+    done = stablenew("records", "repair", str(path))
+    assert done.returncode == 0, done.stderr
+    assert "nothing to repair (5 good lines)" in done.stdout
+    assert path.read_bytes() == before
+    assert not quarantine_of(path).exists()
+
+
+def test_repair_of_a_feedback_file_moves_only_what_is_not_an_event(tmp_path: Path) -> None:
+    path = _feedback(tmp_path)
+    with path.open("ab") as handle:
+        handle.write(encode_line(record("a-record-among-events").to_dict()))
+        handle.write(encode_line({"schema_version": 1, "event_id": "x", "run_id": "r0"}))
+    done = stablenew("records", "verify", str(path))
+    assert done.returncode == 1
+    assert "5 good, 2 bad" in done.stdout
+    assert "line 7 (byte" in done.stdout
+    assert "not a feedback event: missing field" in done.stdout
+    done = stablenew("records", "repair", str(path))
+    assert "moved 2 bad lines" in done.stdout
+    assert "kept 5 good lines" in done.stdout
+    assert stablenew("records", "verify", str(path)).returncode == 0
+
+
+def test_verify_and_repair_without_a_path_take_the_records_and_the_feedback_beside_them(
+    tmp_path: Path,
+) -> None:
+    sink = _store(tmp_path, count=2)
+    feedback = _feedback(tmp_path)
+    with feedback.open("ab") as handle:
+        handle.write(b"not json\n")
+    env = {"STABLENEW_LEARNING__RECORDS_PATH": str(sink.records_path)}
+    done = stablenew("records", "verify", env=env)
+    assert done.returncode == 1
+    assert f"{sink.records_path}: 2 good, 0 bad" in done.stdout
+    assert f"{feedback}: 5 good, 1 bad" in done.stdout
+    done = stablenew("records", "repair", env=env)
+    assert done.returncode == 0, done.stderr
+    assert f"{sink.records_path}: nothing to repair (2 good lines)" in done.stdout
+    assert f"{feedback}: moved 1 bad lines" in done.stdout

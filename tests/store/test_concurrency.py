@@ -146,3 +146,29 @@ def test_a_held_store_lock_excludes_another_process(tmp_path: Path) -> None:
         assert probe() == "timeout"
     assert probe() == "acquired"
     assert log.lock_path.exists()
+
+
+def test_readers_never_report_an_append_in_progress(tmp_path: Path) -> None:
+    """Readers during 1 MB appends by another process: whole records only, no bad line, ever."""
+    from adapters.index.sqlite_index import SqliteRunIndex
+
+    path = tmp_path / "records.jsonl"
+    (writer,) = _start_writers(path, tmp_path / "go", writers=1, count=40, size=1 << 20)
+    sink = JsonlRecordSink(path)
+    bad: list[BadLine] = []
+    index = SqliteRunIndex(
+        path, tmp_path / "feedback.jsonl", on_bad_line=lambda _source, bad_line: bad.append(bad_line)
+    )
+    reads = 0
+    while writer.poll() is None or reads < 3:
+        forward = [r.run_id for r in sink.iter_records(on_bad_line=bad.append)]
+        backward = [r.run_id for r in sink.iter_records(newest_first=True, on_bad_line=bad.append)]
+        indexed = [row.run_id for row in index.rows(newest_first=False)]
+        assert forward == [f"w0-{n}" for n in range(len(forward))]
+        assert len(backward) >= len(forward)
+        assert len(indexed) >= len(forward)
+        reads += 1
+    assert writer.wait(timeout=120) == 0
+    assert bad == []
+    assert reads >= 3
+    assert [row.run_id for row in index.rows(newest_first=False)] == [f"w0-{n}" for n in range(40)]

@@ -116,3 +116,18 @@ def test_unknown_durability_is_refused(tmp_path: Path) -> None:
 
 def _fields(rec: Any) -> dict[str, Any]:
     return {name: getattr(rec, name) for name in rec.__dataclass_fields__}
+
+
+def test_a_byte_order_mark_before_the_first_record_costs_nothing(tmp_path: Path) -> None:
+    """Editors that save with a UTF-8 byte-order mark put it before the first line."""
+    sink = JsonlRecordSink(tmp_path / "records.jsonl")
+    sink.append_records([record("r0"), record("r1")])
+    sink.records_path.write_bytes(b"\xef\xbb\xbf" + sink.records_path.read_bytes())
+    bad: list[object] = []
+    assert ids(sink.iter_records(on_bad_line=bad.append)) == ["r0", "r1"]
+    assert ids(sink.iter_records(newest_first=True, on_bad_line=bad.append)) == ["r1", "r0"]
+    assert bad == []
+    verification = sink.verify()
+    assert (verification.good, verification.bad) == (2, ())
+    assert sink.repair().moved == ()
+    assert ids(sink.iter_records()) == ["r0", "r1"]
