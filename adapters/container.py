@@ -11,15 +11,26 @@ from pydantic import SecretStr
 from adapters.backends.fake import FakeImageBackend
 from adapters.clock import SystemClock
 from adapters.feedback.author import feedback_author
-from adapters.feedback.jsonl import JsonlFeedbackStore
+from adapters.feedback.jsonl import JsonlFeedbackStore, holds_feedback
 from adapters.settings import Settings
 from adapters.sinks.jsonl import JsonlRecordSink
 from adapters.sinks.null import NullRecordSink
 from adapters.storage.filesystem import FilesystemArtifactStore
 from application.controller import PipelineController
+from application.export_runs import ExportRuns
 from application.feedback_recorder import FeedbackRecorder
 from application.history import History
-from domain.ports import BadLineReport, ImageBackend, RunIndex
+from application.import_images import ImportImages
+from application.query_history import QueryHistory
+from domain.ports import (
+    BadLineReport,
+    HistoryQueryEngine,
+    ImageBackend,
+    ImageImporter,
+    MaintainedFile,
+    RunIndex,
+    RunTableWriter,
+)
 
 
 def _a1111_backend(**settings: Any) -> ImageBackend:
@@ -36,6 +47,24 @@ def _sqlite_index(
     return SqliteRunIndex(records_path, feedback_path, on_bad_line=on_bad_line)
 
 
+def _png_importer() -> ImageImporter:
+    from adapters.importer.a1111_png import A1111PngImporter  # Pillow only for imports
+
+    return A1111PngImporter()
+
+
+def _query_engine() -> HistoryQueryEngine:
+    from adapters.query.duckdb_history import DuckDbQueryEngine
+
+    return DuckDbQueryEngine()
+
+
+def _run_table_writer() -> RunTableWriter:
+    from adapters.query.export import FlatRunWriter
+
+    return FlatRunWriter()
+
+
 def _reveal(secret: SecretStr) -> str | None:
     return secret.get_secret_value() or None
 
@@ -47,8 +76,9 @@ def _none_if_empty(value: str) -> str | None:
 class Container(containers.DeclarativeContainer):
     """Selectors pick the sink and the backend by name; only the chosen one is ever built.
 
-    The read side: ``history(index__on_bad_line=report)`` and
-    ``feedback_recorder(history__index__on_bad_line=report)`` pass the bad-line callback down.
+    The read side: ``history(index__on_bad_line=report)``, and ``history__index__on_bad_line``
+    for the use cases built on it (feedback recorder, export, query), pass the bad-line
+    callback down.
     """
 
     config = providers.Configuration(strict=True)
@@ -71,6 +101,15 @@ class Container(containers.DeclarativeContainer):
     author = providers.Singleton(feedback_author, config.feedback.user)
     feedback_recorder = providers.Factory(
         FeedbackRecorder, history=history, store=feedback_store, author=author, clock=clock
+    )
+    import_images = providers.Factory(
+        ImportImages, importer=providers.Singleton(_png_importer), store=record_store
+    )
+    export_runs = providers.Factory(
+        ExportRuns, history=history, writer=providers.Singleton(_run_table_writer)
+    )
+    query_history = providers.Factory(
+        QueryHistory, history=history, feedback=feedback_store, engine=providers.Singleton(_query_engine)
     )
 
     image_backend = providers.Selector(
@@ -100,6 +139,11 @@ class Container(containers.DeclarativeContainer):
         learning_enabled=config.learning.enabled,
         record_failures=config.learning.record_failures,
     )
+
+
+def history_file(path: Path) -> MaintainedFile:
+    """The store of the records or feedback file at ``path``, told apart by what the file holds."""
+    return JsonlFeedbackStore(path) if holds_feedback(path) else JsonlRecordSink(path)
 
 
 def build_container(settings: Settings) -> Container:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from application.stats import HistoryStats, compute_stats
 from domain.feedback import RunFeedback
+from domain.index_state import IndexCheck, IndexStatus
 from domain.ports import RunIndex
 from domain.record import LearningRecord
 from domain.run_filter import RunFilter
@@ -43,6 +45,10 @@ class History:
             return []
         return list(self._index.rows(run_filter, search=search, limit=limit))
 
+    def stats(self, run_filter: RunFilter | None = None) -> HistoryStats:
+        """Counts, stage durations and ratings of the runs ``run_filter`` keeps."""
+        return compute_stats(self.iter_rows(run_filter))
+
     def run_id(self, text: str) -> str:
         """The run whose id is ``text``, else the only run whose id starts with it.
 
@@ -62,3 +68,15 @@ class History:
         record = self.resolve(text)
         feedback = self._index.feedback(record.run_id)
         return RunDetail(record, RunRow.of(record, feedback), feedback)
+
+    def index_status(self) -> IndexStatus:
+        """How far the index has read each file, without bringing it up to date."""
+        return self._index.status()
+
+    def rebuild_index(self) -> IndexStatus:
+        """Start the index over from the files; its new state."""
+        return self._index.rebuild()
+
+    def check_index(self) -> IndexCheck:
+        """Every answer of the index compared with a full scan of the files."""
+        return self._index.check()

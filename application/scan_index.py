@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 from domain.feedback import RunFeedback, fold_feedback
 from domain.index_state import IndexCheck, IndexedFile, IndexStatus
-from domain.ports import BadLine, BadLineReport, FeedbackStore, RecordReader, RunIndex
+from domain.ports import BadLineReport, FeedbackStore, RecordReader, RunIndex
 from domain.record import LearningRecord
 from domain.run_filter import RunFilter
 from domain.run_lookup import RunNotFound, pick_run_id, wanted_run_id
 from domain.run_row import RunRow
 from domain.run_search import Search
+from domain.store_health import BadLine
 
 SCAN_LOCATION = "no index: a full scan of the files on every call"
 

@@ -23,7 +23,7 @@ from domain.errors import (
     UnsupportedSchemaVersion,
 )
 from domain.images import BackendInfo, ImageArtifact, ImageData, StageOutput
-from domain.ports import ArtifactStore, BadLine, Clock, ImageBackend, RecordReader, RecordSink, SinkFactory
+from domain.ports import ArtifactStore, Clock, ImageBackend, RecordReader, RecordSink, SinkFactory
 from domain.record import SCHEMA_VERSION, LearningRecord, RunMetrics
 from domain.run import (
     LearningOutcome,
@@ -33,6 +33,7 @@ from domain.run import (
     StageEvent,
     StageStatus,
 )
+from domain.store_health import BadLine
 from domain.timefmt import format_timestamp, parse_timestamp
 
 __all__ = [

@@ -55,3 +55,11 @@ class UnsupportedSchemaVersion(StableNewError, ValueError):
         )
         self.found = found
         self.supported = supported
+
+
+class MissingDependency(StableNewError):
+    """An optional extra a command needs is not installed; the message names the one-line fix."""
+
+
+class QueryError(StableNewError, ValueError):
+    """A query over the history was refused; the message is the query engine's first line."""

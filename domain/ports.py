@@ -5,18 +5,20 @@ Contract suites in tests/contract/ check every implementation, real or fake, aga
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from pathlib import Path
+from typing import Any, Protocol, TextIO, runtime_checkable
 
 from domain.config import PipelineConfig
 from domain.feedback import FeedbackEvent, RunFeedback
 from domain.images import BackendInfo, ImageData, StageOutput
+from domain.import_plan import ImportPlan
 from domain.index_state import IndexCheck, IndexStatus
 from domain.record import LearningRecord
 from domain.run_filter import RunFilter
 from domain.run_row import RunRow
+from domain.store_health import BadLine, Repair, Verification
 
 
 @runtime_checkable
@@ -31,21 +33,6 @@ class RecordSink(Protocol):
     """
 
     def append_record(self, record: LearningRecord) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class BadLine:
-    """A stored line that is not a valid record: where it is and why it was skipped.
-
-    ``line_number`` is 1-based from the start of the file when reading oldest first. When
-    reading newest first the start of the file is never read, so it counts from the end:
-    -1 is the last line, -2 the one before. ``byte_offset`` (when the store knows it) is the
-    position of the line's first byte in the file, the same in both directions.
-    """
-
-    line_number: int
-    reason: str
-    byte_offset: int | None = None
 
 
 @runtime_checkable
@@ -69,6 +56,17 @@ class RecordReader(Protocol):
         newest_first: bool = False,
         on_bad_line: Callable[[BadLine], None] | None = None,
     ) -> Iterator[LearningRecord]: ...
+
+
+@runtime_checkable
+class RecordStore(RecordSink, RecordReader, Protocol):
+    """A record sink that reads back what it stored and appends many records at once.
+
+    ``append_records`` stores all ``records`` with one durable append, or none of them (a group
+    commit), with the same guarantees as ``append_record``.
+    """
+
+    def append_records(self, records: Iterable[LearningRecord]) -> None: ...
 
 
 @runtime_checkable
@@ -222,3 +220,68 @@ class Clock(Protocol):
 
 # A sink factory is how the controller gets a sink only when learning is on.
 SinkFactory = Callable[[], RecordSink]
+
+
+@runtime_checkable
+class ImageImporter(Protocol):
+    """Turns image files made by other front-ends into learning records marked ``source="import"``.
+
+    ``find`` gives the files named in ``paths`` and the image files inside the folders among
+    them (and their sub-folders with ``recursive``), each folder's sorted by name. ``plan`` reads
+    every file and never raises for one that cannot be imported: it is listed in
+    ``ImportPlan.skipped`` with the reason. A file whose sha256 is in ``known_sha256``, or equals
+    an earlier file's, is skipped as already imported (``problem=False``). Nothing is stored.
+    """
+
+    def find(self, paths: Sequence[Path], *, recursive: bool = False) -> list[Path]: ...
+
+    def plan(self, files: Iterable[Path], known_sha256: set[str]) -> ImportPlan: ...
+
+
+@runtime_checkable
+class RunTableWriter(Protocol):
+    """Writes runs as a flat table: one row per run, the columns of ``records export``.
+
+    ``formats`` names what it writes. ``write`` writes every row, in order, to ``destination``:
+    a text stream (text formats only), or a path, replaced atomically so that a failure leaves
+    any earlier file as it was. Returns how many rows it wrote; an unknown format raises
+    ValueError before anything is written.
+    """
+
+    formats: tuple[str, ...]
+
+    def write(self, rows: Iterable[RunRow], format_name: str, destination: TextIO | Path) -> int: ...
+
+
+@runtime_checkable
+class HistoryQueryEngine(Protocol):
+    """Answers SQL over the history: tables ``runs`` (one flat row per run, as exported),
+    ``stages`` (run_id, stage, duration_ms) and ``feedback`` (every event).
+
+    ``query`` returns the column names and the rows of ``sql``. It reads and changes no file;
+    a statement it refuses raises ``QueryError`` with the engine's first line, and a missing
+    engine ``MissingDependency`` naming the fix.
+    """
+
+    def query(
+        self, sql: str, runs: Iterable[RunRow], events: Iterable[FeedbackEvent]
+    ) -> tuple[list[str], list[tuple[Any, ...]]]: ...
+
+
+@runtime_checkable
+class MaintainedFile(Protocol):
+    """A history file that can be checked and mended (the records file, the feedback file).
+
+    ``verify`` counts good, bad and quarantined lines of the file as it was at one moment between
+    two appends, and changes nothing. ``repair`` moves every bad line to the quarantine and keeps
+    the good ones in order, atomically, without losing an append made meanwhile, and makes the
+    file private (0600). Both raise ``RecordStoreError`` naming the file when it is missing, not
+    a regular file, or cannot be read, and ``UnsupportedSchemaVersion`` for a newer entry (then
+    ``repair`` changes nothing). ``close`` releases what the object keeps open.
+    """
+
+    def verify(self) -> Verification: ...
+
+    def repair(self) -> Repair: ...
+
+    def close(self) -> None: ...

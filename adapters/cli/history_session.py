@@ -15,17 +15,17 @@ import typer
 
 from adapters.cli.common import EXIT_FAILED, EXIT_USAGE, exit_with, load_settings_or_exit, stderr
 from adapters.container import Container, build_container
-from adapters.feedback.jsonl import JsonlFeedbackStore
-from adapters.query.duckdb_history import DuckDbMissing, QueryError
 from adapters.settings import Settings
-from adapters.sinks.jsonl import JsonlRecordSink
+from application.export_runs import ExportRuns
 from application.feedback_recorder import FeedbackRecorder
 from application.history import History
-from domain.errors import RecordStoreError, UnsupportedSchemaVersion
+from application.import_images import ImportImages
+from application.query_history import QueryHistory
+from domain.errors import MissingDependency, QueryError, RecordStoreError, UnsupportedSchemaVersion
 from domain.feedback import FeedbackError
-from domain.ports import BadLine
 from domain.run_filter import FilterError
 from domain.run_lookup import AmbiguousRunId, RunNotFound
+from domain.store_health import BadLine
 
 SHOWN_REASONS = 3
 
@@ -76,19 +76,20 @@ class Session:
     bad_lines: BadLines
 
     @property
-    def records(self) -> JsonlRecordSink:
-        return self.container.record_store()
-
-    @property
-    def feedback(self) -> JsonlFeedbackStore:
-        return self.container.feedback_store()
-
-    @property
     def history(self) -> History:
         return self.container.history(index__on_bad_line=self.bad_lines)
 
     def recorder(self) -> FeedbackRecorder:
         return self.container.feedback_recorder(history__index__on_bad_line=self.bad_lines)
+
+    def exporter(self) -> ExportRuns:
+        return self.container.export_runs(history__index__on_bad_line=self.bad_lines)
+
+    def query(self) -> QueryHistory:
+        return self.container.query_history(history__index__on_bad_line=self.bad_lines)
+
+    def importer(self) -> ImportImages:
+        return self.container.import_images()
 
     def close(self) -> None:
         self.container.record_store().close()
@@ -134,7 +135,7 @@ def expected_errors() -> Iterator[None]:
         yield
     except (FilterError, FeedbackError, RunNotFound, AmbiguousRunId, QueryError) as exc:
         exit_with(str(exc) if not isinstance(exc, QueryError) else f"query failed: {exc}", EXIT_USAGE)
-    except (UnsupportedSchemaVersion, RecordStoreError, DuckDbMissing) as exc:
+    except (UnsupportedSchemaVersion, RecordStoreError, MissingDependency) as exc:
         exit_with(str(exc), EXIT_FAILED)
     except BrokenPipeError:  # the reader of our output went away (`| head`): stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)

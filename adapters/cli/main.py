@@ -7,7 +7,15 @@ import sys
 
 import typer
 
-from adapters.cli import backend_cmd, records_review, records_store, review_cmd, run_cmd, settings_cmd
+from adapters.cli import (
+    backend_cmd,
+    records_index,
+    records_review,
+    records_store,
+    review_cmd,
+    run_cmd,
+    settings_cmd,
+)
 from adapters.cli.common import EXIT_INTERRUPTED, EXIT_USAGE
 
 app = typer.Typer(
@@ -26,6 +34,7 @@ backend_cmd.register(app)
 review_cmd.register(app)
 records_store.register(records_app)
 records_review.register(records_app)
+records_index.register(records_app)
 
 
 def main(argv: list[str] | None = None) -> None:

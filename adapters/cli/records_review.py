@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -15,12 +14,7 @@ from rich.text import Text
 from adapters.cli.common import EXIT_FAILED, EXIT_USAGE, SettingsOption, exit_with, stderr, stdout
 from adapters.cli.filter_options import with_run_filter
 from adapters.cli.history_session import FeedbackOption, JsonOption, RecordsOption, open_session
-from adapters.importer.a1111_png import collect_images, plan_import
-from adapters.query.duckdb_history import HistoryDatabase
-from adapters.query.export import write_csv, write_jsonl
-from adapters.query.flat import flat_event, flat_run
 from application.history import RunDetail
-from application.stats import compute_stats
 from domain.feedback import FeedbackEvent
 from domain.run_filter import RunFilter
 from domain.run_row import RunRow
@@ -266,7 +260,7 @@ def stats(
 ) -> None:
     """Runs per model and sampler, stage durations (p50/p95) and the rating distribution."""
     with open_session(settings, records, feedback) as session:
-        result = compute_stats(session.history.iter_rows(run_filter))
+        result = session.history.stats(run_filter)
         if json_output:
             _print_json(result.to_dict())
             return
@@ -308,24 +302,9 @@ def export(
     if format_name == "parquet" and output is None:
         exit_with("--format parquet needs --output FILE (it is binary)", EXIT_USAGE)
     with open_session(settings, records, feedback) as session:
-        rows = (flat_run(row) for row in session.history.iter_rows(run_filter))
-        if output is None:
-            writer = write_csv if format_name == "csv" else write_jsonl
-            writer(rows, sys.stdout)
-            return
-        temporary = output.with_name(f".{output.name}.{os.getpid()}.tmp")
-        try:
-            if format_name == "parquet":
-                with HistoryDatabase(rows, purpose="records export --format parquet") as database:
-                    database.copy_runs_to_parquet(temporary)
-                    count = database.query("SELECT count(*) FROM runs")[1][0][0]
-            else:
-                with temporary.open("w", encoding="utf-8", newline="") as out:
-                    count = (write_csv if format_name == "csv" else write_jsonl)(rows, out)
-            temporary.replace(output)
-        finally:
-            temporary.unlink(missing_ok=True)
-        stderr.print(f"wrote {count} run(s) to {output}", markup=False)
+        count = session.exporter()(run_filter, format_name, sys.stdout if output is None else output)
+        if output is not None:
+            stderr.print(f"wrote {count} run(s) to {output}", markup=False)
 
 
 def query(
@@ -341,15 +320,7 @@ def query(
     duration_ms) and feedback (every event). Example: SELECT model, avg(rating) FROM runs GROUP BY model
     """
     with open_session(settings, records, feedback) as session:
-        rows = list(session.history.iter_rows())
-        events = [flat_event(e) for e in session.feedback.iter_events(on_bad_line=None)]
-        stage_rows = [
-            {"run_id": row.run_id, "stage": name, "duration_ms": ms}
-            for row in rows
-            for name, ms in row.stage_durations
-        ]
-        with HistoryDatabase((flat_run(row) for row in rows), events, stage_rows) as database:
-            columns, result = database.query(sql)
+        columns, result = session.query()(sql)
         if json_output:
             _print_json([dict(zip(columns, values, strict=True)) for values in result])
             return
@@ -378,15 +349,7 @@ def import_images(
     if missing:
         exit_with(f"{missing[0]} does not exist", EXIT_USAGE)
     with open_session(settings, records, None, require_records=False) as session:
-        files = collect_images(paths, recursive=recursive)
-        known = (
-            {output.sha256 for record in session.records.iter_records() for output in record.outputs}
-            if session.records_path.exists()
-            else set()
-        )
-        plan = plan_import(files, known)
-        if plan.records and not dry_run:
-            session.records.append_records(plan.records)
+        plan = session.importer()(paths, recursive=recursive, dry_run=dry_run)
         for skipped in plan.skipped:
             stderr.print(f"skipped {skipped.path}: {skipped.reason}", markup=False)
         verb = "would import" if dry_run else "imported"

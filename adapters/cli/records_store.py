@@ -9,14 +9,12 @@ from typing import Annotated, TypeVar
 import typer
 
 from adapters.cli.common import EXIT_FAILED, SettingsOption, exit_with, load_settings_or_exit, stdout
-from adapters.feedback.jsonl import JsonlFeedbackStore, holds_feedback
-from adapters.jsonl_log import Repair, Verification
-from adapters.sinks.jsonl import JsonlRecordSink
+from adapters.container import build_container, history_file
 from domain.errors import RecordStoreError, UnsupportedSchemaVersion
-from domain.ports import BadLine
+from domain.ports import MaintainedFile
+from domain.store_health import BadLine, Repair, Verification
 
 T = TypeVar("T")
-Store = JsonlRecordSink | JsonlFeedbackStore
 
 SHOWN_BAD_LINES = 20
 
@@ -94,29 +92,25 @@ def _bad_lines(bad: tuple[BadLine, ...]) -> list[str]:
     return shown
 
 
-def _stores(path: Path | None, settings_file: Path | None) -> list[tuple[Path, Callable[[Path], Store]]]:
+def _stores(path: Path | None, settings_file: Path | None) -> list[tuple[Path, Callable[[], MaintainedFile]]]:
     """The file given (records or feedback, by what it holds), else the configured records file
     and the feedback file beside it if there is one."""
     if path is not None:
-        return [
-            (
-                path,
-                lambda target: (
-                    JsonlFeedbackStore(target) if holds_feedback(target) else JsonlRecordSink(target)
-                ),
-            )
-        ]
+        return [(path, lambda: history_file(path))]
     loaded, _layers = load_settings_or_exit(settings_file)
-    stores: list[tuple[Path, Callable[[Path], Store]]] = [(loaded.learning.records_path, JsonlRecordSink)]
+    container = build_container(loaded)
+    stores: list[tuple[Path, Callable[[], MaintainedFile]]] = [
+        (loaded.learning.records_path, container.record_store)
+    ]
     if loaded.feedback_path.exists():
-        stores.append((loaded.feedback_path, JsonlFeedbackStore))
+        stores.append((loaded.feedback_path, container.feedback_store))
     return stores
 
 
-def _run(target: Path, open_store: Callable[[Path], Store], action: Callable[[Store], T]) -> T:
-    store: Store | None = None
+def _run(target: Path, open_store: Callable[[], MaintainedFile], action: Callable[[MaintainedFile], T]) -> T:
+    store: MaintainedFile | None = None
     try:
-        store = open_store(target)
+        store = open_store()
         return action(store)
     except UnsupportedSchemaVersion as exc:
         exit_with(f"{target}: {exc}")

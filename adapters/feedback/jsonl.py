@@ -10,7 +10,8 @@ from typing import Any
 from adapters.jsonl_log import Durability, JsonlLog, Repair, Verification
 from domain.errors import UnsupportedSchemaVersion
 from domain.feedback import FeedbackError, FeedbackEvent
-from domain.ports import BadLine, FeedbackStore
+from domain.ports import FeedbackStore
+from domain.store_health import BadLine
 
 SAMPLED_LINES = 100
 

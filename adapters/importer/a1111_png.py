@@ -11,8 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,9 @@ from typing import Any
 from PIL import Image, UnidentifiedImageError
 
 from domain.images import BackendInfo, ImageArtifact
+from domain.import_plan import ImportPlan, Skipped
 from domain.infotext import ParsedInfotext, parse_infotext
+from domain.ports import ImageImporter
 from domain.record import SOURCE_IMPORT, LearningRecord, RunMetrics
 from domain.run import StageEvent, StageStatus
 from domain.timefmt import format_timestamp
@@ -29,27 +30,18 @@ IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    path: Path
-    reason: str
-    problem: bool = True  # False: skipped on purpose (already imported)
-
-
-@dataclass(slots=True)
-class ImportPlan:
-    """What an import would append, and every file it leaves out with the reason."""
-
-    records: list[LearningRecord] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-
-    @property
-    def problems(self) -> list[Skipped]:
-        return [item for item in self.skipped if item.problem]
-
-
 class NotImportable(ValueError):
     """This file cannot be imported; the message says why in a few words."""
+
+
+class A1111PngImporter(ImageImporter):
+    """The ImageImporter for images with A1111 ``parameters`` text (A1111, Forge, SD.Next)."""
+
+    def find(self, paths: Sequence[Path], *, recursive: bool = False) -> list[Path]:
+        return collect_images(paths, recursive=recursive)
+
+    def plan(self, files: Iterable[Path], known_sha256: set[str]) -> ImportPlan:
+        return plan_import(files, known_sha256)
 
 
 def collect_images(paths: Iterable[Path], *, recursive: bool = False) -> list[Path]:

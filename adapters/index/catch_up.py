@@ -21,7 +21,7 @@ from adapters.index.lines import LineCursor, last_line_end
 from adapters.jsonl_log.in_progress import torn_at_rest
 from adapters.jsonl_log.scan import INCOMPLETE
 from domain.errors import RecordStoreError
-from domain.ports import BadLine
+from domain.store_health import BadLine
 
 ATTEMPTS = 3
 

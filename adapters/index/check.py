@@ -15,9 +15,10 @@ from adapters.jsonl_log import JsonlLog
 from domain.errors import UnsupportedSchemaVersion
 from domain.feedback import FeedbackError, FeedbackEvent, RunFeedback, fold_feedback
 from domain.index_state import IndexCheck
-from domain.ports import BadLine, RunIndex
+from domain.ports import RunIndex
 from domain.record import NOT_A_RECORD, LearningRecord, not_a_record
 from domain.run_row import RunRow
+from domain.store_health import BadLine
 
 SHOWN = 20
 

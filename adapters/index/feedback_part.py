@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from adapters.index.lines import LineCursor, entries
 from domain.feedback import FeedbackError, FeedbackEvent, tag_order
-from domain.ports import BadLine
+from domain.store_health import BadLine
 
 BATCH = 8192
 

@@ -16,7 +16,7 @@ import orjson
 
 from adapters.index.files import FileChangedError
 from adapters.jsonl_log.line_format import CHECKSUM_KEY, CRC_HEAD, CRC_SUFFIX_LEN, decode_checked
-from domain.ports import BadLine
+from domain.store_health import BadLine
 
 READ_BLOCK = 1 << 20
 

@@ -16,8 +16,8 @@ from adapters.index.lines import LineCursor, entries
 from adapters.index.schema import RUN_TABLE_COLUMNS
 from adapters.index.words import searchable
 from domain.errors import UnsupportedSchemaVersion
-from domain.ports import BadLine
 from domain.record import NOT_A_RECORD, not_a_record
+from domain.store_health import BadLine
 
 BATCH = 8192
 _INSERT_RUN = (

@@ -27,12 +27,13 @@ from adapters.index.schema import VERSION
 from domain.errors import RecordStoreError
 from domain.feedback import FeedbackEvent, RunFeedback, fold_feedback
 from domain.index_state import IndexCheck, IndexedFile, IndexStatus
-from domain.ports import BadLine, BadLineReport, RunIndex
+from domain.ports import BadLineReport, RunIndex
 from domain.record import LearningRecord
 from domain.run_filter import RunFilter
 from domain.run_lookup import MIN_PREFIX, RunNotFound, not_found, pick_run_id, wanted_run_id
 from domain.run_row import RunRow
 from domain.run_search import Search
+from domain.store_health import BadLine
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ import stat
 from pathlib import Path
 
 from domain.errors import RecordStoreError
+from domain.store_health import PRIVATE_MODE
 
-PRIVATE_MODE = 0o600
 PRIVATE_DIRECTORY_MODE = 0o700
 _ALWAYS = os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK  # NONBLOCK: a FIFO planted there must not hang us
 
@@ -91,11 +91,6 @@ def make_directories(directory: Path) -> None:
         except FileExistsError:
             if not os.path.isdir(place):
                 raise
-
-
-def open_to_others(mode: int) -> bool:
-    """True if permission bits ``mode`` give more than read and write to the owner."""
-    return bool(stat.S_IMODE(mode) & ~PRIVATE_MODE)
 
 
 def write_all(fd: int, data: bytes | memoryview) -> None:

@@ -17,7 +17,6 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,11 +24,9 @@ from filelock import Timeout, lock_descriptor, unlock_descriptor
 
 from adapters.jsonl_log import quarantine, temp_files
 from adapters.jsonl_log.files import (
-    PRIVATE_MODE,
     fsync_dir,
     make_directories,
     open_file,
-    open_to_others,
     refusal_of,
     refuse_shared_directories,
     write_all,
@@ -37,7 +34,7 @@ from adapters.jsonl_log.files import (
 from adapters.jsonl_log.in_progress import torn_at_rest
 from adapters.jsonl_log.line_format import decode_checked, decode_line, encode_line
 from adapters.jsonl_log.netfs import warn_if_network_filesystem
-from adapters.jsonl_log.repair import TORN, Repair, RepairJob
+from adapters.jsonl_log.repair import TORN, RepairJob
 from adapters.jsonl_log.scan import (
     INCOMPLETE,
     Line,
@@ -47,32 +44,12 @@ from adapters.jsonl_log.scan import (
     lines_forward,
 )
 from domain.errors import RecordStoreError
-from domain.ports import BadLine
+from domain.store_health import BadLine, Repair, Verification
 
 Durability = Literal["fsync", "none"]
 DURABILITIES: tuple[Durability, ...] = ("fsync", "none")
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Verification:
-    """What ``JsonlLog.verify`` found: counts of good lines (``unchecked`` of them have no checksum).
-
-    ``mode`` is the file's permission bits; ``open_to_others`` says they give more than 0600.
-    """
-
-    path: Path
-    good: int
-    unchecked: int
-    bad: tuple[BadLine, ...]
-    quarantined: int
-    quarantine_path: Path
-    mode: int = PRIVATE_MODE
-
-    @property
-    def open_to_others(self) -> bool:
-        return open_to_others(self.mode)
 
 
 class JsonlLog:

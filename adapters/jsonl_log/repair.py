@@ -25,21 +25,14 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from adapters.jsonl_log import quarantine, temp_files
-from adapters.jsonl_log.files import (
-    PRIVATE_MODE,
-    copy_range,
-    fsync_dir,
-    open_file,
-    open_to_others,
-)
+from adapters.jsonl_log.files import copy_range, fsync_dir, open_file
 from adapters.jsonl_log.scan import Line, last_line_start, lines_forward
 from domain.errors import RecordStoreError
-from domain.ports import BadLine
+from domain.store_health import PRIVATE_MODE, BadLine, Repair, open_to_others
 
 if TYPE_CHECKING:
     from adapters.jsonl_log.log import JsonlLog
@@ -49,20 +42,6 @@ Check = Callable[[dict[str, Any]], str | None]
 TORN = "torn tail: the last line has no newline"
 FLUSH_BYTES = 8 << 20  # good lines are copied in runs of at most this size
 _STAGED_BLOCK = 1 << 20
-
-
-@dataclass(frozen=True, slots=True)
-class Repair:
-    """What ``JsonlLog.repair`` did: ``moved`` bad lines went to the quarantine, ``kept`` stayed.
-
-    ``mode_before`` is the records file's former mode if it was more open than 0600 (it is 0600 now).
-    """
-
-    path: Path
-    kept: int
-    moved: tuple[BadLine, ...]
-    quarantine_path: Path
-    mode_before: int | None = None
 
 
 class RepairJob:

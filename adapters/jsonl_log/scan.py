@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 
 from adapters.jsonl_log.line_format import CHECKSUM_KEY, CRC_HEAD, CRC_SUFFIX_LEN, decode_checked
-from domain.ports import BadLine
+from domain.store_health import BadLine
 
 READ_BLOCK = 1 << 18  # bigger blocks measured slower (cache misses)
 TAIL_BLOCK = 1 << 16

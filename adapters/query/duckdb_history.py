@@ -15,24 +15,39 @@ from typing import Any
 
 import orjson
 
-from adapters.query.flat import FEEDBACK_COLUMNS, RUN_COLUMNS, STAGE_COLUMNS
+from adapters.query.flat import FEEDBACK_COLUMNS, RUN_COLUMNS, STAGE_COLUMNS, flat_event, flat_run
+from domain.errors import MissingDependency, QueryError
+from domain.feedback import FeedbackEvent
+from domain.ports import HistoryQueryEngine
+from domain.run_row import RunRow
 
 INSTALL_HINT = "uv sync --extra query (or pip install 'stablenew[query]')"
+DuckDbMissing = MissingDependency  # the names this module had before the errors moved to the domain
+__all__ = ["DuckDbMissing", "DuckDbQueryEngine", "HistoryDatabase", "QueryError", "load_duckdb"]
 
 
-class DuckDbMissing(RuntimeError):
-    """DuckDB is not installed."""
+class DuckDbQueryEngine(HistoryQueryEngine):
+    """Each query loads the runs, their stages and the events into a fresh in-memory database."""
 
-
-class QueryError(ValueError):
-    """DuckDB refused the query; the message is DuckDB's first line."""
+    def query(
+        self, sql: str, runs: Iterable[RunRow], events: Iterable[FeedbackEvent]
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        rows = list(runs)
+        stages = (
+            {"run_id": row.run_id, "stage": name, "duration_ms": ms}
+            for row in rows
+            for name, ms in row.stage_durations
+        )
+        flat_events = (flat_event(event) for event in events)
+        with HistoryDatabase((flat_run(row) for row in rows), flat_events, stages) as database:
+            return database.query(sql)
 
 
 def load_duckdb(purpose: str) -> ModuleType:
     try:
         import duckdb
     except ImportError:
-        raise DuckDbMissing(f"{purpose} needs DuckDB: {INSTALL_HINT}") from None
+        raise MissingDependency(f"{purpose} needs DuckDB: {INSTALL_HINT}") from None
     return duckdb
 
 

@@ -14,9 +14,9 @@ from adapters.review.files import SafeFiles
 from application.feedback_recorder import FeedbackRecorder
 from application.history import History
 from domain.feedback import FeedbackEvent, RunFeedback
-from domain.ports import BadLine
 from domain.run_filter import FILTER_NAMES, parse_filter
 from domain.run_row import RunRow
+from domain.store_health import BadLine
 
 MAX_LIMIT = 500
 _KNOWN_RUNS = 2000

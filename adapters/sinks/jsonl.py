@@ -8,8 +8,9 @@ from typing import Any
 
 from adapters.jsonl_log import Durability, JsonlLog, Repair, Verification
 from domain.errors import UnsupportedSchemaVersion
-from domain.ports import BadLine, RecordReader, RecordSink
+from domain.ports import RecordReader, RecordSink
 from domain.record import NOT_A_RECORD, LearningRecord, not_a_record
+from domain.store_health import BadLine
 
 
 class JsonlRecordSink(RecordSink, RecordReader):

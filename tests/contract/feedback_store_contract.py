@@ -12,7 +12,8 @@ import pytest
 
 from domain.errors import RecordStoreError, UnsupportedSchemaVersion
 from domain.feedback import FeedbackAuthor, FeedbackEvent
-from domain.ports import BadLine, FeedbackStore
+from domain.ports import FeedbackStore
+from domain.store_health import BadLine
 
 ALICE = FeedbackAuthor.person("alice")
 

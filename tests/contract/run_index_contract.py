@@ -23,12 +23,13 @@ from adapters.sinks.jsonl import JsonlRecordSink
 from domain.errors import UnsupportedSchemaVersion
 from domain.feedback import FeedbackAuthor, FeedbackEvent, RunFeedback
 from domain.images import BackendInfo
-from domain.ports import BadLine, RunIndex
+from domain.ports import RunIndex
 from domain.record import LearningRecord
 from domain.run import StageEvent, StageStatus
 from domain.run_filter import RunFilter, parse_filter
 from domain.run_lookup import AmbiguousRunId, RunNotFound
 from domain.run_search import Search
+from domain.store_health import BadLine
 from tests.contract.scan_history import ScanHistory
 from tests.factories import T0, make_record
 from tests.review.history_data import generate

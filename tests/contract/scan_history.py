@@ -7,11 +7,12 @@ from collections.abc import Callable, Iterator
 
 from application.history import RunDetail
 from domain.feedback import RunFeedback, fold_feedback
-from domain.ports import BadLine, BadLineReport, FeedbackStore, RecordReader
+from domain.ports import BadLineReport, FeedbackStore, RecordReader
 from domain.record import LearningRecord
 from domain.run_filter import RunFilter
 from domain.run_lookup import RunNotFound, pick_run_id, wanted_run_id
 from domain.run_row import RunRow
+from domain.store_health import BadLine
 
 
 class ScanHistory:

@@ -9,7 +9,8 @@ from adapters.feedback.jsonl import JsonlFeedbackStore
 from adapters.index.sqlite_index import SqliteRunIndex
 from adapters.sinks.jsonl import JsonlRecordSink
 from application.scan_index import ScanRunIndex
-from domain.ports import BadLine, RunIndex
+from domain.ports import RunIndex
+from domain.store_health import BadLine
 from tests.contract.run_index_contract import RunIndexContract
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from domain.errors import RecordSerializationError, UnsupportedSchemaVersion
 from domain.feedback import FeedbackError, FeedbackEvent
-from domain.ports import BadLine
+from domain.store_health import BadLine
 
 
 class InMemoryFeedbackStore:

@@ -351,3 +351,48 @@ def test_list_searches_prompts_and_shows_them_as_plain_text(
     assert done.returncode == 0, done.stderr
     assert "[bold red]a red barn[/bold red]" in done.stdout  # never read as markup
     assert invoke(tmp_path, "records", "list", "--search", "submarine").stdout.strip() == "no runs match"
+
+
+def test_index_shows_its_state_checks_and_rebuilds(
+    home: tuple[Path, list[Spec]], invoke: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    folder, _specs = home
+    index_path = folder / "records" / "learning_records.jsonl.index.sqlite"
+    done = invoke(folder, "records", "index")
+    assert done.returncode == 0, done.stderr
+    assert f"index: {index_path} (format 1)" in done.stdout
+    assert "behind the files" in done.stdout
+    done = invoke(folder, "records", "index", "--check")
+    assert done.returncode == 0, done.stderr
+    assert f"runs: {COUNT}," in done.stdout
+    assert "up to date with the files" in done.stdout
+    assert f"agrees with a full scan of the files ({COUNT} runs)" in done.stdout
+    state = json.loads(invoke(folder, "records", "index", "--json").stdout)["status"]
+    assert (state["runs"], state["fresh"], state["records"]["caught_up"]) == (COUNT, True, True)
+
+    import sqlite3
+
+    with sqlite3.connect(index_path) as db:  # derived data changed behind the index's back
+        db.execute("UPDATE runs SET status = 'tampered'")
+    done = invoke(folder, "records", "index", "--check")
+    assert done.returncode == 1
+    assert "difference(s) from a full scan" in done.stdout
+    assert "records index --rebuild" in done.stdout
+    done = invoke(folder, "records", "index", "--rebuild", "--check", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["check"] == {
+        "ok": True,
+        "runs": COUNT,
+        "scanned_runs": COUNT,
+        "differences": [],
+    }
+
+
+def test_index_of_a_history_not_started_yet(
+    tmp_path: Path, invoke: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    (tmp_path / "settings.toml").write_text("", encoding="utf-8")
+    done = invoke(tmp_path, "records", "index", "--check")
+    assert done.returncode == 0, done.stderr
+    assert "runs: 0, feedback events: 0" in done.stdout
+    assert "(0 runs)" in done.stdout

@@ -13,10 +13,11 @@ from adapters.index.sqlite_index import SqliteRunIndex
 from adapters.sinks.jsonl import JsonlRecordSink
 from application.history import History
 from application.stats import compute_stats, percentile
-from domain.ports import BadLine, BadLineReport
+from domain.ports import BadLineReport
 from domain.run_filter import FilterError, NumberRange, parse_filter
 from domain.run_lookup import AmbiguousRunId, RunNotFound
 from domain.run_row import RunRow
+from domain.store_health import BadLine
 from tests.factories import T0
 from tests.review.history_data import Spec, build_record, run_id_of, write_history
 

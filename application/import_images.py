@@ -1,0 +1,28 @@
+"""Import images made by other front-ends into the history, skipping those already there."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from domain.import_plan import ImportPlan
+from domain.ports import ImageImporter, RecordStore
+
+
+class ImportImages:
+    """Finds the images under ``paths``, reads them, and appends the new ones in one group commit."""
+
+    def __init__(self, importer: ImageImporter, store: RecordStore) -> None:
+        self._importer = importer
+        self._store = store
+
+    def __call__(
+        self, paths: Sequence[Path], *, recursive: bool = False, dry_run: bool = False
+    ) -> ImportPlan:
+        """What was imported (or, with ``dry_run``, would be) and what was skipped, with reasons."""
+        files = self._importer.find(paths, recursive=recursive)
+        known = {output.sha256 for record in self._store.iter_records() for output in record.outputs}
+        plan = self._importer.plan(files, known)
+        if plan.records and not dry_run:
+            self._store.append_records(plan.records)
+        return plan

@@ -1,0 +1,29 @@
+"""What an import of images made by other front-ends would add to the history, and what it leaves out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from domain.record import LearningRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file the import leaves out; ``problem`` is False when it was skipped on purpose (already there)."""
+
+    path: Path
+    reason: str
+    problem: bool = True
+
+
+@dataclass(slots=True)
+class ImportPlan:
+    """The records an import appends, and every file it leaves out with the reason."""
+
+    records: list[LearningRecord] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[Skipped]:
+        return [item for item in self.skipped if item.problem]
