@@ -12,8 +12,9 @@ import json
 import os
 import stat
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,6 +30,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from adapters.urls import parse_http_url, redact_url
+from domain.config import STAGE_NAMES, Img2ImgStage, PipelineConfig, UpscaleStage, stage_from_dict
 
 ENV_PREFIX = "STABLENEW_"
 SETTINGS_FILE_ENV = "STABLENEW_SETTINGS"
@@ -74,21 +76,59 @@ class FeedbackSettings(_Section):
     user: str = ""
 
 
+def _default(kind: type, name: str) -> Any:
+    """The default the domain gives ``kind.name``: pipeline defaults are written once, there."""
+    return next(item.default for item in dataclass_fields(kind) if item.name == name)
+
+
 class PipelineSettings(_Section):
-    negative_prompt: str = ""
-    model: str = ""
-    sampler: str = "Euler a"
-    scheduler: str = "Automatic"
-    steps: int = 20
-    cfg_scale: float = 7.0
-    width: int = 512
-    height: int = 512
-    seed: int = -1
-    batch_size: int = 1
-    stages: list[str] = Field(default_factory=lambda: ["txt2img", "img2img", "upscale"])
-    denoising_strength: float = 0.35
-    upscaler: str = "Lanczos"
-    upscale_factor: float = 2.0
+    negative_prompt: str = _default(PipelineConfig, "negative_prompt")
+    model: str = _default(PipelineConfig, "model")
+    sampler: str = _default(PipelineConfig, "sampler")
+    scheduler: str = _default(PipelineConfig, "scheduler")
+    steps: int = _default(PipelineConfig, "steps")
+    cfg_scale: float = _default(PipelineConfig, "cfg_scale")
+    width: int = _default(PipelineConfig, "width")
+    height: int = _default(PipelineConfig, "height")
+    seed: int = _default(PipelineConfig, "seed")
+    batch_size: int = _default(PipelineConfig, "batch_size")
+    stages: list[str] = Field(default_factory=lambda: list(STAGE_NAMES))
+    denoising_strength: float = _default(Img2ImgStage, "denoising_strength")
+    upscaler: str = _default(UpscaleStage, "upscaler")
+    upscale_factor: float = _default(UpscaleStage, "scale")
+
+    def pipeline_config(
+        self,
+        prompt: str,
+        init_images: Sequence[Path] = (),
+        prompt_pack_id: str | None = None,
+        prompt_id: str | None = None,
+    ) -> PipelineConfig:
+        """The domain configuration that runs ``prompt`` with these settings; raises ConfigError."""
+        per_stage: dict[str, dict[str, Any]] = {
+            "img2img": {
+                "denoising_strength": self.denoising_strength,
+                "init_images": [str(path.absolute()) for path in init_images],
+            },
+            "upscale": {"upscaler": self.upscaler, "scale": self.upscale_factor},
+        }
+        names = [name.strip() for name in self.stages]
+        return PipelineConfig(
+            prompt=prompt,
+            negative_prompt=self.negative_prompt,
+            model=self.model,
+            sampler=self.sampler,
+            scheduler=self.scheduler,
+            steps=self.steps,
+            cfg_scale=self.cfg_scale,
+            width=self.width,
+            height=self.height,
+            seed=self.seed,
+            batch_size=self.batch_size,
+            stages=tuple(stage_from_dict({"name": name, **per_stage.get(name, {})}) for name in names),
+            prompt_pack_id=prompt_pack_id,
+            prompt_id=prompt_id,
+        )
 
 
 class Settings(BaseSettings):

@@ -28,7 +28,6 @@ from domain import (
     RunStatus,
     StageEvent,
     StageStatus,
-    stage_from_dict,
 )
 
 
@@ -108,42 +107,6 @@ def run(
         raise typer.Exit(EXIT_FAILED)
 
 
-def build_pipeline_config(
-    pipeline: PipelineSettings,
-    prompt: str,
-    init_images: list[Path] | tuple[Path, ...] = (),
-    prompt_pack_id: str | None = None,
-    prompt_id: str | None = None,
-) -> PipelineConfig:
-    """The domain configuration for ``prompt`` from the pipeline settings; raises ConfigError."""
-    per_stage: dict[str, dict[str, Any]] = {
-        "img2img": {
-            "denoising_strength": pipeline.denoising_strength,
-            "init_images": [str(p.absolute()) for p in init_images],
-        },
-        "upscale": {"upscaler": pipeline.upscaler, "scale": pipeline.upscale_factor},
-    }
-    stage_specs = tuple(
-        stage_from_dict({"name": name.strip(), **per_stage.get(name.strip(), {})}) for name in pipeline.stages
-    )
-    return PipelineConfig(
-        prompt=prompt,
-        negative_prompt=pipeline.negative_prompt,
-        model=pipeline.model,
-        sampler=pipeline.sampler,
-        scheduler=pipeline.scheduler,
-        steps=pipeline.steps,
-        cfg_scale=pipeline.cfg_scale,
-        width=pipeline.width,
-        height=pipeline.height,
-        seed=pipeline.seed,
-        batch_size=pipeline.batch_size,
-        stages=stage_specs,
-        prompt_pack_id=prompt_pack_id,
-        prompt_id=prompt_id,
-    )
-
-
 def _config_or_exit(
     pipeline: PipelineSettings,
     layers: SettingsLayers,
@@ -153,7 +116,7 @@ def _config_or_exit(
     prompt_id: str | None,
 ) -> PipelineConfig:
     try:
-        return build_pipeline_config(pipeline, prompt, init_images, prompt_pack_id, prompt_id)
+        return pipeline.pipeline_config(prompt, init_images, prompt_pack_id, prompt_id)
     except ConfigError as exc:
         field = exc.field.split(".")[0]
         key = "pipeline.stages" if field == "stages" else f"pipeline.{field}"

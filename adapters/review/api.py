@@ -51,7 +51,8 @@ class ReviewApi:
         history = self._history(warnings)
         limit = _limit(query.get("limit", ["60"])[-1])
         options = {name: values for name, values in query.items() if name in FILTER_NAMES}
-        rows = history.recent(limit, parse_filter(options, datetime.now(UTC)))
+        search = " ".join(query.get("search", [])) or None
+        rows = history.recent(limit, parse_filter(options, datetime.now(UTC)), search)
         with self._lock:
             for row in rows:
                 if row.image_path:

@@ -141,6 +141,16 @@ def test_rate_tag_compare_and_open_a_run_in_a_real_browser(
         shutil.copyfile(shot, SCREENSHOT)
 
 
+def test_words_in_the_filter_box_search_the_prompts(page: Any, home: ReviewHome) -> None:
+    page.fill("#filter", "nothing-like-this-word")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".empty")
+    page.fill("#filter", "LIGHTHOUSE dusk pack=*")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".card")
+    assert page.locator(".empty").count() == 0
+
+
 def test_a_rating_key_on_an_empty_filter_result_stores_nothing(page: Any, home: ReviewHome) -> None:
     page.fill("#filter", "pack=nothing-like-this")
     page.keyboard.press("Enter")

@@ -276,3 +276,19 @@ def _store_output(home: ReviewHome, run_id: str, name: str, data: bytes) -> None
     home.records.append_record(
         record.__class__(**{**_fields(record), "run_id": run_id, "outputs": (artifact,)})
     )
+
+
+def test_runs_free_text_searches_the_prompts(home: ReviewHome) -> None:
+    from dataclasses import replace
+
+    from tests.factories import make_record
+
+    fox = make_record("f0x00001", config={"prompt": "a red Fox in the snow", "negative_prompt": "blurry"})
+    home.records.append_record(replace(fox, timestamp="2026-11-24T08:00:00Z"))
+    status, body, _ = request(home, "GET", "/api/runs?search=fox")
+    assert status == 200
+    assert [run["run_id"] for run in json.loads(body)["runs"]] == ["f0x00001"]
+    status, body, _ = request(home, "GET", "/api/runs?search=fox&search=snow&steps=..10")
+    assert (status, json.loads(body)["runs"]) == (200, [])
+    status, body, _ = request(home, "GET", "/api/runs?search=lighthouse&limit=500")
+    assert len(json.loads(body)["runs"]) == len(home.specs)
