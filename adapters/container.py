@@ -12,9 +12,9 @@ from adapters.backends.fake import FakeImageBackend
 from adapters.clock import SystemClock
 from adapters.feedback.author import feedback_author
 from adapters.feedback.jsonl import JsonlFeedbackStore, holds_feedback
+from adapters.record_store.jsonl import JsonlRecordStore
+from adapters.record_store.null import NullRecordSink
 from adapters.settings import Settings
-from adapters.sinks.jsonl import JsonlRecordSink
-from adapters.sinks.null import NullRecordSink
 from adapters.storage.filesystem import FilesystemArtifactStore
 from application.controller import PipelineController
 from application.export_runs import ExportRuns
@@ -87,7 +87,7 @@ class Container(containers.DeclarativeContainer):
     artifact_store = providers.Singleton(FilesystemArtifactStore, output_dir=config.output.dir)
 
     record_store = providers.Singleton(
-        JsonlRecordSink, records_path=config.learning.records_path, durability=config.learning.durability
+        JsonlRecordStore, records_path=config.learning.records_path, durability=config.learning.durability
     )
     record_sink = providers.Selector(
         config.learning.sink, jsonl=record_store, null=providers.Singleton(NullRecordSink)
@@ -143,7 +143,7 @@ class Container(containers.DeclarativeContainer):
 
 def history_file(path: Path) -> MaintainedFile:
     """The store of the records or feedback file at ``path``, told apart by what the file holds."""
-    return JsonlFeedbackStore(path) if holds_feedback(path) else JsonlRecordSink(path)
+    return JsonlFeedbackStore(path) if holds_feedback(path) else JsonlRecordStore(path)
 
 
 def build_container(settings: Settings) -> Container:

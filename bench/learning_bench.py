@@ -17,7 +17,7 @@ from pathlib import Path
 
 from adapters.backends.fake import FakeImageBackend
 from adapters.clock import SystemClock
-from adapters.sinks.jsonl import JsonlRecordSink
+from adapters.record_store.jsonl import JsonlRecordStore
 from adapters.storage.filesystem import FilesystemArtifactStore
 from application import PipelineController
 from bench.report import write_section
@@ -33,7 +33,7 @@ def _controller(root: Path, mode: str) -> PipelineController:
         FakeImageBackend(),
         store,
         SystemClock(),
-        lambda: JsonlRecordSink(root / mode / "records.jsonl", durability=durability),
+        lambda: JsonlRecordStore(root / mode / "records.jsonl", durability=durability),
         learning_enabled=mode != "off",
     )
 

@@ -4,7 +4,7 @@
     uv run python bench/repair_bench.py --write      # also replaces the section in docs/performance.md
 
 The file holds ~4.1 KB learning records (page cache warm). Each repair runs in a subprocess
-(``JsonlRecordSink.repair``, what ``records repair`` calls) whose peak RSS comes from
+(``JsonlRecordStore.repair``, what ``records repair`` calls) whose peak RSS comes from
 ``os.wait4`` (``ru_maxrss``); a baseline process that only imports the same modules gives the
 interpreter's share. The subprocess also times how long it holds the writers' lock (from taking
 it to releasing it). A second process appends one record every 20 ms during the repair and notes
@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from report import write_section  # noqa: E402
 
 from adapters.jsonl_log import encode_line  # noqa: E402
-from adapters.sinks.jsonl import JsonlRecordSink  # noqa: E402
+from adapters.record_store.jsonl import JsonlRecordStore  # noqa: E402
 from tests.factories import make_record  # noqa: E402
 
 RECORD_BYTES = 4096
@@ -41,10 +41,10 @@ BAD_LINE = b'{"schema_version": 1, "run_id": "half a record\n'
 _APPENDER = """
 import sys, time
 from pathlib import Path
-from adapters.sinks.jsonl import JsonlRecordSink
+from adapters.record_store.jsonl import JsonlRecordStore
 from tests.factories import make_record
 path, stop, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
-sink = JsonlRecordSink(path)
+sink = JsonlRecordStore(path)
 print("ready", flush=True)
 waits = []
 n = 0
@@ -63,7 +63,7 @@ _REPAIR = """
 import json, sys, time
 from pathlib import Path
 from adapters.jsonl_log import JsonlLog
-from adapters.sinks.jsonl import JsonlRecordSink
+from adapters.record_store.jsonl import JsonlRecordStore
 held, since = [], []
 acquire, release = JsonlLog._acquire, JsonlLog._release
 def timed_acquire(log):
@@ -73,7 +73,7 @@ def timed_release(log):
     held.append(time.perf_counter() - since.pop())
     release(log)
 JsonlLog._acquire, JsonlLog._release = timed_acquire, timed_release
-result = JsonlRecordSink(Path(sys.argv[1])).repair()
+result = JsonlRecordStore(Path(sys.argv[1])).repair()
 print(json.dumps({"moved": len(result.moved), "held": held}))
 """
 
@@ -143,13 +143,13 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="repair-bench-", dir=args.dir))
     try:
-        bare = "import json, adapters.jsonl_log, adapters.sinks.jsonl"
+        bare = "import json, adapters.jsonl_log, adapters.record_store.jsonl"
         _s, baseline, _o = peak_rss([sys.executable, "-c", bare])
         path = work / "records.jsonl"
         count = build(path, args.mb, bad=True)
         size_mb = path.stat().st_size / 1e6
         seconds, rss, waits, held = repair_with_an_appender(path, work)
-        report = JsonlRecordSink(path).verify()
+        report = JsonlRecordStore(path).verify()
         if report.bad or report.good != count + len(waits):
             raise SystemExit(f"wrong result: {report}")
         clean_seconds, clean_rss, moved, clean_held = repair(path)

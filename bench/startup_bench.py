@@ -22,7 +22,7 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 
-from adapters.sinks.jsonl import JsonlRecordSink
+from adapters.record_store.jsonl import JsonlRecordStore
 from bench.report import write_section
 
 HISTORY_RUNS = 1_000
@@ -31,7 +31,7 @@ HISTORY_RUNS = 1_000
 def make_history(home: Path) -> None:
     """One real run on the fake backend, then its record copied to HISTORY_RUNS runs."""
     _run([*_stablenew(), "run", "--prompt", "a lighthouse at dusk", "--learning"], home, {})
-    sink = JsonlRecordSink(home / "records" / "learning_records.jsonl", durability="none")
+    sink = JsonlRecordStore(home / "records" / "learning_records.jsonl", durability="none")
     (record,) = list(sink.iter_records())
     sink.append_records(replace(record, run_id=uuid.uuid4().hex) for _ in range(HISTORY_RUNS - 1))
     sink.close()

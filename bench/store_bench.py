@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from report import write_section  # noqa: E402
 
 from adapters.jsonl_log import JsonlLog, encode_line  # noqa: E402
-from adapters.sinks.jsonl import JsonlRecordSink  # noqa: E402
+from adapters.record_store.jsonl import JsonlRecordStore  # noqa: E402
 from domain import LearningRecord  # noqa: E402
 from tests.factories import make_record  # noqa: E402
 
@@ -133,15 +133,15 @@ def single_appends(work: Path, rounds: int, per_round: int) -> list[Timings]:
     record = the_record()
     payload = record.to_dict()
     line = encode_line(payload)
-    sink = JsonlRecordSink(work / "sink.jsonl")
+    sink = JsonlRecordStore(work / "sink.jsonl")
     log = JsonlLog(work / "log.jsonl")
-    sink_none = JsonlRecordSink(work / "sink-none.jsonl", durability="none")
+    sink_none = JsonlRecordStore(work / "sink-none.jsonl", durability="none")
     designs = [
         ("raw limit: os.write + fsync, no lock", "yes", raw_appender(work / "raw.jsonl", line)),
-        ("JsonlRecordSink.append_record (fsync)", "yes", lambda: sink.append_record(record)),
+        ("JsonlRecordStore.append_record (fsync)", "yes", lambda: sink.append_record(record)),
         ("JsonlLog.append of the record's dict (fsync)", "yes", lambda: log.append([payload])),
         ("SQLite WAL, synchronous=FULL, 1 txn/record", "yes", sqlite_appender(work / "r.db", line.decode())),
-        ("JsonlRecordSink (durability=none)", "no", lambda: sink_none.append_record(record)),
+        ("JsonlRecordStore (durability=none)", "no", lambda: sink_none.append_record(record)),
         ("naive json.dumps + open('a')", "no", naive_appender(work / "naive.jsonl", payload)),
     ]
     results = [Timings(name, durable, []) for name, durable, _ in designs]
@@ -164,11 +164,11 @@ def group_commit(work: Path, rounds: int, calls: int, batch: int) -> list[Timing
     records = [the_record(f"batch-{i}") for i in range(batch)]
     dicts = [r.to_dict() for r in records]
     single = the_record()
-    sinks = [JsonlRecordSink(work / f"group-{i}.jsonl") for i in range(2)]
+    sinks = [JsonlRecordStore(work / f"group-{i}.jsonl") for i in range(2)]
     logs = [JsonlLog(work / f"group-log-{i}.jsonl") for i in range(2)]
     results = [
-        Timings(f"JsonlRecordSink.append_records, {batch} per call", "yes", [], records_per_call=batch),
-        Timings("JsonlRecordSink.append_record", "yes", []),
+        Timings(f"JsonlRecordStore.append_records, {batch} per call", "yes", [], records_per_call=batch),
+        Timings("JsonlRecordStore.append_record", "yes", []),
         Timings(f"JsonlLog.append, {batch} dicts per call", "yes", [], records_per_call=batch),
         Timings("JsonlLog.append, 1 dict per call", "yes", []),
     ]
@@ -194,7 +194,7 @@ def fill(path: Path, count: int) -> None:
 def size_flatness(small: Path, large: Path, rounds: int, per_round: int) -> list[Timings]:
     record = the_record()
     line = encode_line(record.to_dict())
-    small_sink, large_sink = JsonlRecordSink(small), JsonlRecordSink(large)
+    small_sink, large_sink = JsonlRecordStore(small), JsonlRecordStore(large)
     small_raw, large_raw = raw_appender(small, line), raw_appender(large, line)
     results = [
         Timings("append_record, 1,000 records in file", "yes", []),
@@ -230,11 +230,11 @@ def reading(path: Path, repeats: int) -> dict[str, float]:
         return count
 
     log = JsonlLog(path)
-    sink = JsonlRecordSink(path)
+    sink = JsonlRecordStore(path)
     readers: dict[str, Callable[[], int]] = {
         "bare orjson loop (for line in f: orjson.loads)": bare,
         "JsonlLog.iter_payloads (checksums checked)": lambda: sum(1 for _ in log.iter_payloads()),
-        "JsonlRecordSink.iter_records (LearningRecord objects)": lambda: sum(1 for _ in sink.iter_records()),
+        "JsonlRecordStore.iter_records (LearningRecord objects)": lambda: sum(1 for _ in sink.iter_records()),
         "iter_records(newest_first=True), first 20": lambda: len(
             [r for r, _ in zip(sink.iter_records(newest_first=True), range(20), strict=False)]
         ),
@@ -280,7 +280,7 @@ def main() -> None:
     sqlite = singles[3]
     bare = reads["bare orjson loop (for line in f: orjson.loads)"]
     payloads = reads["JsonlLog.iter_payloads (checksums checked)"]
-    records = reads["JsonlRecordSink.iter_records (LearningRecord objects)"]
+    records = reads["JsonlRecordStore.iter_records (LearningRecord objects)"]
     many, one, log_many, log_one = group
     flat_small, flat_large, raw_small, raw_large = flat
     flat_mean = statistics.mean(flat_large.seconds) / statistics.mean(flat_small.seconds)

@@ -10,13 +10,13 @@ from typing import Any
 from adapters.jsonl_log import Durability, JsonlLog, Repair, Verification
 from domain.errors import UnsupportedSchemaVersion
 from domain.feedback import FeedbackError, FeedbackEvent
-from domain.ports import FeedbackStore
+from domain.ports import FeedbackStore, MaintainedFile
 from domain.store_health import BadLine
 
 SAMPLED_LINES = 100
 
 
-class JsonlFeedbackStore(FeedbackStore):
+class JsonlFeedbackStore(FeedbackStore, MaintainedFile):
     """One line per event in ``path`` (locked, one write and one fsync per append, torn tails quarantined)."""
 
     def __init__(self, path: Path | str, *, durability: Durability = "fsync") -> None:

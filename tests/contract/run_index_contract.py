@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from adapters.feedback.jsonl import JsonlFeedbackStore
-from adapters.sinks.jsonl import JsonlRecordSink
+from adapters.record_store.jsonl import JsonlRecordStore
 from domain.errors import UnsupportedSchemaVersion
 from domain.feedback import FeedbackAuthor, FeedbackEvent, RunFeedback
 from domain.images import BackendInfo
@@ -71,7 +71,7 @@ class HistoryFiles:
     def __init__(self, folder: Path) -> None:
         self.records_path = folder / "learning_records.jsonl"
         self.feedback_path = folder / "feedback.jsonl"
-        self.sink = JsonlRecordSink(self.records_path, durability="none")
+        self.sink = JsonlRecordStore(self.records_path, durability="none")
         self.store = JsonlFeedbackStore(self.feedback_path, durability="none")
 
     def add(self, *records: LearningRecord) -> None:

@@ -4,30 +4,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adapters.sinks.jsonl import JsonlRecordSink
-from adapters.sinks.null import NullRecordSink
+from adapters.record_store.jsonl import JsonlRecordStore
+from adapters.record_store.null import NullRecordSink
 from domain import LearningRecord, RecordSink
 from tests.contract.record_sink_contract import RecordSinkContract, contract_record
 from tests.fakes import InMemoryRecordSink
 
 
-class TestJsonlRecordSink(RecordSinkContract):
+class TestJsonlRecordStore(RecordSinkContract):
     rejects_non_json = True
 
     def make_sink(self, tmp_path: Path) -> RecordSink:
-        return JsonlRecordSink(tmp_path / "records" / "learning_records.jsonl")
+        return JsonlRecordStore(tmp_path / "records" / "learning_records.jsonl")
 
     def stored_records(self, sink: RecordSink) -> list[LearningRecord]:
-        assert isinstance(sink, JsonlRecordSink)
+        assert isinstance(sink, JsonlRecordStore)
         bad: list[object] = []
         records = list(sink.iter_records(on_bad_line=bad.append))
         assert bad == []
         return records
 
 
-class TestJsonlRecordSinkWithoutFsync(TestJsonlRecordSink):
+class TestJsonlRecordStoreWithoutFsync(TestJsonlRecordStore):
     def make_sink(self, tmp_path: Path) -> RecordSink:
-        return JsonlRecordSink(tmp_path / "learning_records.jsonl", durability="none")
+        return JsonlRecordStore(tmp_path / "learning_records.jsonl", durability="none")
 
 
 class TestNullRecordSink(RecordSinkContract):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from adapters.feedback.jsonl import JsonlFeedbackStore
 from adapters.index.sqlite_index import SqliteRunIndex
-from adapters.sinks.jsonl import JsonlRecordSink
+from adapters.record_store.jsonl import JsonlRecordStore
 from application.scan_index import ScanRunIndex
 from domain.ports import RunIndex
 from domain.store_health import BadLine
@@ -47,4 +47,4 @@ class TestScanRunIndex(RunIndexContract):
     def make_index(
         self, records_path: Path, feedback_path: Path, on_bad_line: Callable[[str, BadLine], None]
     ) -> RunIndex:
-        return ScanRunIndex(JsonlRecordSink(records_path), JsonlFeedbackStore(feedback_path), on_bad_line)
+        return ScanRunIndex(JsonlRecordStore(records_path), JsonlFeedbackStore(feedback_path), on_bad_line)

@@ -23,7 +23,7 @@ import pytest
 
 from adapters.index.schema import VERSION
 from adapters.index.sqlite_index import SqliteRunIndex
-from adapters.sinks.jsonl import JsonlRecordSink
+from adapters.record_store.jsonl import JsonlRecordStore
 from domain.feedback import FeedbackEvent
 from tests.contract.run_index_contract import ALICE, HistoryFiles, varied_events, varied_records
 from tests.factories import make_record
@@ -124,7 +124,7 @@ def test_a_rotated_file_is_read_again(files: HistoryFiles, notices: list[str]) -
     list(index.rows())
     files.records_path.rename(f"{files.records_path}.1")
     files.close()
-    files.sink = JsonlRecordSink(files.records_path, durability="none")
+    files.sink = JsonlRecordStore(files.records_path, durability="none")
     files.add(make_record("fresh001"))
     assert [row.run_id for row in index.rows()] == ["fresh001"]
     assert_answers_as_the_files(index, files)

@@ -7,9 +7,9 @@ from dependency_injector import providers
 
 from adapters.backends.fake import FakeImageBackend
 from adapters.container import Container, build_container
+from adapters.record_store.jsonl import JsonlRecordStore
+from adapters.record_store.null import NullRecordSink
 from adapters.settings import load_settings
-from adapters.sinks.jsonl import JsonlRecordSink
-from adapters.sinks.null import NullRecordSink
 from tests.factories import make_config
 
 
@@ -38,7 +38,7 @@ def test_settings_file_and_environment_pick_the_adapters(tmp_path: Path) -> None
         {"STABLENEW_LEARNING__ENABLED": "true"},
     )
     sink = container.record_sink()
-    assert isinstance(sink, JsonlRecordSink)
+    assert isinstance(sink, JsonlRecordStore)
     assert sink.records_path == tmp_path / "h" / "records.jsonl"
     assert isinstance(container.image_backend(), FakeImageBackend)
     assert container.controller().learning_enabled is True

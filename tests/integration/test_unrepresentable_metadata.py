@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from adapters.backends.fake import FakeImageBackend
-from adapters.sinks.jsonl import JsonlRecordSink
+from adapters.record_store.jsonl import JsonlRecordStore
 from adapters.storage.filesystem import FilesystemArtifactStore
 from application import PipelineRunner
 from tests.factories import make_config
@@ -16,7 +16,7 @@ from tests.fakes import FakeClock
 def test_metadata_json_cannot_hold_is_refused_and_nothing_is_written(
     tmp_path: Path, bad_value: object
 ) -> None:
-    sink = JsonlRecordSink(tmp_path / "records.jsonl")
+    sink = JsonlRecordStore(tmp_path / "records.jsonl")
     runner = PipelineRunner(FakeImageBackend(), FilesystemArtifactStore(tmp_path / "out"), FakeClock(), sink)
     runner.run(make_config(seed=1))
     before = sink.records_path.read_bytes()

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from adapters.feedback.jsonl import JsonlFeedbackStore
-from adapters.sinks.jsonl import JsonlRecordSink
+from adapters.record_store.jsonl import JsonlRecordStore
 from domain import (
     BackendInfo,
     ImageArtifact,
@@ -137,9 +137,9 @@ def generate(count: int, seed: int = 7) -> tuple[list[Spec], list[LearningRecord
 
 def write_history(
     directory: Path, count: int, seed: int = 7
-) -> tuple[list[Spec], JsonlRecordSink, JsonlFeedbackStore]:
+) -> tuple[list[Spec], JsonlRecordStore, JsonlFeedbackStore]:
     specs, records, events = generate(count, seed)
-    sink = JsonlRecordSink(directory / "learning_records.jsonl", durability="none")
+    sink = JsonlRecordStore(directory / "learning_records.jsonl", durability="none")
     sink.append_records(records)
     store = JsonlFeedbackStore(directory / "feedback.jsonl", durability="none")
     store.append(events)

@@ -9,11 +9,11 @@ from PIL import Image, ImageDraw
 
 from adapters.feedback.jsonl import JsonlFeedbackStore
 from adapters.index.sqlite_index import SqliteRunIndex
+from adapters.record_store.jsonl import JsonlRecordStore
 from adapters.review.api import ReviewApi
 from adapters.review.files import SafeFiles
 from adapters.review.limits import ServerLimits
 from adapters.review.server import ReviewServer
-from adapters.sinks.jsonl import JsonlRecordSink
 from application.feedback_recorder import FeedbackRecorder
 from application.history import History
 from domain.feedback import FeedbackAuthor
@@ -29,7 +29,7 @@ class ReviewHome:
     folder: Path
     output: Path
     specs: list[Spec]
-    records: JsonlRecordSink
+    records: JsonlRecordStore
     feedback: JsonlFeedbackStore
     server: ReviewServer
 
@@ -55,7 +55,7 @@ def draw(path: Path, n: int) -> None:
 def start_review(folder: Path, count: int = 12, limits: ServerLimits | None = None) -> ReviewHome:
     output = folder / "output"
     specs, _, _ = generate(count, seed=3)
-    records = JsonlRecordSink(folder / "records" / "learning_records.jsonl", durability="none")
+    records = JsonlRecordStore(folder / "records" / "learning_records.jsonl", durability="none")
     records.append_records(build_record(spec, str(output)) for spec in specs)
     for n, spec in enumerate(specs):
         draw(output / spec.run_id / "txt2img_0.png", n)

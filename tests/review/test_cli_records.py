@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from adapters.sinks.jsonl import JsonlRecordSink
+from adapters.record_store.jsonl import JsonlRecordStore
 from tests.factories import make_record
 from tests.integration.cli import run_cli
 from tests.review.history_data import Spec, write_history
@@ -338,7 +338,7 @@ def test_list_searches_prompts_and_shows_them_as_plain_text(
     tmp_path: Path, invoke: Callable[..., subprocess.CompletedProcess[str]]
 ) -> None:
     (tmp_path / "settings.toml").write_text("", encoding="utf-8")
-    sink = JsonlRecordSink(tmp_path / "records" / "learning_records.jsonl", durability="none")
+    sink = JsonlRecordStore(tmp_path / "records" / "learning_records.jsonl", durability="none")
     prompts = ["a lighthouse at dusk", "[bold red]a red barn[/bold red]", "Lighthouses in fog", "a cat"]
     sink.append_records(
         make_record(f"run{n:05d}", config={"prompt": prompt}) for n, prompt in enumerate(prompts)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from adapters.index.sqlite_index import SqliteRunIndex
-from adapters.sinks.jsonl import JsonlRecordSink
+from adapters.record_store.jsonl import JsonlRecordStore
 from application.history import History
 from application.stats import compute_stats, percentile
 from domain.ports import BadLineReport
@@ -31,7 +31,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Spec], His
     return specs, history_of(sink, store.path)
 
 
-def history_of(sink: JsonlRecordSink, feedback: Path, on_bad_line: BadLineReport | None = None) -> History:
+def history_of(sink: JsonlRecordStore, feedback: Path, on_bad_line: BadLineReport | None = None) -> History:
     return History(SqliteRunIndex(sink.records_path, feedback, on_bad_line=on_bad_line))
 
 
@@ -158,7 +158,7 @@ def test_ranges() -> None:
 
 
 def test_duplicates_collapse_and_bad_lines_are_reported(tmp_path: Path) -> None:
-    sink = JsonlRecordSink(tmp_path / "r.jsonl", durability="none")
+    sink = JsonlRecordStore(tmp_path / "r.jsonl", durability="none")
     first, second = build_record(spec(1)), build_record(spec(2))
     sink.append_records([first, second, first])
     with (tmp_path / "r.jsonl").open("ab") as handle:
@@ -189,7 +189,7 @@ def spec(n: int, **changes: object) -> Spec:
 
 
 def test_run_id_prefixes(tmp_path: Path) -> None:
-    sink = JsonlRecordSink(tmp_path / "r.jsonl", durability="none")
+    sink = JsonlRecordStore(tmp_path / "r.jsonl", durability="none")
     sink.append_records(
         build_record(spec(0, run_id=rid)) for rid in ("abcd1111", "abcd2222", "abce3333", "abc")
     )

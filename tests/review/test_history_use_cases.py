@@ -13,7 +13,7 @@ from adapters.importer.a1111_png import A1111PngImporter
 from adapters.index.sqlite_index import SqliteRunIndex
 from adapters.query.duckdb_history import DuckDbQueryEngine
 from adapters.query.export import FlatRunWriter
-from adapters.sinks.jsonl import JsonlRecordSink
+from adapters.record_store.jsonl import JsonlRecordStore
 from application.export_runs import ExportRuns
 from application.history import History
 from application.import_images import ImportImages
@@ -24,16 +24,16 @@ from tests.review.pngs import write_png
 
 
 @pytest.fixture
-def files(tmp_path: Path) -> tuple[list[Spec], JsonlRecordSink, JsonlFeedbackStore]:
+def files(tmp_path: Path) -> tuple[list[Spec], JsonlRecordStore, JsonlFeedbackStore]:
     return write_history(tmp_path, 30)
 
 
-def history_of(sink: JsonlRecordSink, store: JsonlFeedbackStore) -> History:
+def history_of(sink: JsonlRecordStore, store: JsonlFeedbackStore) -> History:
     return History(SqliteRunIndex(sink.records_path, store.path))
 
 
 def test_import_appends_new_images_once_and_dry_run_appends_nothing(tmp_path: Path) -> None:
-    sink = JsonlRecordSink(tmp_path / "records.jsonl")
+    sink = JsonlRecordStore(tmp_path / "records.jsonl")
     folder = tmp_path / "pngs"
     for n, colour in enumerate(("teal", "red", "gold")):
         write_png(folder / f"{n}.png", colour=colour)
@@ -50,7 +50,7 @@ def test_import_appends_new_images_once_and_dry_run_appends_nothing(tmp_path: Pa
 
 
 def test_export_writes_the_runs_the_filter_keeps_newest_first(
-    files: tuple[list[Spec], JsonlRecordSink, JsonlFeedbackStore],
+    files: tuple[list[Spec], JsonlRecordStore, JsonlFeedbackStore],
 ) -> None:
     specs, sink, store = files
     use_case = ExportRuns(history_of(sink, store), FlatRunWriter())
@@ -64,7 +64,7 @@ def test_export_writes_the_runs_the_filter_keeps_newest_first(
 
 
 def test_query_sees_the_indexed_runs_and_every_feedback_event(
-    files: tuple[list[Spec], JsonlRecordSink, JsonlFeedbackStore],
+    files: tuple[list[Spec], JsonlRecordStore, JsonlFeedbackStore],
 ) -> None:
     specs, sink, store = files
     use_case = QueryHistory(history_of(sink, store), store, DuckDbQueryEngine())
@@ -75,7 +75,7 @@ def test_query_sees_the_indexed_runs_and_every_feedback_event(
 
 
 def test_stats_count_the_runs_the_filter_keeps(
-    files: tuple[list[Spec], JsonlRecordSink, JsonlFeedbackStore],
+    files: tuple[list[Spec], JsonlRecordStore, JsonlFeedbackStore],
 ) -> None:
     specs, sink, store = files
     stats = history_of(sink, store).stats(RunFilter(status="succeeded"))
@@ -83,7 +83,7 @@ def test_stats_count_the_runs_the_filter_keeps(
 
 
 def test_the_index_state_rebuild_and_check(
-    files: tuple[list[Spec], JsonlRecordSink, JsonlFeedbackStore],
+    files: tuple[list[Spec], JsonlRecordStore, JsonlFeedbackStore],
 ) -> None:
     specs, sink, store = files
     history = history_of(sink, store)

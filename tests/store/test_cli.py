@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from adapters.jsonl_log import encode_line
-from adapters.sinks.jsonl import JsonlRecordSink
+from adapters.record_store.jsonl import JsonlRecordStore
 from domain import RecordStoreError
 from tests.store.helpers import ids, quarantine_of, record
 
@@ -34,8 +34,8 @@ def stablenew(
     )
 
 
-def _store(tmp_path: Path, count: int = 3) -> JsonlRecordSink:
-    sink = JsonlRecordSink(tmp_path / "records.jsonl")
+def _store(tmp_path: Path, count: int = 3) -> JsonlRecordStore:
+    sink = JsonlRecordStore(tmp_path / "records.jsonl")
     sink.append_records([record(f"r{i}") for i in range(count)])
     return sink
 
@@ -78,7 +78,7 @@ def test_repair_moves_bad_lines_and_keeps_good_ones_in_order(tmp_path: Path) -> 
     done = stablenew("records", "repair", str(sink.records_path))
     assert done.returncode == 0, done.stderr
     assert "moved 3 bad lines" in done.stdout
-    assert ids(JsonlRecordSink(sink.records_path).iter_records()) == ["r0", "r2", "r3", "r9"]
+    assert ids(JsonlRecordStore(sink.records_path).iter_records()) == ["r0", "r2", "r3", "r9"]
     assert sink.records_path.stat().st_ino != inode  # replaced by rename, not rewritten in place
     assert sink.records_path.stat().st_mode & 0o777 == 0o600  # other users lost access, as verify warned
     assert "mode 0640 changed to 0600" in done.stdout
@@ -98,7 +98,7 @@ def test_an_appender_with_a_kept_descriptor_follows_the_repaired_file(tmp_path: 
         handle.write(b"garbage\n")
     assert stablenew("records", "repair", str(sink.records_path)).returncode == 0
     sink.append_record(record("after"))  # its kept descriptor points at the replaced file
-    assert ids(JsonlRecordSink(sink.records_path).iter_records()) == ["r0", "r1", "r2", "after"]
+    assert ids(JsonlRecordStore(sink.records_path).iter_records()) == ["r0", "r1", "r2", "after"]
 
 
 def test_repair_refuses_records_of_a_newer_schema(tmp_path: Path) -> None:

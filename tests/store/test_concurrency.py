@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from adapters.jsonl_log import JsonlLog
-from adapters.sinks.jsonl import JsonlRecordSink
+from adapters.record_store.jsonl import JsonlRecordStore
 from domain import BadLine, RecordStoreError
 from tests.store.helpers import record
 
@@ -38,7 +38,7 @@ def _start_writers(path: Path, go: Path, writers: int, count: int, size: int) ->
 
 def _check_all_present(path: Path, writers: int, count: int) -> None:
     bad: list[BadLine] = []
-    seen = Counter(r.run_id for r in JsonlRecordSink(path).iter_records(on_bad_line=bad.append))
+    seen = Counter(r.run_id for r in JsonlRecordStore(path).iter_records(on_bad_line=bad.append))
     assert bad == []
     expected = {f"w{w}-{n}" for w in range(writers) for n in range(count)}
     assert set(seen) == expected
@@ -54,7 +54,7 @@ def test_four_processes_two_thousand_records_each(tmp_path: Path, size: int) -> 
     for process in processes:
         assert process.wait(timeout=300) == 0
     _check_all_present(path, writers=4, count=2000)
-    assert JsonlRecordSink(path).verify().bad == ()
+    assert JsonlRecordStore(path).verify().bad == ()
 
 
 def test_two_writer_processes_every_record_exactly_once(tmp_path: Path) -> None:
@@ -68,7 +68,7 @@ def test_two_writer_processes_every_record_exactly_once(tmp_path: Path) -> None:
 def test_threads_sharing_one_sink(tmp_path: Path) -> None:
     import threading
 
-    sink = JsonlRecordSink(tmp_path / "r.jsonl", durability="none")
+    sink = JsonlRecordStore(tmp_path / "r.jsonl", durability="none")
     threads = [
         threading.Thread(target=lambda t=t: [sink.append_record(record(f"w{t}-{n}")) for n in range(100)])
         for t in range(4)
@@ -81,7 +81,7 @@ def test_threads_sharing_one_sink(tmp_path: Path) -> None:
 
 
 def test_lock_file_stays_after_release(tmp_path: Path) -> None:
-    sink = JsonlRecordSink(tmp_path / "r.jsonl")
+    sink = JsonlRecordStore(tmp_path / "r.jsonl")
     sink.append_record(record("r1"))
     lock = Path(f"{sink.records_path}.lock")
     assert lock.exists()
@@ -101,7 +101,7 @@ with FileLock(sys.argv[1]):
 
 
 def test_another_process_holding_the_filelock_excludes_appends(tmp_path: Path) -> None:
-    sink = JsonlRecordSink(tmp_path / "r.jsonl", lock_timeout=0.3)
+    sink = JsonlRecordStore(tmp_path / "r.jsonl", lock_timeout=0.3)
     sink.append_record(record("r1"))  # the lock file exists and was released
     holder = subprocess.Popen(
         [sys.executable, "-c", _HOLD, f"{sink.records_path}.lock", "1.5"], stdout=subprocess.PIPE, text=True
@@ -154,7 +154,7 @@ def test_readers_never_report_an_append_in_progress(tmp_path: Path) -> None:
 
     path = tmp_path / "records.jsonl"
     (writer,) = _start_writers(path, tmp_path / "go", writers=1, count=40, size=1 << 20)
-    sink = JsonlRecordSink(path)
+    sink = JsonlRecordStore(path)
     bad: list[BadLine] = []
     index = SqliteRunIndex(
         path, tmp_path / "feedback.jsonl", on_bad_line=lambda _source, bad_line: bad.append(bad_line)

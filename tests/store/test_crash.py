@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.sinks.jsonl import JsonlRecordSink
+from adapters.record_store.jsonl import JsonlRecordStore
 from domain import BadLine
 from tests.store.helpers import quarantine_of
 
@@ -27,7 +27,7 @@ _WRITER = [sys.executable, "-m", "tests.store.writer"]
 TRIALS = int(os.environ.get("STABLENEW_CRASH_TRIALS", "20"))
 
 
-def _stored(sink: JsonlRecordSink) -> tuple[Counter[str], list[BadLine]]:
+def _stored(sink: JsonlRecordStore) -> tuple[Counter[str], list[BadLine]]:
     bad: list[BadLine] = []
     return Counter(r.run_id for r in sink.iter_records(on_bad_line=bad.append)), bad
 
@@ -51,7 +51,7 @@ def test_sigkill_at_random_moments_loses_no_acknowledged_record(tmp_path: Path) 
         child.send_signal(signal.SIGKILL)
         assert child.wait(timeout=30) in (-signal.SIGKILL, 0)  # 0: it finished first
 
-        sink = JsonlRecordSink(path)
+        sink = JsonlRecordStore(path)
         before, bad_before = _stored(sink)
         # Only the last line can be broken, and only by missing its newline.
         assert all(b.reason.startswith("incomplete last line") for b in bad_before)

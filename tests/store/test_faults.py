@@ -22,7 +22,7 @@ import pytest
 
 import adapters.jsonl_log
 from adapters.jsonl_log import decode_line, encode_line
-from adapters.sinks.jsonl import JsonlRecordSink
+from adapters.record_store.jsonl import JsonlRecordStore
 from domain import RecordStoreError
 from tests.store.helpers import ids, quarantine_of, record
 
@@ -92,7 +92,7 @@ def _run_until_fault(
     The failed append leaves the file as it was, except that a ``torn`` tail it found may already
     be in the quarantine and cut off (that step commits on its own before the append proper).
     """
-    sink = JsonlRecordSink(path)
+    sink = JsonlRecordStore(path)
     acknowledged: list[str] = ids(sink.iter_records())
     use_os(monkeypatch, faulty)
     for i in range(6):
@@ -151,7 +151,7 @@ def test_faults_while_a_torn_tail_is_being_quarantined(
     path = tmp_path / "r.jsonl"
     torn = encode_line(record("torn").to_dict())[:77]
 
-    JsonlRecordSink(path).append_record(record("seed"))
+    JsonlRecordStore(path).append_record(record("seed"))
     tears = 0
 
     def tear() -> None:
@@ -169,11 +169,11 @@ def test_faults_while_a_torn_tail_is_being_quarantined(
     ]
     assert set(pieces) == {torn}
     assert tears <= len(pieces) <= tears + 1
-    assert JsonlRecordSink(path).verify().bad == ()
+    assert JsonlRecordStore(path).verify().bad == ()
 
 
 def test_failed_fsync_drops_the_descriptor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    sink = JsonlRecordSink(tmp_path / "r.jsonl")
+    sink = JsonlRecordStore(tmp_path / "r.jsonl")
     sink.append_record(record("r0"))
     kept = sink.log._fds.records
     use_os(monkeypatch, FaultyOs("fsync", 1, "eio"))
@@ -191,7 +191,7 @@ def test_failed_truncate_after_failed_write_is_reported_and_healed_by_next_appen
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "r.jsonl"
-    sink = JsonlRecordSink(path)
+    sink = JsonlRecordStore(path)
     sink.append_record(record("r0"))
     faulty = FaultyOs("write", 1, "partial-enospc")
 
@@ -211,7 +211,7 @@ def test_failed_truncate_after_failed_write_is_reported_and_healed_by_next_appen
 def test_unwritable_directory_is_one_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    sink = JsonlRecordSink(blocker / "r.jsonl")
+    sink = JsonlRecordStore(blocker / "r.jsonl")
     with pytest.raises(RecordStoreError, match=str(blocker)):
         sink.append_record(record("r0"))
 
@@ -230,7 +230,7 @@ def test_disk_full_while_quarantining_cuts_the_quarantine_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "r.jsonl"
-    sink = JsonlRecordSink(path)
+    sink = JsonlRecordStore(path)
     sink.append_record(record("r0"))
     first, second = b'{"torn": "first', b'{"torn": "second' + b"x" * 6000
     with path.open("ab") as handle:
@@ -263,7 +263,7 @@ def test_a_quarantine_created_by_a_failed_write_is_removed(
     path.write_bytes(encode_line(record("r0").to_dict()) + b'{"torn')
     use_os(monkeypatch, FaultyOs("write", 1, "enospc"))
     with pytest.raises(RecordStoreError, match="No space left on device"):
-        JsonlRecordSink(path).append_record(record("lost"))
+        JsonlRecordStore(path).append_record(record("lost"))
     use_os(monkeypatch, os)
     assert not quarantine_of(path).exists()
 
@@ -272,7 +272,7 @@ def test_disk_full_after_a_short_append_names_the_os_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "r.jsonl"
-    sink = JsonlRecordSink(path)
+    sink = JsonlRecordStore(path)
     sink.append_record(record("r0"))
     before = path.read_bytes()
     use_os(monkeypatch, FaultyOs("write", 1, "partial-enospc"))
@@ -287,7 +287,7 @@ def test_a_quarantine_left_without_its_newline_is_never_glued_to(tmp_path: Path)
     path = tmp_path / "r.jsonl"
     path.write_bytes(encode_line(record("r0").to_dict()) + b'{"torn')
     quarantine_of(path).write_bytes(b'{"half an entry')  # a cut-back that failed, say
-    JsonlRecordSink(path).append_record(record("r1"))
+    JsonlRecordStore(path).append_record(record("r1"))
     lines = quarantine_of(path).read_bytes().split(b"\n")
     assert lines[0] == b'{"half an entry'
     payload, reason = decode_line(lines[1])

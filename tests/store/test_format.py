@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from adapters.jsonl_log import CHECKSUM_KEY, JsonlLog, decode_line, encode_line
-from adapters.sinks.jsonl import JsonlRecordSink
+from adapters.record_store.jsonl import JsonlRecordStore
 from domain import RecordSerializationError
 from tests.store.helpers import ids, record
 
@@ -75,7 +75,7 @@ def test_one_changed_digit_is_a_checksum_mismatch(digit_index: int) -> None:
 def test_unrepresentable_values_raise_before_any_byte(
     tmp_path: Path, value: dict[Any, Any], where: str
 ) -> None:
-    sink = JsonlRecordSink(tmp_path / "r.jsonl")
+    sink = JsonlRecordStore(tmp_path / "r.jsonl")
     sink.append_record(record("ok"))
     before = sink.records_path.read_bytes()
     with pytest.raises(RecordSerializationError, match=r"cannot be stored as JSON") as caught:
@@ -94,7 +94,7 @@ def test_checksum_key_is_reserved(tmp_path: Path) -> None:
 
 
 def test_file_is_created_0600_with_parent_dirs(tmp_path: Path) -> None:
-    sink = JsonlRecordSink(tmp_path / "a" / "b" / "records.jsonl")
+    sink = JsonlRecordStore(tmp_path / "a" / "b" / "records.jsonl")
     sink.append_record(record("r1"))
     assert stat.S_IMODE(os.stat(sink.records_path).st_mode) == 0o600
     assert ids(sink.iter_records()) == ["r1"]
@@ -102,7 +102,7 @@ def test_file_is_created_0600_with_parent_dirs(tmp_path: Path) -> None:
 
 def test_lines_are_readable_by_duckdb(tmp_path: Path) -> None:
     duckdb = pytest.importorskip("duckdb")
-    sink = JsonlRecordSink(tmp_path / "r.jsonl")
+    sink = JsonlRecordStore(tmp_path / "r.jsonl")
     sink.append_records([record(f"r{i}") for i in range(3)])
     rows = duckdb.sql(f"select run_id, _crc from read_json_auto('{sink.records_path}')").fetchall()
     assert [row[0] for row in rows] == ["r0", "r1", "r2"]
@@ -120,7 +120,7 @@ def _fields(rec: Any) -> dict[str, Any]:
 
 def test_a_byte_order_mark_before_the_first_record_costs_nothing(tmp_path: Path) -> None:
     """Editors that save with a UTF-8 byte-order mark put it before the first line."""
-    sink = JsonlRecordSink(tmp_path / "records.jsonl")
+    sink = JsonlRecordStore(tmp_path / "records.jsonl")
     sink.append_records([record("r0"), record("r1")])
     sink.records_path.write_bytes(b"\xef\xbb\xbf" + sink.records_path.read_bytes())
     bad: list[object] = []

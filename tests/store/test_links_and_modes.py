@@ -9,7 +9,7 @@ import pytest
 
 from adapters.feedback.jsonl import JsonlFeedbackStore
 from adapters.jsonl_log import encode_line
-from adapters.sinks.jsonl import JsonlRecordSink
+from adapters.record_store.jsonl import JsonlRecordStore
 from domain import RecordStoreError
 from domain.feedback import FeedbackAuthor, FeedbackEvent
 from tests.integration.cli import run_cli
@@ -79,7 +79,7 @@ def test_a_lock_or_quarantine_path_that_is_a_link_is_refused(tmp_path: Path, whi
     before = path.read_bytes()
     Path(f"{path}.{which}").symlink_to(victim)
     with pytest.raises(RecordStoreError, match=f"{path}.{which} is a symbolic link"):
-        JsonlRecordSink(path).append_record(record("r1"))
+        JsonlRecordStore(path).append_record(record("r1"))
     assert victim.read_bytes() == PRECIOUS
     assert path.read_bytes() == before
 
@@ -94,7 +94,7 @@ def test_feedback_and_readers_refuse_a_link(tmp_path: Path) -> None:
     with pytest.raises(RecordStoreError, match="is a symbolic link"):
         JsonlFeedbackStore(link).append([event])
     with pytest.raises(RecordStoreError, match="is a symbolic link"):
-        list(JsonlRecordSink(link).iter_records())
+        list(JsonlRecordStore(link).iter_records())
     assert victim.read_bytes() == PRECIOUS
 
 
@@ -102,16 +102,16 @@ def test_a_linked_directory_is_fine(tmp_path: Path) -> None:
     real = tmp_path / "real"
     real.mkdir()
     (tmp_path / "records").symlink_to(real)
-    sink = JsonlRecordSink(tmp_path / "records" / "r.jsonl")
+    sink = JsonlRecordStore(tmp_path / "records" / "r.jsonl")
     sink.append_record(record("r0"))
-    assert ids(JsonlRecordSink(real / "r.jsonl").iter_records()) == ["r0"]
+    assert ids(JsonlRecordStore(real / "r.jsonl").iter_records()) == ["r0"]
 
 
 def test_a_directory_anyone_may_write_is_refused_unless_sticky(tmp_path: Path) -> None:
     shared = tmp_path / "shared"
     shared.mkdir()
     shared.chmod(0o777)
-    sink = JsonlRecordSink(shared / "records" / "r.jsonl")
+    sink = JsonlRecordStore(shared / "records" / "r.jsonl")
     with pytest.raises(RecordStoreError, match=f"{shared} is writable by every user"):
         sink.append_record(record("r0"))
     assert not (shared / "records" / "r.jsonl").exists()
@@ -124,7 +124,7 @@ def test_new_files_are_private(tmp_path: Path) -> None:
     path = tmp_path / "r.jsonl"
     path.write_bytes(encode_line(record("r0").to_dict()) + b'{"torn')
     path.chmod(0o600)
-    sink = JsonlRecordSink(path)
+    sink = JsonlRecordStore(path)
     sink.append_record(record("r1"))
     for made in (Path(f"{path}.lock"), quarantine_of(path)):
         assert made.stat().st_mode & 0o777 == 0o600, made
@@ -132,7 +132,7 @@ def test_new_files_are_private(tmp_path: Path) -> None:
 
 def test_verify_warns_about_an_open_file_and_repair_makes_it_private(tmp_path: Path) -> None:
     path = tmp_path / "records.jsonl"
-    JsonlRecordSink(path).append_records([record("r0"), record("r1")])
+    JsonlRecordStore(path).append_records([record("r0"), record("r1")])
     path.chmod(0o644)
     done = run_cli("records", "verify", str(path), cwd=tmp_path)
     assert done.returncode == 0, done.stderr  # the records are intact: a warning, not a failure
@@ -151,19 +151,19 @@ def test_directories_the_store_creates_are_private_whatever_the_umask(tmp_path: 
     path = tmp_path / "a" / "b" / "r.jsonl"
     old = os.umask(0)
     try:
-        JsonlRecordSink(path).append_record(record("r0"))
+        JsonlRecordStore(path).append_record(record("r0"))
     finally:
         os.umask(old)
     assert [d.stat().st_mode & 0o777 for d in (path.parent.parent, path.parent)] == [0o700, 0o700]
     assert path.stat().st_mode & 0o777 == 0o600
-    JsonlRecordSink(path).append_record(record("r1"))  # a later process does not refuse them
-    assert ids(JsonlRecordSink(path).iter_records()) == ["r0", "r1"]
+    JsonlRecordStore(path).append_record(record("r1"))  # a later process does not refuse them
+    assert ids(JsonlRecordStore(path).iter_records()) == ["r0", "r1"]
 
 
 def test_a_fifo_at_the_records_path_is_refused_without_hanging(tmp_path: Path) -> None:
     path = tmp_path / "r.jsonl"
     os.mkfifo(path)
-    sink = JsonlRecordSink(path)
+    sink = JsonlRecordStore(path)
     for action in (lambda: sink.append_record(record("r0")), lambda: list(sink.iter_records()), sink.verify):
         with pytest.raises(RecordStoreError, match=f"{path} is not a regular file"):
             action()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from adapters.jsonl_log import filesystem_type, is_network_filesystem, log, netfs, warn_if_network_filesystem
-from adapters.sinks.jsonl import JsonlRecordSink
+from adapters.record_store.jsonl import JsonlRecordStore
 from tests.store.helpers import record
 
 MOUNTINFO = """\
@@ -69,7 +69,7 @@ def test_unreadable_mountinfo_means_unknown(tmp_path: Path) -> None:
 def test_creating_the_store_checks_the_filesystem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     checked: list[Path] = []
     monkeypatch.setattr(log, "warn_if_network_filesystem", lambda path: checked.append(path) or False)
-    sink = JsonlRecordSink(tmp_path / "r.jsonl")
+    sink = JsonlRecordStore(tmp_path / "r.jsonl")
     sink.append_record(record("r1"))
     sink.append_record(record("r2"))
     assert checked == [sink.records_path]

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.jsonl_log import JsonlLog, encode_line, scan
-from adapters.sinks.jsonl import JsonlRecordSink
+from adapters.record_store.jsonl import JsonlRecordStore
 from domain import BadLine, LearningRecord, UnsupportedSchemaVersion
 from tests.store.helpers import ids, record
 
@@ -25,7 +25,7 @@ def _line(run_id: str, **changes: object) -> bytes:
 
 
 def test_missing_store_yields_nothing(tmp_path: Path) -> None:
-    sink = JsonlRecordSink(tmp_path / "none.jsonl")
+    sink = JsonlRecordStore(tmp_path / "none.jsonl")
     assert list(sink.iter_records()) == []
     assert list(sink.iter_records(newest_first=True)) == []
 
@@ -48,7 +48,7 @@ def test_bad_lines_anywhere_are_skipped_and_reported_with_numbers(tmp_path: Path
         b'{"torn": ',
     )
     forward: list[BadLine] = []
-    assert ids(JsonlRecordSink(path).iter_records(on_bad_line=forward.append)) == ["r1", "r2", "r3"]
+    assert ids(JsonlRecordStore(path).iter_records(on_bad_line=forward.append)) == ["r1", "r2", "r3"]
     assert [bad.line_number for bad in forward] == [1, 3, 4, 5, 7, 8, 10]
     reasons = [bad.reason for bad in forward]
     assert reasons[0].startswith("not JSON")
@@ -60,7 +60,7 @@ def test_bad_lines_anywhere_are_skipped_and_reported_with_numbers(tmp_path: Path
     assert reasons[6].startswith("incomplete last line")
 
     backward: list[BadLine] = []
-    assert ids(JsonlRecordSink(path).iter_records(newest_first=True, on_bad_line=backward.append)) == [
+    assert ids(JsonlRecordStore(path).iter_records(newest_first=True, on_bad_line=backward.append)) == [
         "r3",
         "r2",
         "r1",
@@ -77,7 +77,7 @@ def test_bad_lines_anywhere_are_skipped_and_reported_with_numbers(tmp_path: Path
 def test_known_schema_versions_are_read_newer_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "r.jsonl"
     _write(path, _line("r1", schema_version=1), _line("r2", schema_version=2))
-    sink = JsonlRecordSink(path)
+    sink = JsonlRecordStore(path)
     with pytest.raises(UnsupportedSchemaVersion, match="schema_version 2 is newer"):
         list(sink.iter_records())
     newest = sink.iter_records(newest_first=True)
@@ -92,7 +92,7 @@ def test_both_directions_agree_across_block_boundaries(
     monkeypatch.setattr(scan, "READ_BLOCK", block)
     monkeypatch.setattr(scan, "TAIL_BLOCK", block)
     path = tmp_path / "r.jsonl"
-    sink = JsonlRecordSink(path, durability="none")
+    sink = JsonlRecordStore(path, durability="none")
     sink.append_records([record(f"r{i}", size=300 * (i % 7)) for i in range(40)])
     with path.open("ab") as handle:
         handle.write(b"garbage\n" + _line("last") + b'{"cut')
@@ -122,7 +122,7 @@ def test_newest_first_reads_only_the_end_of_a_large_file(
         return real_pread(fd, length, offset)
 
     monkeypatch.setattr(os, "pread", counting_pread)
-    records = JsonlRecordSink(path).iter_records(newest_first=True)
+    records = JsonlRecordStore(path).iter_records(newest_first=True)
     last_twenty = [next(records) for _ in range(20)]
     assert len(last_twenty) == 20
     assert read <= 2 * (1 << 20) + 2 * (1 << 16)
@@ -130,7 +130,7 @@ def test_newest_first_reads_only_the_end_of_a_large_file(
 
 
 def test_reader_sees_the_file_as_it_was_when_iteration_started(tmp_path: Path) -> None:
-    sink = JsonlRecordSink(tmp_path / "r.jsonl", durability="none")
+    sink = JsonlRecordStore(tmp_path / "r.jsonl", durability="none")
     sink.append_records([record("r1"), record("r2")])
     stream = sink.iter_records()
     first = next(stream)
@@ -169,7 +169,7 @@ def test_any_record_round_trips(tmp_path: Path, metadata: dict[str, object], pro
     values.update(metadata=metadata, config={**original.config, "prompt": prompt, "seed": seed})
     rec = LearningRecord(**values)
     path = tmp_path / f"rt-{os.getpid()}-{abs(hash((prompt, seed)))}.jsonl"
-    sink = JsonlRecordSink(path, durability="none")
+    sink = JsonlRecordStore(path, durability="none")
     sink.append_record(rec)
     bad: list[BadLine] = []
     back = list(sink.iter_records(on_bad_line=bad.append))
@@ -187,7 +187,7 @@ def test_random_bytes_never_raise_they_are_reported(
     path = tmp_path / "fuzz.jsonl"
     path.write_bytes(_line("good") + garbage + b"\n" + _line("also-good"))
     bad: list[BadLine] = []
-    found = ids(JsonlRecordSink(path).iter_records(newest_first=newest_first, on_bad_line=bad.append))
+    found = ids(JsonlRecordStore(path).iter_records(newest_first=newest_first, on_bad_line=bad.append))
     assert found == (["good", "also-good"] if not newest_first else ["also-good", "good"])
     assert len(bad) == garbage.count(b"\n") + 1  # every garbage line is reported, none is lost
     assert all(isinstance(b.reason, str) and b.reason for b in bad)

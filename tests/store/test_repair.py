@@ -22,7 +22,7 @@ import pytest
 
 from adapters.jsonl_log import JsonlLog, encode_line
 from adapters.jsonl_log import repair as repair_module
-from adapters.sinks.jsonl import JsonlRecordSink
+from adapters.record_store.jsonl import JsonlRecordStore
 from domain import BadLine, RecordStoreError
 from tests.store.helpers import ids, quarantine_of, record
 
@@ -55,7 +55,7 @@ def _temp_files(directory: Path) -> list[Path]:
 
 def _checked_ids(path: Path) -> list[str]:
     bad: list[BadLine] = []
-    found = ids(JsonlRecordSink(path).iter_records(on_bad_line=bad.append))
+    found = ids(JsonlRecordStore(path).iter_records(on_bad_line=bad.append))
     assert bad == []
     return found
 
@@ -66,8 +66,8 @@ def _checked_ids(path: Path) -> list[str]:
 def test_verify_reads_the_file_it_measured_even_if_repaired_and_appended_meanwhile(tmp_path: Path) -> None:
     path = tmp_path / "r.jsonl"
     path.write_bytes(encode_line(record("r0").to_dict()) + b"garbage\n" + encode_line(record("r1").to_dict()))
-    sink = JsonlRecordSink(path)
-    other = JsonlRecordSink(path)
+    sink = JsonlRecordStore(path)
+    other = JsonlRecordStore(path)
     release = sink.log._release
     interleaved = False
 
@@ -88,7 +88,7 @@ def test_verify_reads_the_file_it_measured_even_if_repaired_and_appended_meanwhi
 
 def test_verify_does_not_see_an_append_that_starts_after_it_released_the_lock(tmp_path: Path) -> None:
     path = tmp_path / "r.jsonl"
-    sink = JsonlRecordSink(path)
+    sink = JsonlRecordStore(path)
     sink.append_records([record("r0"), record("r1")])
     release = sink.log._release
 
@@ -121,10 +121,10 @@ def test_appends_made_while_the_repair_copies_are_kept_in_order(
 ) -> None:
     path = tmp_path / "r.jsonl"
     names = _big_file(path, 300, bad_at=120)
-    appender = JsonlRecordSink(path)
+    appender = JsonlRecordStore(path)
     appender.append_record(record("early"))  # keeps its descriptor open across the repair
     _during_the_copy(monkeypatch, lambda: appender.append_records([record("during-1"), record("during-2")]))
-    result = JsonlRecordSink(path).repair()
+    result = JsonlRecordStore(path).repair()
     assert [(b.line_number, b.reason.split(" (")[0]) for b in result.moved] == [(122, "not JSON")]
     assert result.kept == 303
     appender.append_record(record("after"))  # notices the replaced file
@@ -144,7 +144,7 @@ def test_bad_lines_appended_during_the_copy_are_moved_too(
             handle.write(b"junk\n" + encode_line(record("late").to_dict()) + b'{"torn')
 
     _during_the_copy(monkeypatch, foreign_writes)
-    result = JsonlRecordSink(path).repair()
+    result = JsonlRecordStore(path).repair()
     assert [b.line_number for b in result.moved] == [12, 52, 54]
     assert _checked_ids(path) == [*names, "late"]
     assert _quarantined(path) == [BAD, b"junk\n", b'{"torn']
@@ -157,8 +157,8 @@ def test_a_torn_tail_cut_by_an_appender_during_the_copy(
     names = _big_file(path, 50, bad_at=10)
     with path.open("ab") as handle:
         handle.write(b'{"torn')
-    _during_the_copy(monkeypatch, lambda: JsonlRecordSink(path).append_record(record("during")))
-    result = JsonlRecordSink(path).repair()
+    _during_the_copy(monkeypatch, lambda: JsonlRecordStore(path).append_record(record("during")))
+    result = JsonlRecordStore(path).repair()
     assert [b.line_number for b in result.moved] == [12]
     assert _checked_ids(path) == [*names, "during"]
     assert _quarantined(path) == [b'{"torn', BAD]  # the appender moved the torn tail first
@@ -166,11 +166,11 @@ def test_a_torn_tail_cut_by_an_appender_during_the_copy(
 
 def test_only_a_torn_tail_is_cut_in_place(tmp_path: Path) -> None:
     path = tmp_path / "r.jsonl"
-    JsonlRecordSink(path).append_records([record("r0"), record("r1")])
+    JsonlRecordStore(path).append_records([record("r0"), record("r1")])
     with path.open("ab") as handle:
         handle.write(b'{"torn')
     inode = path.stat().st_ino
-    result = JsonlRecordSink(path).repair()
+    result = JsonlRecordStore(path).repair()
     assert [(b.line_number, b.byte_offset) for b in result.moved] == [(3, path.stat().st_size)]
     assert path.stat().st_ino == inode  # no copy of the whole file for a torn tail
     assert _checked_ids(path) == ["r0", "r1"]
@@ -190,11 +190,11 @@ def test_a_repair_gives_up_if_another_replaced_the_file_meanwhile(
         nonlocal first
         if first:
             first = False
-            JsonlRecordSink(path).repair()
+            JsonlRecordStore(path).repair()
 
     _during_the_copy(monkeypatch, another_repair)
     with pytest.raises(RecordStoreError, match=f"{path} was replaced while this repair copied it"):
-        JsonlRecordSink(path).repair()
+        JsonlRecordStore(path).repair()
     assert _checked_ids(path) == names
     assert _quarantined(path) == [BAD]  # once: the repair that gave up wrote nothing
     assert _temp_files(tmp_path) == []
@@ -324,11 +324,11 @@ def test_a_killed_repair_leaves_a_temp_file_that_the_next_repair_or_append_remov
     assert left.name.startswith("records.jsonl.repair-")
     assert path.read_bytes() == before  # killed before its rename: nothing changed
     if next_step == "repair":
-        result = JsonlRecordSink(path).repair()
+        result = JsonlRecordStore(path).repair()
         assert len(result.moved) == 1
         assert _checked_ids(path) == names
     else:
-        JsonlRecordSink(path).append_record(record("next"))
+        JsonlRecordStore(path).append_record(record("next"))
         assert path.read_bytes() == before + encode_line(record("next").to_dict())
     assert _temp_files(tmp_path) == []
 
@@ -339,10 +339,10 @@ def test_a_running_repairs_temp_file_is_left_alone(tmp_path: Path, monkeypatch: 
     seen: list[list[Path]] = []
 
     def append_from_a_new_process() -> None:
-        JsonlRecordSink(path).append_record(record("during"))  # its first append cleans up
+        JsonlRecordStore(path).append_record(record("during"))  # its first append cleans up
         seen.append(_temp_files(tmp_path))
 
     _during_the_copy(monkeypatch, append_from_a_new_process)
-    JsonlRecordSink(path).repair()
+    JsonlRecordStore(path).repair()
     assert len(seen[0]) == 1  # the running repair's own temp file survived
     assert _checked_ids(path) == [*names, "during"]

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from adapters.jsonl_log import decode_line, encode_line
-from adapters.sinks.jsonl import JsonlRecordSink
+from adapters.record_store.jsonl import JsonlRecordStore
 from domain import BadLine
 from tests.store.helpers import ids, quarantine_of, record
 
@@ -25,7 +25,7 @@ def _quarantined(path: Path) -> list[dict[str, object]]:
 
 def _committed(tmp_path: Path) -> tuple[Path, bytes, bytes]:
     path = tmp_path / "r.jsonl"
-    sink = JsonlRecordSink(path, durability="none")
+    sink = JsonlRecordStore(path, durability="none")
     sink.append_records([record("r1"), record("r2")])
     last = encode_line(record("r3").to_dict())
     return path, path.read_bytes(), last
@@ -38,7 +38,7 @@ def test_cut_at_every_offset_of_the_last_record(tmp_path: Path) -> None:
     for cut in range(1, len(last)):
         path.write_bytes(committed + last[:cut])
         quarantine_of(path).unlink(missing_ok=True)
-        sink = JsonlRecordSink(path, durability="none")
+        sink = JsonlRecordStore(path, durability="none")
         bad: list[BadLine] = []
         assert ids(sink.iter_records(on_bad_line=bad.append)) == ["r1", "r2"], cut
         assert [b.line_number for b in bad] == [3]
@@ -53,7 +53,7 @@ def test_cut_at_every_offset_of_the_last_record(tmp_path: Path) -> None:
 def test_nul_bytes_after_the_last_record(tmp_path: Path) -> None:
     path, committed, _last = _committed(tmp_path)
     path.write_bytes(committed + b"\0" * 4096)
-    sink = JsonlRecordSink(path)
+    sink = JsonlRecordStore(path)
     bad: list[BadLine] = []
     assert ids(sink.iter_records(on_bad_line=bad.append)) == ["r1", "r2"]
     assert [b.line_number for b in bad] == [3]
@@ -68,7 +68,7 @@ def test_partial_record_followed_by_a_complete_one(tmp_path: Path) -> None:
     partial = last[: len(last) // 2]
     path.write_bytes(committed + partial + encode_line(record("r5").to_dict()))
     bad: list[BadLine] = []
-    sink = JsonlRecordSink(path)
+    sink = JsonlRecordStore(path)
     # The torn record glued to the next one makes one bad line: both are lost to the reader,
     # which is why every append first cuts a torn tail away.
     assert ids(sink.iter_records(on_bad_line=bad.append)) == ["r1", "r2"]
@@ -83,7 +83,7 @@ def test_partial_record_followed_by_a_complete_one(tmp_path: Path) -> None:
 def test_append_after_torn_tail_never_glues(tmp_path: Path) -> None:
     path, committed, last = _committed(tmp_path)
     path.write_bytes(committed + last[:100])
-    sink = JsonlRecordSink(path)
+    sink = JsonlRecordStore(path)
     sink.append_record(record("r6"))
     assert path.read_bytes() == committed + encode_line(record("r6").to_dict())
     assert sink.verify().bad == ()
@@ -94,7 +94,7 @@ def test_recover_tail_is_a_no_op_on_complete_files_and_cuts_only_after_the_last_
     tmp_path: Path, tail: bytes
 ) -> None:
     path, committed, _last = _committed(tmp_path)
-    sink = JsonlRecordSink(path)
+    sink = JsonlRecordStore(path)
     assert sink.recover_tail() == 0
     assert not quarantine_of(path).exists()
     path.write_bytes(committed + tail)

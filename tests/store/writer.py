@@ -15,7 +15,7 @@ import random
 import time
 from pathlib import Path
 
-from adapters.sinks.jsonl import JsonlRecordSink
+from adapters.record_store.jsonl import JsonlRecordStore
 from tests.store.helpers import record
 
 
@@ -33,7 +33,7 @@ def main() -> None:
     rng = random.Random(args.prefix)
     sizes = [_size(args.size, rng) for _ in range(args.count)]
     records = (record(f"{args.prefix}-{n}", size) for n, size in enumerate(sizes))
-    sink = JsonlRecordSink(args.path, durability=args.durability)
+    sink = JsonlRecordStore(args.path, durability=args.durability)
     ack = os.open(args.ack, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600) if args.ack else None
     print("ready", flush=True)
     while args.go is not None and not args.go.exists():

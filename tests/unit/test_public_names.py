@@ -9,7 +9,9 @@ import pytest
 PUBLIC = {
     "domain": ["LearningRecord", "RecordSink", "ImageBackend", "PipelineConfig", "PipelineRunResult"],
     "application": ["PipelineRunner", "PipelineController", "build_learning_record"],
-    "adapters.sinks.jsonl": ["JsonlRecordSink"],
+    "adapters.record_store.jsonl": ["JsonlRecordStore"],
+    "adapters.record_store.null": ["NullRecordSink"],
+    "adapters.sinks.jsonl": ["JsonlRecordSink", "JsonlRecordStore"],  # the names before the store moved
     "adapters.sinks.null": ["NullRecordSink"],
     "adapters.backends.fake": ["FakeImageBackend"],
     "adapters.backends.a1111": ["A1111ImageBackend"],
@@ -26,7 +28,9 @@ def test_public_names_are_importable(module: str) -> None:
 
 
 def test_jsonl_sink_keeps_write_as_an_alias_and_exposes_its_path(tmp_path: object) -> None:
+    from adapters.record_store.jsonl import JsonlRecordStore
     from adapters.sinks.jsonl import JsonlRecordSink
 
-    assert JsonlRecordSink.write is JsonlRecordSink.append_record
-    assert JsonlRecordSink(f"{tmp_path}/r.jsonl").records_path.name == "r.jsonl"
+    assert JsonlRecordSink is JsonlRecordStore
+    assert JsonlRecordStore.write is JsonlRecordStore.append_record
+    assert JsonlRecordStore(f"{tmp_path}/r.jsonl").records_path.name == "r.jsonl"
