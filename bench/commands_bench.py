@@ -32,7 +32,11 @@ COMMANDS: dict[str, list[str]] = {
     "show <oldest run's prefix>": ["records", "show", "{oldest}"],
     "records stats": ["records", "stats"],
 }
-STABLENEW = [sys.executable, "-c", "import sys; from adapters.cli import main; sys.argv[0] = 'stablenew'; main()"]
+STABLENEW = [
+    sys.executable,
+    "-c",
+    "import sys; from adapters.cli import main; sys.argv[0] = 'stablenew'; main()",
+]
 
 
 def timed(argv: list[str], env: dict[str, str]) -> float:

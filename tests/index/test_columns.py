@@ -61,6 +61,23 @@ def paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
+def damaged(data: st.DataObject) -> dict[str, Any]:
+    """A sample record with one to three of its fields deleted or replaced by any JSON value."""
+    payload = copy.deepcopy(data.draw(st.sampled_from(samples())))
+    for _ in range(data.draw(st.integers(1, 3))):
+        where = data.draw(st.sampled_from(paths(payload)))
+        parent = payload
+        for key in where[:-1]:
+            parent = parent[key]
+        if data.draw(st.booleans()) and isinstance(parent, dict):
+            del parent[where[-1]]
+        else:
+            parent[where[-1]] = data.draw(JSON)
+        if not paths(payload):
+            break
+    return payload
+
+
 def reference(payload: dict[str, Any]) -> Any:
     """What the index must store: LearningRecord.from_dict, then RunRow.of, or the same error."""
     try:
@@ -88,18 +105,7 @@ def test_records_as_written_take_the_fast_path_to_the_same_columns(payload: dict
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_any_damaged_record_is_judged_and_read_as_the_domain_does(data: st.DataObject) -> None:
-    payload = copy.deepcopy(data.draw(st.sampled_from(samples())))
-    for _ in range(data.draw(st.integers(1, 3))):
-        where = data.draw(st.sampled_from(paths(payload)))
-        parent = payload
-        for key in where[:-1]:
-            parent = parent[key]
-        if data.draw(st.booleans()) and isinstance(parent, dict):
-            del parent[where[-1]]
-        else:
-            parent[where[-1]] = data.draw(JSON)
-        if not paths(payload):
-            break
+    payload = damaged(data)
     assert indexed(payload) == reference(payload)
 
 

@@ -19,14 +19,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from adapters.cli.main import main
 from adapters.feedback.jsonl import JsonlFeedbackStore
 from adapters.jsonl_log import encode_line
 from domain.errors import RecordSerializationError, UnsupportedSchemaVersion
 from domain.feedback import FeedbackAuthor, FeedbackEvent
 from domain.record import NOT_A_RECORD, LearningRecord
 from tests.factories import make_record
-from tests.index.test_columns import JSON, paths, samples
+from tests.index.test_columns import damaged
 
 Invoke = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -47,48 +46,15 @@ READ_COMMANDS: list[tuple[str, ...]] = [
 ]
 
 
-@pytest.fixture
-def invoke(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Invoke:
-    def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-        monkeypatch.chdir(home)
-        monkeypatch.setenv("STABLENEW_SETTINGS", str(home / "settings.toml"))
-        monkeypatch.setenv("COLUMNS", "200")
-        capsys.readouterr()
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return subprocess.CompletedProcess(list(args), code, out, err)
-
-    return run
-
-
-def mutated(data: st.DataObject) -> dict[str, Any]:
-    payload = copy.deepcopy(data.draw(st.sampled_from(samples())))
-    for _ in range(data.draw(st.integers(1, 3))):
-        where = data.draw(st.sampled_from(paths(payload)))
-        parent = payload
-        for key in where[:-1]:
-            parent = parent[key]
-        if data.draw(st.booleans()) and isinstance(parent, dict):
-            del parent[where[-1]]
-        else:
-            parent[where[-1]] = data.draw(JSON)
-        if not paths(payload):
-            break
-    return payload
-
-
-def is_record(payload: dict[str, Any]) -> bool:
+def kind_of(payload: dict[str, Any]) -> str:
+    """``record``, ``newer`` (a newer schema_version) or ``bad``, as LearningRecord.from_dict judges it."""
     try:
         LearningRecord.from_dict(copy.deepcopy(payload))
     except UnsupportedSchemaVersion:
-        return False
+        return "newer"
     except NOT_A_RECORD:
-        return False
-    return True
+        return "bad"
+    return "record"
 
 
 def write_home(home: Path, payload: dict[str, Any]) -> bytes:
@@ -118,13 +84,13 @@ def write_home(home: Path, payload: dict[str, Any]) -> bytes:
 def test_no_read_command_fails_with_a_traceback_on_a_mutated_record(
     invoke: Invoke, data: st.DataObject
 ) -> None:
-    payload = mutated(data)
+    payload = damaged(data)
     try:
         encode_line(payload)
     except RecordSerializationError:
         assume(False)
-    readable = is_record(payload)
-    newer = not readable and _newer(payload)
+    kind = kind_of(payload)
+    readable, newer = kind == "record", kind == "newer"
     run = payload.get("run_id") if readable else "good0001"
     with tempfile.TemporaryDirectory() as folder:
         home = Path(folder)
@@ -144,16 +110,6 @@ def test_no_read_command_fails_with_a_traceback_on_a_mutated_record(
                 assert readable or "line 2 (byte" in done.stdout
             elif not readable and command[1] in ("list", "stats", "export"):
                 assert "line 2: not a learning record" in done.stderr, (args, done.stderr)
-
-
-def _newer(payload: dict[str, Any]) -> bool:
-    try:
-        LearningRecord.from_dict(copy.deepcopy(payload))
-    except UnsupportedSchemaVersion:
-        return True
-    except NOT_A_RECORD:
-        return False
-    return False
 
 
 @pytest.mark.parametrize(
