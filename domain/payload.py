@@ -17,6 +17,11 @@ from domain.timefmt import parse_timestamp
 Choice = TypeVar("Choice", bound=StrEnum)
 
 _MISSING: Any = object()
+_INT64 = 1 << 63  # integers beyond 64 bits are not portable JSON (SQLite, DuckDB, orjson refuse them)
+
+
+def _is_int64(value: Any) -> bool:
+    return type(value) is int and -_INT64 <= value < _INT64
 
 
 def _shown(value: Any) -> str:
@@ -61,15 +66,16 @@ class Payload:
         return value
 
     def integer(self, key: str, default: Any = _MISSING) -> int:
+        """A 64-bit integer."""
         value = self.raw(key, default)
-        if type(value) is not int:
-            raise self._wrong(key, "an integer", value)
-        return value
+        if not _is_int64(value):
+            raise self._wrong(key, "a 64-bit integer", value)
+        return int(value)
 
     def optional_integer(self, key: str) -> int | None:
         value = self._data.get(key)
-        if value is not None and type(value) is not int:
-            raise self._wrong(key, "an integer or null", value)
+        if value is not None and not _is_int64(value):
+            raise self._wrong(key, "a 64-bit integer or null", value)
         return value
 
     def member(self, key: str, kind: type[Choice]) -> Choice:

@@ -98,8 +98,12 @@ def _text_or_none(value: object) -> bool:
     return value is None or type(value) is str
 
 
+def _int64(value: object) -> bool:
+    return type(value) is int and -_INT64 <= value < _INT64
+
+
 def _int_or_none(value: object) -> bool:
-    return value is None or type(value) is int
+    return value is None or _int64(value)
 
 
 def _fast(d: dict[str, Any]) -> tuple[Columns, str] | None:
@@ -145,7 +149,7 @@ def _fast(d: dict[str, Any]) -> tuple[Columns, str] | None:
     ):
         return None
     duration, images = metrics.get("total_duration_ms"), metrics.get("image_count")
-    if type(duration) is not int or type(images) is not int:
+    if not (_int64(duration) and _int64(images)):
         return None
     durations = _stage_durations(events)
     image_path = _image_path(outputs)
@@ -206,7 +210,7 @@ def _stage_durations(events: list[Any]) -> list[list[Any]] | None:
             _text(stage)
             and type(state) is str
             and state in _STATUSES
-            and type(count) is int
+            and _int64(count)
             and _int_or_none(event.get("duration_ms"))
             and _text_or_none(event.get("error"))
         ):
@@ -230,9 +234,9 @@ def _image_path(outputs: list[Any]) -> str | bool | None:
             output.get("seed", 0),
         )
         if not (
-            type(index) is int
-            and type(width) is int
-            and type(height) is int
+            _int64(index)
+            and _int64(width)
+            and _int64(height)
             and _int_or_none(seed)
             and _text(output.get("path"))
             and _text(output.get("stage"))

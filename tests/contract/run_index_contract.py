@@ -336,7 +336,7 @@ class RunIndexContract:
         assert {source for source, _line in reported} == {"records", "feedback"}
         reasons = {line.reason for _source, line in reported}
         assert "not a learning record: prompt_pack_id must be text or null, got 1" in reasons
-        slow_reason = "stage_events[1].duration_ms must be an integer or null, got 'slow'"
+        slow_reason = "stage_events[1].duration_ms must be a 64-bit integer or null, got 'slow'"
         assert f"not a learning record: {slow_reason}" in reasons
 
     def test_a_newer_schema_version_raises(self, index: RunIndex, files: HistoryFiles) -> None:

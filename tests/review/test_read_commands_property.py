@@ -119,10 +119,10 @@ def test_no_read_command_fails_with_a_traceback_on_a_mutated_record(
         (
             ("stage_events", 0, "duration_ms"),
             "slow",
-            "stage_events[0].duration_ms must be an integer or null",
+            "stage_events[0].duration_ms must be a 64-bit integer or null",
         ),
         (("stages_executed",), [None], "stages_executed must be a list of non-empty texts, got [None]"),
-        (("outputs", 1, "seed"), "7", "outputs[1].seed must be an integer or null, got '7'"),
+        (("outputs", 1, "seed"), "7", "outputs[1].seed must be a 64-bit integer or null, got '7'"),
     ],
 )
 def test_the_records_the_audit_found_are_bad_lines_named_by_their_field(
