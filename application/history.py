@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from application.stats import HistoryStats, compute_stats
 from domain.feedback import RunFeedback
+from domain.history_stats import HistoryStats
 from domain.index_state import IndexCheck, IndexStatus
 from domain.ports import RunIndex
 from domain.record import LearningRecord
@@ -47,7 +47,7 @@ class History:
 
     def stats(self, run_filter: RunFilter | None = None) -> HistoryStats:
         """Counts, stage durations and ratings of the runs ``run_filter`` keeps."""
-        return compute_stats(self.iter_rows(run_filter))
+        return self._index.stats(run_filter)
 
     def run_id(self, text: str) -> str:
         """The run whose id is ``text``, else the only run whose id starts with it.

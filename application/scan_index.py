@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from domain.feedback import RunFeedback, fold_feedback
+from domain.history_stats import HistoryStats, compute_stats
 from domain.index_state import IndexCheck, IndexedFile, IndexStatus
 from domain.ports import BadLineReport, FeedbackStore, RecordReader, RunIndex
 from domain.record import LearningRecord
@@ -79,6 +80,9 @@ class ScanRunIndex(RunIndex):
                 count += 1
                 if limit is not None and count >= limit:
                     return
+
+    def stats(self, run_filter: RunFilter | None = None, *, search: str | None = None) -> HistoryStats:
+        return compute_stats(self.rows(run_filter, search=search))
 
     def resolve(self, text: str) -> str:
         wanted = wanted_run_id(text)

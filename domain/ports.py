@@ -12,6 +12,7 @@ from typing import Any, Protocol, TextIO, runtime_checkable
 
 from domain.config import PipelineConfig
 from domain.feedback import FeedbackEvent, RunFeedback
+from domain.history_stats import HistoryStats
 from domain.images import BackendInfo, ImageData, StageOutput
 from domain.import_plan import ImportPlan
 from domain.index_state import IndexCheck, IndexStatus
@@ -116,6 +117,8 @@ class RunIndex(Protocol):
     - ``rows`` yields the rows of the runs ``run_filter`` keeps whose prompts match ``search``
       (``domain.run_search.Search``), newest first (or oldest first), at most ``limit``
       (None: all), with their current feedback; equal to ``RunRow.of(record, feedback)``.
+    - ``stats`` is ``compute_stats`` of those rows (``domain.history_stats``); an index with
+      storage answers it for the whole history at the same cost at any size.
     - ``resolve`` turns an exact run id, else a unique prefix of at least ``MIN_PREFIX``
       characters, into the run id (``domain.run_lookup.pick_run_id``); raises RunNotFound or
       AmbiguousRunId.
@@ -135,6 +138,8 @@ class RunIndex(Protocol):
         limit: int | None = None,
         newest_first: bool = True,
     ) -> Iterator[RunRow]: ...
+
+    def stats(self, run_filter: RunFilter | None = None, *, search: str | None = None) -> HistoryStats: ...
 
     def resolve(self, text: str) -> str: ...
 

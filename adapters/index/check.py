@@ -14,6 +14,7 @@ from pathlib import Path
 from adapters.jsonl_log import JsonlLog
 from domain.errors import UnsupportedSchemaVersion
 from domain.feedback import FeedbackError, FeedbackEvent, RunFeedback, fold_feedback
+from domain.history_stats import StatsTally
 from domain.index_state import IndexCheck
 from domain.ports import RunIndex
 from domain.record import NOT_A_RECORD, LearningRecord, not_a_record
@@ -26,7 +27,7 @@ SHOWN = 20
 def compare(
     index: RunIndex, records_path: Path, feedback_path: Path, index_bad: set[tuple[str, BadLine]]
 ) -> IndexCheck:
-    """Every run (in order), every run's feedback and every bad line of the index vs the files."""
+    """Every run (in order), every run's feedback, the stats and every bad line: index vs files."""
     bad: set[tuple[str, BadLine]] = set()
     events = list(_events(feedback_path, bad))
     state = fold_feedback(events)
@@ -34,10 +35,15 @@ def compare(
     differences: list[str] = []
     indexed = 0
     expected = _rows(records_path, newest, state)
+    tally = StatsTally()
     for want, have in zip_longest(expected, index.rows(newest_first=False)):
         indexed += have is not None
+        if want is not None:
+            tally.add(want)
         if want != have:
             differences.append(_describe(want, have))
+    if index.stats() != tally.stats():
+        differences.append("the index's stats of the whole history differ from those of the files")
     for run_id, feedback in state.items():
         if index.feedback(run_id) != feedback:
             differences.append(f"run {run_id}: the index's feedback differs from the feedback file")

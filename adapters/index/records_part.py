@@ -14,6 +14,8 @@ from typing import Any
 from adapters.index.columns import record_columns
 from adapters.index.lines import LineCursor, entries
 from adapters.index.schema import RUN_TABLE_COLUMNS
+from adapters.index.totals_part import STORED_COLUMNS, Totals
+from adapters.index.totals_part import clear as clear_totals
 from adapters.index.words import searchable
 from domain.errors import UnsupportedSchemaVersion
 from domain.record import NOT_A_RECORD, not_a_record
@@ -26,9 +28,11 @@ _INSERT_RUN = (
 _INSERT_TEXT = "INSERT INTO runs_text (rowid, words) VALUES (?, ?)"
 _DELETE_TEXT = "INSERT INTO runs_text (runs_text, rowid, words) VALUES ('delete', ?, ?)"
 _SKIPPED = (*NOT_A_RECORD, OverflowError)
+_STORED = f"seq, prompt, negative_prompt, {STORED_COLUMNS}"
 
 
 def clear(db: sqlite3.Connection) -> None:
+    clear_totals(db)
     db.execute("DELETE FROM runs")
     db.execute("INSERT INTO runs_text (runs_text) VALUES ('delete-all')")
     db.execute("DELETE FROM bad_lines WHERE source = 'records'")
@@ -41,7 +45,8 @@ def read_records(
     build = cursor.offset == 0
     if build:
         clear(db)
-    writer = _Build(db) if build else _Append(db)
+    totals = Totals()
+    writer = _Build(db, totals) if build else _Append(db, totals)
     bad: list[tuple[str, int, int, str]] = []
 
     def skip(line: BadLine) -> None:
@@ -68,6 +73,7 @@ def read_records(
             texts.clear()
     writer.write(rows, texts)
     writer.finish()
+    totals.write(db)
     db.executemany("INSERT OR REPLACE INTO bad_lines (source, line, offset, reason) VALUES (?, ?, ?, ?)", bad)
     return len(bad)
 
@@ -75,8 +81,9 @@ def read_records(
 class _Build:
     """Into empty tables: no index to maintain while inserting; duplicates found with a set."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, totals: Totals) -> None:
         self._db = db
+        self._totals = totals
         self._seen: set[str] = set()
         self._again: set[str] = set()
         db.execute("DROP INDEX IF EXISTS runs_run_id")
@@ -91,21 +98,23 @@ class _Build:
                 seen.add(run_id)
         self._db.executemany(_INSERT_RUN, rows)
         self._db.executemany(_INSERT_TEXT, texts)
+        self._totals.add(rows)
 
     def finish(self) -> None:
         self._db.execute("CREATE INDEX runs_run_id ON runs (run_id)")
         for run_id in self._again:
             older = self._db.execute(
-                "SELECT seq, prompt, negative_prompt FROM runs WHERE run_id = ? ORDER BY seq DESC", (run_id,)
+                f"SELECT {_STORED} FROM runs WHERE run_id = ? ORDER BY seq DESC", (run_id,)
             ).fetchall()[1:]
-            _delete(self._db, older)
+            _delete(self._db, older, self._totals)
 
 
 class _Append:
     """Into a filled index: a run id seen before loses its older copy."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, totals: Totals) -> None:
         self._db = db
+        self._totals = totals
 
     def write(self, rows: list[tuple[Any, ...]], texts: list[tuple[int, str]]) -> None:
         if not rows:
@@ -117,16 +126,17 @@ class _Append:
             keep = set(newest.values())
             rows = [row for index, row in enumerate(rows) if index in keep]
             texts = [text for index, text in enumerate(texts) if index in keep]
-        _delete(self._db, self._stored(list(newest)))
+        _delete(self._db, self._stored(list(newest)), self._totals)
         self._db.executemany(_INSERT_RUN, rows)
         self._db.executemany(_INSERT_TEXT, texts)
+        self._totals.add(rows)
 
-    def _stored(self, run_ids: list[str]) -> list[tuple[int, str, str]]:
-        found: list[tuple[int, str, str]] = []
+    def _stored(self, run_ids: list[str]) -> list[tuple[Any, ...]]:
+        found: list[tuple[Any, ...]] = []
         for start in range(0, len(run_ids), 500):
             part = run_ids[start : start + 500]
             marks = ", ".join("?" * len(part))
-            query = f"SELECT seq, prompt, negative_prompt FROM runs WHERE run_id IN ({marks})"
+            query = f"SELECT {_STORED} FROM runs WHERE run_id IN ({marks})"
             found += self._db.execute(query, part).fetchall()
         return found
 
@@ -134,7 +144,9 @@ class _Append:
         pass
 
 
-def _delete(db: sqlite3.Connection, rows: Iterable[tuple[int, str, str]]) -> None:
+def _delete(db: sqlite3.Connection, rows: Iterable[tuple[Any, ...]], totals: Totals) -> None:
+    """Remove stored rows (selected as ``_STORED``) with their words and their part of the totals."""
     rows = list(rows)
-    db.executemany(_DELETE_TEXT, [(seq, searchable(prompt, negative)) for seq, prompt, negative in rows])
-    db.executemany("DELETE FROM runs WHERE seq = ?", [(seq,) for seq, _prompt, _negative in rows])
+    db.executemany(_DELETE_TEXT, [(row[0], searchable(row[1], row[2])) for row in rows])
+    db.executemany("DELETE FROM runs WHERE seq = ?", [(row[0],) for row in rows])
+    totals.remove(row[3:] for row in rows)

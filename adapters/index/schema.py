@@ -7,7 +7,7 @@ import sqlite3
 
 from adapters.index.columns import ROW_COLUMNS
 
-VERSION = 1
+VERSION = 2
 APPLICATION_ID = 0x534E4958  # "SNIX": marks the file as a StableNew history index
 
 TEXT_OPTIONS = "words, content='', detail=none, tokenize='unicode61 remove_diacritics 0'"
@@ -35,6 +35,13 @@ TABLES = (
     """CREATE TABLE feedback_lines (
         run_id TEXT NOT NULL, line INTEGER NOT NULL, offset INTEGER NOT NULL,
         length INTEGER NOT NULL, event_id TEXT NOT NULL, PRIMARY KEY (run_id, line)
+    ) WITHOUT ROWID""",
+    # What `records stats` of the whole history needs, kept up to date with runs (totals_part.py).
+    """CREATE TABLE run_totals (
+        field TEXT NOT NULL, value TEXT NOT NULL, runs INTEGER NOT NULL, PRIMARY KEY (field, value)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE stage_totals (
+        stage TEXT NOT NULL, ms INTEGER NOT NULL, runs INTEGER NOT NULL, PRIMARY KEY (stage, ms)
     ) WITHOUT ROWID""",
     """CREATE TABLE bad_lines (
         source TEXT NOT NULL, line INTEGER NOT NULL, offset INTEGER NOT NULL, reason TEXT NOT NULL,

@@ -19,13 +19,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from adapters.index import check, connection, feedback_part, queries, records_part
+from adapters.index import check, connection, feedback_part, queries, records_part, totals_part
 from adapters.index.catch_up import Part, Seen, catch_up, is_behind
 from adapters.index.files import Source, load_mark
 from adapters.index.lines import read_line
 from adapters.index.schema import VERSION
 from domain.errors import RecordStoreError
 from domain.feedback import FeedbackEvent, RunFeedback, fold_feedback
+from domain.history_stats import HistoryStats, compute_stats
 from domain.index_state import IndexCheck, IndexedFile, IndexStatus
 from domain.ports import BadLineReport, RunIndex
 from domain.record import LearningRecord
@@ -126,6 +127,11 @@ class SqliteRunIndex(RunIndex):
                     return
             if done:
                 return
+
+    def stats(self, run_filter: RunFilter | None = None, *, search: str | None = None) -> HistoryStats:
+        if (run_filter is None or run_filter == RunFilter()) and not Search.parse(search):
+            return self._call(totals_part.stats)
+        return compute_stats(self.rows(run_filter, search=search))
 
     def resolve(self, text: str) -> str:
         wanted = wanted_run_id(text)

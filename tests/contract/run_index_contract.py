@@ -22,6 +22,7 @@ from adapters.feedback.jsonl import JsonlFeedbackStore
 from adapters.record_store.jsonl import JsonlRecordStore
 from domain.errors import UnsupportedSchemaVersion
 from domain.feedback import FeedbackAuthor, FeedbackEvent, RunFeedback
+from domain.history_stats import compute_stats
 from domain.images import BackendInfo
 from domain.ports import RunIndex
 from domain.record import LearningRecord
@@ -219,6 +220,35 @@ class RunIndexContract:
         expected = list(varied.history().iter_rows(run_filter))
         assert list(index.rows(run_filter)) == expected
         assert list(index.rows(run_filter, limit=3)) == expected[:3]
+
+    @pytest.mark.parametrize(
+        "options", [{}, *FILTERS], ids=lambda options: ",".join(sorted(options)) or "all"
+    )
+    def test_stats_are_those_of_the_rows(
+        self, index: RunIndex, varied: HistoryFiles, options: dict[str, str | list[str]]
+    ) -> None:
+        run_filter = parse_filter(options, NOW)
+        assert index.stats(run_filter) == compute_stats(varied.history().iter_rows(run_filter))
+        search = Search.parse("cafe")
+        in_prompt = [r for r in varied.history().iter_rows() if search.matches(r.prompt, r.negative_prompt)]
+        assert index.stats(search="cafe") == compute_stats(in_prompt)
+
+    def test_stats_follow_appends_replacements_and_ratings(
+        self, index: RunIndex, varied: HistoryFiles
+    ) -> None:
+        assert index.stats() == compute_stats(varied.history().iter_rows())
+        first = varied_records()[0]
+        varied.add(replace(first, status="interrupted", backend=BackendInfo("fake", model="replaced-model")))
+        varied.add(
+            make_record(
+                "late0001", stage_events=(StageEvent("upscale", StageStatus.SUCCEEDED, duration_ms=7),)
+            )
+        )
+        varied.rate(FeedbackEvent("late-r", "late0001", "2026-11-24T11:00:00Z", ALICE, "rating", rating=1))
+        stats = index.stats()
+        assert stats == compute_stats(varied.history().iter_rows())
+        assert ("replaced-model", 1) in stats.by_model
+        assert ("interrupted", 1) in stats.by_status
 
     def test_an_empty_filter_keeps_everything(self, index: RunIndex, varied: HistoryFiles) -> None:
         assert list(index.rows(RunFilter())) == list(varied.history().iter_rows())

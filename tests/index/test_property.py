@@ -16,6 +16,7 @@ from adapters.index.connection import remove
 from adapters.index.sqlite_index import SqliteRunIndex
 from adapters.jsonl_log import JsonlLog
 from domain.feedback import FeedbackEvent
+from domain.history_stats import compute_stats
 from domain.run_filter import NumberRange, RunFilter
 from domain.run_search import Search
 from tests.contract.run_index_contract import ALICE, HistoryFiles
@@ -127,6 +128,7 @@ def assert_same_as_full_scan(index: SqliteRunIndex, story: Story) -> None:
     ]
     for run_id, feedback in history.feedback_state().items():
         assert index.feedback(run_id) == feedback
+    assert index.stats() == compute_stats(expected)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

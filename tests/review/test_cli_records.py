@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from adapters.index.schema import VERSION
 from adapters.record_store.jsonl import JsonlRecordStore
 from tests.factories import make_record
 from tests.integration.cli import run_cli
@@ -337,7 +338,7 @@ def test_index_shows_its_state_checks_and_rebuilds(
     index_path = folder / "records" / "learning_records.jsonl.index.sqlite"
     done = invoke(folder, "records", "index")
     assert done.returncode == 0, done.stderr
-    assert f"index: {index_path} (format 1)" in done.stdout
+    assert f"index: {index_path} (format {VERSION})" in done.stdout
     assert "behind the files" in done.stdout
     done = invoke(folder, "records", "index", "--check")
     assert done.returncode == 0, done.stderr

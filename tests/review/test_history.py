@@ -12,7 +12,7 @@ import pytest
 from adapters.index.sqlite_index import SqliteRunIndex
 from adapters.record_store.jsonl import JsonlRecordStore
 from application.history import History
-from application.stats import compute_stats, percentile
+from domain.history_stats import compute_stats, percentile
 from domain.ports import BadLineReport
 from domain.run_filter import FilterError, NumberRange, parse_filter
 from domain.run_lookup import AmbiguousRunId, RunNotFound

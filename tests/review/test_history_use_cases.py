@@ -100,3 +100,8 @@ def test_the_index_state_rebuild_and_check(
     assert any(specs[-1].run_id[:8] in difference for difference in damaged.differences)
     assert history.rebuild_index().runs == len(specs)
     assert history.check_index().ok
+    with sqlite3.connect(index_path) as db:
+        db.execute("UPDATE stage_totals SET runs = runs + 1 WHERE ms = (SELECT min(ms) FROM stage_totals)")
+    assert history.check_index().differences == (
+        "the index's stats of the whole history differ from those of the files",
+    )
