@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Annotated
 
 import typer
 
@@ -17,6 +18,7 @@ from adapters.cli import (
     settings_cmd,
 )
 from adapters.cli.common import EXIT_INTERRUPTED, EXIT_USAGE
+from adapters.cli.version import version_text
 
 app = typer.Typer(
     name="stablenew",
@@ -24,9 +26,28 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Subcommands inherit the help option names from this context.
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 records_app = typer.Typer(help="Inspect, verify, rate and query the learning history.", no_args_is_help=True)
 app.add_typer(records_app, name="records")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(version_text())
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    pass
+
 
 run_cmd.register(app)
 settings_cmd.register(app)
