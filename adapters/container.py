@@ -1,42 +1,73 @@
-"""The composition root: the one place that knows which adapter serves which port."""
+"""The composition root: the one place that knows which adapter serves which port.
+
+Adapters with heavy imports (Pillow, httpx, filelock, sqlite3, DuckDB) are imported by small
+factories when first built, so a command loads only what it uses: ``records list`` loads no Pillow.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dependency_injector import containers, providers
-from pydantic import SecretStr
 
-from adapters.backends.fake import FakeImageBackend
 from adapters.clock import SystemClock
 from adapters.feedback.author import feedback_author
-from adapters.feedback.jsonl import JsonlFeedbackStore, holds_feedback
-from adapters.record_store.jsonl import JsonlRecordStore
 from adapters.record_store.null import NullRecordSink
-from adapters.settings import Settings
-from adapters.storage.filesystem import FilesystemArtifactStore
 from application.controller import PipelineController
 from application.export_runs import ExportRuns
 from application.feedback_recorder import FeedbackRecorder
 from application.history import History
 from application.import_images import ImportImages
 from application.query_history import QueryHistory
-from domain.ports import (
-    BadLineReport,
-    HistoryQueryEngine,
-    ImageBackend,
-    ImageImporter,
-    MaintainedFile,
-    RunIndex,
-    RunTableWriter,
-)
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+
+    from adapters.feedback.jsonl import JsonlFeedbackStore
+    from adapters.jsonl_log import Durability
+    from adapters.record_store.jsonl import JsonlRecordStore
+    from adapters.settings import Settings
+    from domain.ports import (
+        ArtifactStore,
+        BadLineReport,
+        HistoryQueryEngine,
+        ImageBackend,
+        ImageImporter,
+        MaintainedFile,
+        RunIndex,
+        RunTableWriter,
+    )
 
 
 def _a1111_backend(**settings: Any) -> ImageBackend:
-    from adapters.backends.a1111 import A1111ImageBackend  # httpx is imported only when it is chosen
+    from adapters.backends.a1111 import A1111ImageBackend  # httpx
 
     return A1111ImageBackend(**settings)
+
+
+def _fake_backend(**settings: Any) -> ImageBackend:
+    from adapters.backends.fake import FakeImageBackend  # Pillow
+
+    return FakeImageBackend(**settings)
+
+
+def _artifact_store(output_dir: Path) -> ArtifactStore:
+    from adapters.storage.filesystem import FilesystemArtifactStore  # Pillow
+
+    return FilesystemArtifactStore(output_dir=output_dir)
+
+
+def _record_store(records_path: Path, durability: Durability) -> JsonlRecordStore:
+    from adapters.record_store.jsonl import JsonlRecordStore  # filelock
+
+    return JsonlRecordStore(records_path=records_path, durability=durability)
+
+
+def _feedback_store(path: Path) -> JsonlFeedbackStore:
+    from adapters.feedback.jsonl import JsonlFeedbackStore  # filelock
+
+    return JsonlFeedbackStore(path)
 
 
 def _sqlite_index(
@@ -84,15 +115,15 @@ class Container(containers.DeclarativeContainer):
     config = providers.Configuration(strict=True)
 
     clock = providers.Singleton(SystemClock)
-    artifact_store = providers.Singleton(FilesystemArtifactStore, output_dir=config.output.dir)
+    artifact_store = providers.Singleton(_artifact_store, output_dir=config.output.dir)
 
     record_store = providers.Singleton(
-        JsonlRecordStore, records_path=config.learning.records_path, durability=config.learning.durability
+        _record_store, records_path=config.learning.records_path, durability=config.learning.durability
     )
     record_sink = providers.Selector(
         config.learning.sink, jsonl=record_store, null=providers.Singleton(NullRecordSink)
     )
-    feedback_store = providers.Singleton(JsonlFeedbackStore, config.feedback.path)
+    feedback_store = providers.Singleton(_feedback_store, config.feedback.path)
 
     run_index = providers.Factory(
         _sqlite_index, records_path=config.learning.records_path, feedback_path=config.feedback.path
@@ -115,7 +146,7 @@ class Container(containers.DeclarativeContainer):
     image_backend = providers.Selector(
         config.backend.kind,
         fake=providers.Singleton(
-            FakeImageBackend,
+            _fake_backend,
             latency=config.backend.fake_latency,
             fail_stage=providers.Callable(_none_if_empty, config.backend.fake_fail_stage),
         ),
@@ -143,6 +174,9 @@ class Container(containers.DeclarativeContainer):
 
 def history_file(path: Path) -> MaintainedFile:
     """The store of the records or feedback file at ``path``, told apart by what the file holds."""
+    from adapters.feedback.jsonl import JsonlFeedbackStore, holds_feedback
+    from adapters.record_store.jsonl import JsonlRecordStore
+
     return JsonlFeedbackStore(path) if holds_feedback(path) else JsonlRecordStore(path)
 
 

@@ -6,10 +6,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any
 
-import orjson
 import typer
 
-from adapters.backends.catalog import BackendCatalog
 from adapters.cli.common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -19,11 +17,10 @@ from adapters.cli.common import (
     load_settings_or_exit,
     stdout,
 )
-from adapters.container import build_container
-from domain import BackendError, BackendInfo, ConfigError, GenerationInterrupted
 
 if TYPE_CHECKING:
     from adapters.backends.a1111 import ServerReport
+    from domain import BackendInfo
 
 
 def register(app: typer.Typer) -> None:
@@ -45,7 +42,11 @@ def check(
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Print the backend's version, models, samplers, schedulers and upscalers (exit 1 if unreachable)."""
+    import orjson
+
     from adapters.backends.a1111 import A1111ImageBackend  # httpx loads only for this command
+    from adapters.container import build_container
+    from domain import BackendError, ConfigError, GenerationInterrupted
 
     loaded, _ = load_settings_or_exit(settings)
     try:
@@ -92,6 +93,8 @@ def _report_facts(report: ServerReport) -> dict[str, Any]:
 
 
 def _local_facts(info: BackendInfo, catalog: object) -> dict[str, Any]:
+    from adapters.backends.catalog import BackendCatalog
+
     names = catalog if isinstance(catalog, BackendCatalog) else BackendCatalog((), (), None, ())
     return {
         "kind": info.kind,

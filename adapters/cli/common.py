@@ -1,23 +1,48 @@
-"""What every command shares: one-line errors, exit codes, and loading the settings."""
+"""What every command shares: one-line errors, exit codes, and loading the settings.
+
+Kept cheap to import: every command module imports it, and so does ``stablenew --help``.
+"""
 
 from __future__ import annotations
 
 import sys
+from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
 
-from adapters.settings import Settings, SettingsError, SettingsLayers, load_settings
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from adapters.settings import Settings, SettingsLayers
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
-# Piped output is not cut to 80 columns: tables stay whole for grep and files.
-stdout = Console(soft_wrap=True, highlight=False, width=None if sys.stdout.isatty() else 200)
-stderr = Console(stderr=True, soft_wrap=True, highlight=False)
+
+class LazyConsole:
+    """A rich Console made on its first ``print``, so commands that print nothing never load rich."""
+
+    def __init__(self, *, to_stderr: bool) -> None:
+        self._to_stderr = to_stderr
+
+    @cached_property
+    def console(self) -> Console:
+        from rich.console import Console
+
+        if self._to_stderr:
+            return Console(stderr=True, soft_wrap=True, highlight=False)
+        # Piped output is not cut to 80 columns: tables stay whole for grep and files.
+        return Console(soft_wrap=True, highlight=False, width=None if sys.stdout.isatty() else 200)
+
+    def print(self, *objects: Any, markup: bool | None = None) -> None:
+        self.console.print(*objects, markup=markup)
+
+
+stdout = LazyConsole(to_stderr=False)
+stderr = LazyConsole(to_stderr=True)
 
 SettingsOption = Annotated[
     Path | None,
@@ -40,6 +65,8 @@ def load_settings_or_exit(
     settings_file: Path | None, flags: dict[str, Any] | None = None
 ) -> tuple[Settings, SettingsLayers]:
     """The effective settings, or exit 2 with one line naming the bad key and where it came from."""
+    from adapters.settings import SettingsError, load_settings  # pydantic-settings: only when needed
+
     try:
         return load_settings(settings_file, _drop_unset(flags or {}))
     except SettingsError as exc:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from adapters.cli.common import EXIT_USAGE, exit_with
-from domain.run_filter import FilterError, RunFilter, parse_filter
+
+if TYPE_CHECKING:
+    from domain.run_filter import RunFilter
 
 _F = "Filters"
 FILTER_OPTIONS: dict[str, Any] = {
@@ -64,6 +67,8 @@ Command = TypeVar("Command", bound=Callable[..., None])
 
 def build_filter(options: dict[str, Any], now: datetime | None = None) -> RunFilter:
     """A RunFilter from the filter options; a malformed one exits 2 naming the option."""
+    from domain.run_filter import FilterError, parse_filter
+
     try:
         return parse_filter(options, now or datetime.now(UTC))
     except FilterError as exc:
@@ -71,9 +76,17 @@ def build_filter(options: dict[str, Any], now: datetime | None = None) -> RunFil
 
 
 def with_run_filter(command: Command) -> Command:
-    """Gives ``command`` the filter options; it receives them as one ``run_filter: RunFilter``."""
-    signature = inspect.signature(command, eval_str=True)
-    kept = [p for p in signature.parameters.values() if p.name != "run_filter"]
+    """Gives ``command`` the filter options; it receives them as one ``run_filter: RunFilter``.
+
+    The other parameters' annotations are evaluated here, for Typer; ``run_filter``'s is not, so the
+    command's module needs RunFilter (and the domain) only for type checking.
+    """
+    signature = inspect.signature(command)
+    kept = [
+        p.replace(annotation=_evaluated(p.annotation, command))
+        for p in signature.parameters.values()
+        if p.name != "run_filter"
+    ]
     added = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
         for name, annotation in FILTER_OPTIONS.items()
@@ -85,6 +98,13 @@ def with_run_filter(command: Command) -> Command:
         command(**kwargs, run_filter=build_filter(options))
 
     parameters = [*kept, *added]
-    wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    wrapper.__signature__ = signature.replace(parameters=parameters, return_annotation=None)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": None}
     return wrapper  # type: ignore[return-value]
+
+
+def _evaluated(annotation: Any, command: Callable[..., None]) -> Any:
+    """What ``inspect.signature(eval_str=True)`` gives: a postponed annotation, evaluated."""
+    if isinstance(annotation, str):
+        return eval(annotation, vars(sys.modules[command.__module__]))
+    return annotation

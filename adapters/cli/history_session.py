@@ -1,5 +1,8 @@
 """What the history commands share: the history's use cases from the container, turning expected
-errors into one-line messages, and reporting skipped bad lines."""
+errors into one-line messages, and reporting skipped bad lines.
+
+The container, the stores and the domain load only when a command opens a session, not for ``--help``.
+"""
 
 from __future__ import annotations
 
@@ -9,23 +12,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from adapters.cli.common import EXIT_FAILED, EXIT_USAGE, exit_with, load_settings_or_exit, stderr
-from adapters.container import Container, build_container
-from adapters.settings import Settings
-from application.export_runs import ExportRuns
-from application.feedback_recorder import FeedbackRecorder
-from application.history import History
-from application.import_images import ImportImages
-from application.query_history import QueryHistory
-from domain.errors import MissingDependency, QueryError, RecordStoreError, UnsupportedSchemaVersion
-from domain.feedback import FeedbackError
-from domain.run_filter import FilterError
-from domain.run_lookup import AmbiguousRunId, RunNotFound
-from domain.store_health import BadLine
+
+if TYPE_CHECKING:
+    from adapters.container import Container
+    from adapters.settings import Settings
+    from application.export_runs import ExportRuns
+    from application.feedback_recorder import FeedbackRecorder
+    from application.history import History
+    from application.import_images import ImportImages
+    from application.query_history import QueryHistory
+    from domain.store_health import BadLine
 
 SHOWN_REASONS = 3
 
@@ -67,33 +68,43 @@ class BadLines:
 
 @dataclass
 class Session:
-    """The history's use cases, built by the container; bad lines are reported on close."""
+    """The history's use cases, built by the container; bad lines are reported on close.
+
+    Only the stores a use case was given are closed: building one just to close it would load filelock.
+    """
 
     settings: Settings
     records_path: Path
     feedback_path: Path
     container: Container
     bad_lines: BadLines
+    opened: set[str] = field(default_factory=set)
 
     @property
     def history(self) -> History:
         return self.container.history(index__on_bad_line=self.bad_lines)
 
-    def recorder(self) -> FeedbackRecorder:
-        return self.container.feedback_recorder(history__index__on_bad_line=self.bad_lines)
+    def recorder(self, history: History | None = None) -> FeedbackRecorder:
+        """The feedback recorder over ``history`` (default: this session's)."""
+        self.opened.add("feedback")
+        return self.container.feedback_recorder(history=self.history if history is None else history)
 
     def exporter(self) -> ExportRuns:
         return self.container.export_runs(history__index__on_bad_line=self.bad_lines)
 
     def query(self) -> QueryHistory:
+        self.opened.add("feedback")
         return self.container.query_history(history__index__on_bad_line=self.bad_lines)
 
     def importer(self) -> ImportImages:
+        self.opened.add("records")
         return self.container.import_images()
 
     def close(self) -> None:
-        self.container.record_store().close()
-        self.container.feedback_store().close()
+        if "records" in self.opened:
+            self.container.record_store().close()
+        if "feedback" in self.opened:
+            self.container.feedback_store().close()
         self.bad_lines.report()
 
 
@@ -106,6 +117,8 @@ def open_session(
     require_records: bool = True,
 ) -> Iterator[Session]:
     """The history of the configured (or given) files; expected errors exit with one line."""
+    from adapters.container import build_container
+
     settings, _layers = load_settings_or_exit(
         settings_file, {"learning": {"records_path": records}, "feedback": {"path": feedback}}
     )
@@ -131,6 +144,11 @@ def open_session(
 @contextmanager
 def expected_errors() -> Iterator[None]:
     """Bad input exits 2, failures exit 1; each with one line and no traceback."""
+    from domain.errors import MissingDependency, QueryError, RecordStoreError, UnsupportedSchemaVersion
+    from domain.feedback import FeedbackError
+    from domain.run_filter import FilterError
+    from domain.run_lookup import AmbiguousRunId, RunNotFound
+
     try:
         yield
     except (FilterError, FeedbackError, RunNotFound, AmbiguousRunId, QueryError) as exc:

@@ -1,4 +1,8 @@
-"""The ``stablenew`` command: one Typer app; each command group lives in its own module."""
+"""The ``stablenew`` command: one Typer app; each command group lives in its own module.
+
+Building the app imports only Typer and the command modules; each command imports what it uses
+when it runs, so ``stablenew --help`` loads no settings, container, Pillow or httpx.
+"""
 
 from __future__ import annotations
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import orjson
 import typer
 
 from adapters.cli.common import EXIT_FAILED, SettingsOption, stdout
 from adapters.cli.history_session import FeedbackOption, JsonOption, RecordsOption, open_session
-from domain.index_state import IndexCheck, IndexedFile, IndexStatus
+
+if TYPE_CHECKING:
+    from domain.index_state import IndexCheck, IndexedFile, IndexStatus
 
 SHOWN_DIFFERENCES = 20
 
@@ -54,6 +55,8 @@ def index(
                     "scanned_runs": checked.scanned_runs,
                     "differences": list(checked.differences),
                 }
+            import orjson
+
             sys.stdout.write(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode() + "\n")
         else:
             stdout.print(describe_status(status, rebuilt=rebuild), markup=False)

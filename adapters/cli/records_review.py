@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import orjson
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from adapters.cli.common import EXIT_FAILED, EXIT_USAGE, SettingsOption, exit_with, stderr, stdout
 from adapters.cli.filter_options import with_run_filter
 from adapters.cli.history_session import FeedbackOption, JsonOption, RecordsOption, open_session
-from application.history import RunDetail
-from domain.feedback import FeedbackEvent
-from domain.run_filter import RunFilter
-from domain.run_row import RunRow
 
-_JSON = orjson.OPT_INDENT_2
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from application.history import RunDetail
+    from domain.feedback import FeedbackEvent
+    from domain.run_filter import RunFilter
+    from domain.run_row import RunRow
 
 
 def register(records: typer.Typer) -> None:
@@ -65,6 +64,9 @@ def list_runs(
 
 
 def runs_table(rows: list[RunRow]) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(box=None, pad_edge=False, header_style="bold")
     # Fixed-width facts never shrink; names give way (with an ellipsis) on a narrow terminal.
     fixed = {"time (UTC)": 16, "run": 8, "size": 9}
@@ -319,6 +321,9 @@ def query(
     Tables: runs (one flat row per run, as `records export`), stages (run_id, stage,
     duration_ms) and feedback (every event). Example: SELECT model, avg(rating) FROM runs GROUP BY model
     """
+    from rich.table import Table
+    from rich.text import Text
+
     with open_session(settings, records, feedback) as session:
         columns, result = session.query()(sql)
         if json_output:
@@ -364,4 +369,6 @@ def import_images(
 
 
 def _print_json(value: Any) -> None:
-    sys.stdout.write(orjson.dumps(value, option=_JSON).decode("utf-8") + "\n")
+    import orjson
+
+    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n")

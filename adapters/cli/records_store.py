@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from adapters.cli.common import EXIT_FAILED, SettingsOption, exit_with, load_settings_or_exit, stdout
-from adapters.container import build_container, history_file
-from domain.errors import RecordStoreError, UnsupportedSchemaVersion
-from domain.ports import MaintainedFile
-from domain.store_health import BadLine, Repair, Verification
+
+if TYPE_CHECKING:
+    from domain.ports import MaintainedFile
+    from domain.store_health import BadLine, Repair, Verification
 
 T = TypeVar("T")
 
@@ -95,6 +95,8 @@ def _bad_lines(bad: tuple[BadLine, ...]) -> list[str]:
 def _stores(path: Path | None, settings_file: Path | None) -> list[tuple[Path, Callable[[], MaintainedFile]]]:
     """The file given (records or feedback, by what it holds), else the configured records file
     and the feedback file beside it if there is one."""
+    from adapters.container import build_container, history_file
+
     if path is not None:
         return [(path, lambda: history_file(path))]
     loaded, _layers = load_settings_or_exit(settings_file)
@@ -108,6 +110,8 @@ def _stores(path: Path | None, settings_file: Path | None) -> list[tuple[Path, C
 
 
 def _run(target: Path, open_store: Callable[[], MaintainedFile], action: Callable[[MaintainedFile], T]) -> T:
+    from domain.errors import RecordStoreError, UnsupportedSchemaVersion
+
     store: MaintainedFile | None = None
     try:
         store = open_store()

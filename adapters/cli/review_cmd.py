@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import ipaddress
-import webbrowser
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from adapters.cli.common import EXIT_FAILED, SettingsOption, exit_with, stderr, stdout
 from adapters.cli.history_session import FeedbackOption, RecordsOption, open_session
-from adapters.review.api import ReviewApi
-from adapters.review.files import SafeFiles
-from application.feedback_recorder import FeedbackRecorder
-from application.history import History
-from domain.ports import BadLineReport
+
+if TYPE_CHECKING:
+    from application.history import History
+    from domain.ports import BadLineReport
 
 
 def register(app: typer.Typer) -> None:
@@ -37,6 +35,8 @@ def review(
     settings: SettingsOption = None,
 ) -> None:
     """Serve the review page: rate (1-5), tag and compare recent runs; Ctrl-C stops it."""
+    from adapters.review.api import ReviewApi
+    from adapters.review.files import SafeFiles
     from adapters.review.server import ReviewServer  # here, so no other command loads the web server
 
     with open_session(settings, records, feedback, require_records=True) as session:
@@ -47,10 +47,7 @@ def review(
         def make_history(report: BadLineReport) -> History:
             return container.history(index__on_bad_line=report)
 
-        def recorder(history: History) -> FeedbackRecorder:
-            return container.feedback_recorder(history=history)
-
-        api = ReviewApi(make_history, recorder, SafeFiles(roots))
+        api = ReviewApi(make_history, session.recorder, SafeFiles(roots))
         try:
             server = ReviewServer(api, host, port)
         except OSError as exc:
@@ -62,6 +59,8 @@ def review(
             )
         stdout.print(f"review page: {server.url}  (feedback as {author}; Ctrl-C stops)", markup=False)
         if not no_browser:
+            import webbrowser
+
             webbrowser.open(server.url)
         try:
             server.serve_forever()

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import orjson
 import typer
-from rich.markup import escape
 
 from adapters.cli.common import (
     EXIT_FAILED,
@@ -19,16 +17,10 @@ from adapters.cli.common import (
     stderr,
     stdout,
 )
-from adapters.container import build_container
-from adapters.settings import PipelineSettings, Settings, SettingsLayers
-from domain import (
-    ConfigError,
-    PipelineConfig,
-    PipelineRunResult,
-    RunStatus,
-    StageEvent,
-    StageStatus,
-)
+
+if TYPE_CHECKING:
+    from adapters.settings import PipelineSettings, Settings, SettingsLayers
+    from domain import PipelineConfig, PipelineRunResult, StageEvent
 
 
 def register(app: typer.Typer) -> None:
@@ -67,6 +59,11 @@ def run(
     json_output: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
 ) -> None:
     """Run a pipeline on the configured backend and, with learning on, record it."""
+    import orjson
+
+    from adapters.container import build_container
+    from domain import ConfigError, RunStatus
+
     flags: dict[str, Any] = {
         "learning": {"enabled": learning, "records_path": records},
         "output": {"dir": output},
@@ -115,6 +112,8 @@ def _config_or_exit(
     prompt_pack_id: str | None,
     prompt_id: str | None,
 ) -> PipelineConfig:
+    from domain import ConfigError
+
     try:
         return pipeline.pipeline_config(prompt, init_images, prompt_pack_id, prompt_id)
     except ConfigError as exc:
@@ -131,6 +130,10 @@ class _Progress:
         stderr.print(f"[bold]{stage}[/] running...")
 
     def stage_finished(self, event: StageEvent) -> None:
+        from rich.markup import escape
+
+        from domain import StageStatus
+
         if event.status is StageStatus.SUCCEEDED:
             stderr.print(
                 f"[green]{event.stage}[/] done in {event.duration_ms} ms, {event.image_count} image(s)"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from pydantic import SecretStr
 
 from adapters.cli.common import SettingsOption, load_settings_or_exit, stdout
-from adapters.settings import Settings, SettingsLayers
-from adapters.urls import MASK, redact_url
+
+if TYPE_CHECKING:
+    from adapters.settings import Settings, SettingsLayers
 
 
 def register(app: typer.Typer) -> None:
@@ -27,6 +27,8 @@ def show(settings: SettingsOption = None) -> None:
 
 
 def render(settings: Settings, layers: SettingsLayers) -> str:
+    from adapters.urls import redact_url
+
     lines = [f"# settings file: {layers.file or 'none (built-in defaults)'}"]
     for section in type(settings).model_fields:
         lines.append(f"\n[{section}]")
@@ -37,6 +39,10 @@ def render(settings: Settings, layers: SettingsLayers) -> str:
 
 
 def _toml_value(value: Any) -> str:
+    from pydantic import SecretStr
+
+    from adapters.urls import MASK
+
     if isinstance(value, SecretStr):
         return json.dumps(MASK if value.get_secret_value() else "")
     if isinstance(value, bool):

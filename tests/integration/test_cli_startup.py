@@ -1,7 +1,13 @@
-"""Start-up: ``--version`` and ``-h`` work."""
+"""Start-up: ``--version`` and ``-h`` work, and each command imports only what it uses.
+
+The import checks are structural (which modules a real process loaded), never timings.
+"""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -11,8 +17,83 @@ from typer.testing import CliRunner
 
 from adapters.cli import app
 from tests.integration.cli import run_cli
+from tests.review.history_data import write_history
 
 ROOT = Path(__file__).resolve().parents[2]
+
+# Run main(argv) in a fresh interpreter, then write which of the named modules it loaded to a file.
+PROBE = """
+import json, sys
+from adapters.cli import main
+argv, watched, report = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
+try:
+    main(argv)
+except SystemExit as exc:
+    code = exc.code
+with open(report, "w") as out:
+    json.dump({"code": code, "loaded": sorted(m for m in watched if m in sys.modules)}, out)
+"""
+
+NEVER_FOR_HELP = [
+    "PIL",
+    "httpx",
+    "filelock",
+    "asyncio",
+    "uvicorn",
+    "h11",
+    "starlette",
+    "duckdb",
+    "sqlite3",
+    "dependency_injector",
+    "dependency_injector.wiring",
+    "pydantic_settings",
+    "adapters.container",
+    "adapters.settings",
+    "adapters.backends.a1111",
+    "adapters.importer.a1111_png",
+    "adapters.review.server",
+]
+NEVER_FOR_LISTING = [
+    "PIL",
+    "httpx",
+    "uvicorn",
+    "h11",
+    "duckdb",
+    "adapters.backends.a1111",
+    "adapters.backends.fake",
+    "adapters.storage.filesystem",
+    "adapters.importer.a1111_png",
+    "adapters.review.server",
+]
+
+
+def loaded_by(argv: list[str], watched: list[str], cwd: Path) -> list[str]:
+    report = cwd / "loaded.json"
+    command = [sys.executable, "-c", PROBE, json.dumps(argv), json.dumps(watched), str(report)]
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(report.read_text(encoding="utf-8"))
+    assert result["code"] in (0, None), done.stderr  # a command that failed early proves nothing
+    loaded: list[str] = result["loaded"]
+    return loaded
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["-h"], ["records", "--help"], ["run", "-h"]], ids=" ".join)
+def test_help_loads_no_settings_container_or_heavy_library(tmp_path: Path, argv: list[str]) -> None:
+    loaded = loaded_by(argv, [*NEVER_FOR_HELP, "typer"], tmp_path)
+
+    assert loaded == ["typer"]
+
+
+def test_a_listing_loads_the_index_but_no_image_http_web_or_query_library(tmp_path: Path) -> None:
+    _, sink, store = write_history(tmp_path / "records", 3)
+    sink.close()
+    store.close()
+    wanted = ["adapters.container", "adapters.settings", "sqlite3"]
+
+    loaded = loaded_by(["records", "list"], [*NEVER_FOR_LISTING, *wanted], tmp_path)
+
+    assert loaded == sorted(wanted)
 
 
 def test_version_prints_the_project_version(tmp_path: Path) -> None:
