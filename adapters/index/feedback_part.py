@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from adapters.index.lines import LineCursor, entries
+from adapters.index.totals_part import Totals, stored_runs
 from domain.feedback import FeedbackError, FeedbackEvent, tag_order
 from domain.store_health import BadLine
 
@@ -34,7 +35,7 @@ class FoldedRun:
 
 
 def clear(db: sqlite3.Connection) -> None:
-    for table in ("feedback_state", "feedback_seen", "feedback_lines"):
+    for table in ("feedback_state", "feedback_seen", "feedback_lines", "rating_totals"):
         db.execute(f"DELETE FROM {table}")
     db.execute("DELETE FROM bad_lines WHERE source = 'feedback'")
 
@@ -76,6 +77,7 @@ def _apply(db: sqlite3.Connection, batch: list[tuple[int, int, int, FeedbackEven
         event.worse_run_id for _n, _o, _l, event in batch if event.worse_run_id
     }
     state = _load(db, list(touched))
+    rated_before = {run_id: folded.rating for run_id, folded in state.items()}
     new_ids: list[tuple[str]] = []
     lines: list[tuple[str, int, int, int, str]] = []
     for number, offset, length, event in batch:
@@ -105,6 +107,18 @@ def _apply(db: sqlite3.Connection, batch: list[tuple[int, int, int, FeedbackEven
         " VALUES (?, ?, ?, ?, ?, ?)",
         [folded.row(run_id) for run_id, folded in state.items()],
     )
+    _count_ratings(db, rated_before, state)
+
+
+def _count_ratings(
+    db: sqlite3.Connection, rated_before: dict[str, int | None], state: dict[str, FoldedRun]
+) -> None:
+    """Keep ``rating_totals`` (the runs in ``runs`` per rating) as the ratings just changed."""
+    changed = [run_id for run_id, folded in state.items() if folded.rating != rated_before.get(run_id)]
+    totals = Totals()
+    for run_id in stored_runs(db, changed):
+        totals.rate(rated_before.get(run_id), state[run_id].rating)
+    totals.write(db)
 
 
 def _load(db: sqlite3.Connection, run_ids: list[str]) -> dict[str, FoldedRun]:

@@ -14,7 +14,7 @@ from typing import Any
 from adapters.index.columns import record_columns
 from adapters.index.lines import LineCursor, entries
 from adapters.index.schema import RUN_TABLE_COLUMNS
-from adapters.index.totals_part import STORED_COLUMNS, Totals
+from adapters.index.totals_part import STORED_COLUMNS, Totals, ratings_of, recount_ratings
 from adapters.index.totals_part import clear as clear_totals
 from adapters.index.words import searchable
 from domain.errors import UnsupportedSchemaVersion
@@ -28,7 +28,8 @@ _INSERT_RUN = (
 _INSERT_TEXT = "INSERT INTO runs_text (rowid, words) VALUES (?, ?)"
 _DELETE_TEXT = "INSERT INTO runs_text (runs_text, rowid, words) VALUES ('delete', ?, ?)"
 _SKIPPED = (*NOT_A_RECORD, OverflowError)
-_STORED = f"seq, prompt, negative_prompt, {STORED_COLUMNS}"
+_STORED = f"seq, prompt, negative_prompt, {STORED_COLUMNS}, run_id"
+_RUN_ID = -1
 
 
 def clear(db: sqlite3.Connection) -> None:
@@ -107,6 +108,7 @@ class _Build:
                 f"SELECT {_STORED} FROM runs WHERE run_id = ? ORDER BY seq DESC", (run_id,)
             ).fetchall()[1:]
             _delete(self._db, older, self._totals)
+        recount_ratings(self._db)
 
 
 class _Append:
@@ -126,10 +128,14 @@ class _Append:
             keep = set(newest.values())
             rows = [row for index, row in enumerate(rows) if index in keep]
             texts = [text for index, text in enumerate(texts) if index in keep]
-        _delete(self._db, self._stored(list(newest)), self._totals)
+        stored = self._stored(list(newest))
+        _delete(self._db, stored, self._totals)
         self._db.executemany(_INSERT_RUN, rows)
         self._db.executemany(_INSERT_TEXT, texts)
         self._totals.add(rows)
+        first_seen = set(newest) - {row[_RUN_ID] for row in stored}
+        for rating in ratings_of(self._db, list(first_seen)).values():
+            self._totals.rate(None, rating)
 
     def _stored(self, run_ids: list[str]) -> list[tuple[Any, ...]]:
         found: list[tuple[Any, ...]] = []
@@ -149,4 +155,4 @@ def _delete(db: sqlite3.Connection, rows: Iterable[tuple[Any, ...]], totals: Tot
     rows = list(rows)
     db.executemany(_DELETE_TEXT, [(row[0], searchable(row[1], row[2])) for row in rows])
     db.executemany("DELETE FROM runs WHERE seq = ?", [(row[0],) for row in rows])
-    totals.remove(row[3:] for row in rows)
+    totals.remove(row[3:_RUN_ID] for row in rows)

@@ -7,7 +7,7 @@ import sqlite3
 
 from adapters.index.columns import ROW_COLUMNS
 
-VERSION = 2
+VERSION = 3
 APPLICATION_ID = 0x534E4958  # "SNIX": marks the file as a StableNew history index
 
 TEXT_OPTIONS = "words, content='', detail=none, tokenize='unicode61 remove_diacritics 0'"
@@ -43,6 +43,7 @@ TABLES = (
     """CREATE TABLE stage_totals (
         stage TEXT NOT NULL, ms INTEGER NOT NULL, runs INTEGER NOT NULL, PRIMARY KEY (stage, ms)
     ) WITHOUT ROWID""",
+    "CREATE TABLE rating_totals (rating INTEGER PRIMARY KEY, runs INTEGER NOT NULL)",
     """CREATE TABLE bad_lines (
         source TEXT NOT NULL, line INTEGER NOT NULL, offset INTEGER NOT NULL, reason TEXT NOT NULL,
         PRIMARY KEY (source, line)

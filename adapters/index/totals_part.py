@@ -2,8 +2,9 @@
 
 ``run_totals`` counts the runs per status, model and sampler; ``stage_totals`` counts, per stage,
 the runs whose stage took each number of milliseconds (a histogram, from which percentiles are
-exact). Both change with every row added to or removed from ``runs``, in the same transaction.
-The rating distribution is counted from ``feedback_state`` when asked (one row per rated run).
+exact). Both change with every row added to or removed from ``runs``. ``rating_totals`` counts
+the runs in ``runs`` per current rating: it changes when a run first appears and when a run's
+rating changes. All in the same transaction as the change itself.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Totals:
     def __init__(self) -> None:
         self._runs: Counter[tuple[str, str]] = Counter()
         self._stages: Counter[tuple[str, int]] = Counter()
+        self._ratings: Counter[int] = Counter()
 
     def add(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """Rows as inserted into ``runs`` (all of RUN_TABLE_COLUMNS)."""
@@ -41,6 +43,13 @@ class Totals:
         """Rows as selected with STORED_COLUMNS."""
         for status, model, sampler, durations in rows:
             self._count((status, model, sampler), durations, -1)
+
+    def rate(self, old: int | None, new: int | None) -> None:
+        """A run in ``runs`` whose rating went from ``old`` to ``new`` (None: unrated)."""
+        if old is not None:
+            self._ratings[old] -= 1
+        if new is not None:
+            self._ratings[new] += 1
 
     def _count(self, values: tuple[str, str, str], durations: str, sign: int) -> None:
         runs, stages = self._runs, self._stages
@@ -61,15 +70,52 @@ class Totals:
             " ON CONFLICT (stage, ms) DO UPDATE SET runs = runs + excluded.runs",
             [(stage, ms, runs) for (stage, ms), runs in self._stages.items() if runs],
         )
-        db.execute("DELETE FROM run_totals WHERE runs = 0")
-        db.execute("DELETE FROM stage_totals WHERE runs = 0")
+        db.executemany(
+            "INSERT INTO rating_totals (rating, runs) VALUES (?, ?)"
+            " ON CONFLICT (rating) DO UPDATE SET runs = runs + excluded.runs",
+            [(rating, runs) for rating, runs in self._ratings.items() if runs],
+        )
+        for table in ("run_totals", "stage_totals", "rating_totals"):
+            db.execute(f"DELETE FROM {table} WHERE runs = 0")
         self._runs.clear()
         self._stages.clear()
+        self._ratings.clear()
 
 
 def clear(db: sqlite3.Connection) -> None:
-    db.execute("DELETE FROM run_totals")
-    db.execute("DELETE FROM stage_totals")
+    """Nothing counted: ``runs`` is being emptied."""
+    for table in ("run_totals", "stage_totals", "rating_totals"):
+        db.execute(f"DELETE FROM {table}")
+
+
+def recount_ratings(db: sqlite3.Connection) -> None:
+    """Count ``rating_totals`` afresh from ``runs`` and ``feedback_state`` (after a build)."""
+    db.execute("DELETE FROM rating_totals")
+    db.execute(
+        "INSERT INTO rating_totals (rating, runs) SELECT s.rating, count(*) FROM feedback_state s"
+        " JOIN runs r ON r.run_id = s.run_id WHERE s.rating IS NOT NULL GROUP BY s.rating"
+    )
+
+
+def ratings_of(db: sqlite3.Connection, run_ids: list[str]) -> dict[str, int]:
+    """The current rating of each of ``run_ids`` that has one."""
+    found: dict[str, int] = {}
+    for start in range(0, len(run_ids), 500):
+        part = run_ids[start : start + 500]
+        marks = ", ".join("?" * len(part))
+        query = f"SELECT run_id, rating FROM feedback_state WHERE rating IS NOT NULL AND run_id IN ({marks})"
+        found.update(db.execute(query, part).fetchall())
+    return found
+
+
+def stored_runs(db: sqlite3.Connection, run_ids: list[str]) -> set[str]:
+    """Those of ``run_ids`` that are in ``runs``."""
+    found: set[str] = set()
+    for start in range(0, len(run_ids), 500):
+        part = run_ids[start : start + 500]
+        marks = ", ".join("?" * len(part))
+        found.update(row[0] for row in db.execute(f"SELECT run_id FROM runs WHERE run_id IN ({marks})", part))
+    return found
 
 
 def stats(db: sqlite3.Connection) -> HistoryStats:
@@ -87,12 +133,7 @@ def stats(db: sqlite3.Connection) -> HistoryStats:
         count = sum(runs for _ms, runs in histogram)
         p50, p95 = percentile_of_counts(histogram, 50), percentile_of_counts(histogram, 95)
         stages.append(StageDurations(stage, count, p50, p95))
-    rated = dict(
-        db.execute(
-            "SELECT s.rating, count(*) FROM feedback_state s JOIN runs r ON r.run_id = s.run_id"
-            " WHERE s.rating IS NOT NULL GROUP BY s.rating"
-        ).fetchall()
-    )
+    rated = dict(db.execute("SELECT rating, runs FROM rating_totals").fetchall())
     return HistoryStats(
         runs=total,
         by_model=ranked(counts["model"]),

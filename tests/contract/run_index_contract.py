@@ -249,6 +249,15 @@ class RunIndexContract:
         assert stats == compute_stats(varied.history().iter_rows())
         assert ("replaced-model", 1) in stats.by_model
         assert ("interrupted", 1) in stats.by_status
+        varied.rate(FeedbackEvent("early-r", "early001", "2026-11-24T11:01:00Z", ALICE, "rating", rating=2))
+        before = index.stats()  # rated before the run exists: not counted yet
+        assert before == compute_stats(varied.history().iter_rows())
+        varied.add(make_record("early001"))
+        after = index.stats()
+        assert after == compute_stats(varied.history().iter_rows())
+        assert dict(after.ratings)[2] == dict(before.ratings)[2] + 1
+        varied.rate(FeedbackEvent("early-r2", "early001", "2026-11-24T11:02:00Z", ALICE, "rating", rating=5))
+        assert index.stats() == compute_stats(varied.history().iter_rows())
 
     def test_an_empty_filter_keeps_everything(self, index: RunIndex, varied: HistoryFiles) -> None:
         assert list(index.rows(RunFilter())) == list(varied.history().iter_rows())
