@@ -67,9 +67,9 @@ def check(
     except GenerationInterrupted:
         exit_with("backend check interrupted", EXIT_INTERRUPTED)
     if json_output:
-        stdout.print(orjson.dumps(facts).decode(), markup=False)
+        stdout.print(orjson.dumps(facts).decode())
     else:
-        stdout.print(_render(facts), markup=False)
+        stdout.print(_render(facts))
 
 
 def _with_version(report: ServerReport, probe: BackendInfo) -> ServerReport:

@@ -23,7 +23,12 @@ EXIT_INTERRUPTED = 130
 
 
 class LazyConsole:
-    """A rich Console made on its first ``print``, so commands that print nothing never load rich."""
+    """A rich Console made on its first ``print``, so commands that print nothing never load rich.
+
+    Text is printed as it is: no markup and no ``:emoji:`` codes, since prompts, tags and notes use
+    brackets and colons (``[cat:dog:0.5]``). A line of our own that wants style says ``markup=True``
+    and escapes every value in it.
+    """
 
     def __init__(self, *, to_stderr: bool) -> None:
         self._to_stderr = to_stderr
@@ -33,11 +38,12 @@ class LazyConsole:
         from rich.console import Console
 
         if self._to_stderr:
-            return Console(stderr=True, soft_wrap=True, highlight=False)
+            return Console(stderr=True, soft_wrap=True, highlight=False, markup=False, emoji=False)
         # Piped output is not cut to 80 columns: tables stay whole for grep and files.
-        return Console(soft_wrap=True, highlight=False, width=None if sys.stdout.isatty() else 200)
+        width = None if sys.stdout.isatty() else 200
+        return Console(soft_wrap=True, highlight=False, markup=False, emoji=False, width=width)
 
-    def print(self, *objects: Any, markup: bool | None = None) -> None:
+    def print(self, *objects: Any, markup: bool = False) -> None:
         self.console.print(*objects, markup=markup)
 
 
@@ -57,7 +63,7 @@ SettingsOption = Annotated[
 def exit_with(message: str, code: int = EXIT_FAILED) -> NoReturn:
     """Print ``error: message`` as one line on stderr and leave with ``code``."""
     one_line = " ".join(str(message).split())
-    stderr.print(f"error: {one_line}", markup=False)
+    stderr.print(f"error: {one_line}")
     raise typer.Exit(code)
 
 

@@ -62,7 +62,6 @@ class BadLines:
             hint = " (`stablenew records verify` lists them)" if source == "records" else ""
             stderr.print(
                 f"warning: skipped {len(lines)} bad line(s) in {self.paths[source]}: {reasons}{more}{hint}",
-                markup=False,
             )
 
 

@@ -59,9 +59,9 @@ def index(
 
             sys.stdout.write(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode() + "\n")
         else:
-            stdout.print(describe_status(status, rebuilt=rebuild), markup=False)
+            stdout.print(describe_status(status, rebuilt=rebuild))
             if checked is not None:
-                stdout.print(describe_check(checked), markup=False)
+                stdout.print(describe_check(checked))
     if checked is not None and not checked.ok:
         raise typer.Exit(EXIT_FAILED)
 

@@ -58,7 +58,7 @@ def list_runs(
             _print_json([row.to_dict() for row in rows])
             return
         if not rows:
-            stdout.print("no runs match", markup=False)
+            stdout.print("no runs match")
             return
         stdout.print(runs_table(rows))
 
@@ -120,7 +120,7 @@ def show(
         if json_output:
             _print_json(detail_dict(detail))
         else:
-            stdout.print(describe_detail(detail), markup=False)
+            stdout.print(describe_detail(detail))
 
 
 def detail_dict(detail: RunDetail) -> dict[str, Any]:
@@ -208,7 +208,7 @@ def rate(
         events = session.recorder().rate(run_id, rating, tag or (), note_text)
         first = events[0]
         extra = f" +{len(events) - 1} event(s)" if len(events) > 1 else ""
-        stdout.print(f"rated {first.run_id[:8]} {first.rating}/5 as {first.by}{extra}", markup=False)
+        stdout.print(f"rated {first.run_id[:8]} {first.rating}/5 as {first.by}{extra}")
 
 
 def tag(
@@ -223,7 +223,7 @@ def tag(
     with open_session(settings, records, feedback) as session:
         event = session.recorder().tag(run_id, tags or (), remove or ())
         parts = [f"+{t}" for t in event.tags_added] + [f"-{t}" for t in event.tags_removed]
-        stdout.print(f"tagged {event.run_id[:8]} {' '.join(parts)} as {event.by}", markup=False)
+        stdout.print(f"tagged {event.run_id[:8]} {' '.join(parts)} as {event.by}")
 
 
 def note(
@@ -236,7 +236,7 @@ def note(
     """Add a note to a run."""
     with open_session(settings, records, feedback) as session:
         event = session.recorder().note(run_id, text)
-        stdout.print(f"noted on {event.run_id[:8]} as {event.by}", markup=False)
+        stdout.print(f"noted on {event.run_id[:8]} as {event.by}")
 
 
 def prefer(
@@ -249,7 +249,7 @@ def prefer(
     """Record a pairwise choice: BETTER is better than WORSE."""
     with open_session(settings, records, feedback) as session:
         event = session.recorder().choose(better, worse)
-        stdout.print(f"preferred {event.run_id[:8]} over {(event.worse_run_id or '')[:8]}", markup=False)
+        stdout.print(f"preferred {event.run_id[:8]} over {(event.worse_run_id or '')[:8]}")
 
 
 @with_run_filter
@@ -284,7 +284,7 @@ def stats(
         for value, count in result.ratings:
             lines.append(f"  {value}  {'#' * round(30 * count / top):<30} {count}")
         lines.append(f"  -  {'#' * round(30 * result.unrated / top):<30} {result.unrated} unrated")
-        stdout.print("\n".join(lines), markup=False)
+        stdout.print("\n".join(lines))
 
 
 @with_run_filter
@@ -306,7 +306,7 @@ def export(
     with open_session(settings, records, feedback) as session:
         count = session.exporter()(run_filter, format_name, sys.stdout if output is None else output)
         if output is not None:
-            stderr.print(f"wrote {count} run(s) to {output}", markup=False)
+            stderr.print(f"wrote {count} run(s) to {output}")
 
 
 def query(
@@ -335,7 +335,7 @@ def query(
         for values in result:
             table.add_row(*(Text("" if value is None else str(value)) for value in values))
         stdout.print(table)
-        stderr.print(f"{len(result)} row(s)", markup=False)
+        stderr.print(f"{len(result)} row(s)")
 
 
 def import_images(
@@ -356,13 +356,12 @@ def import_images(
     with open_session(settings, records, None, require_records=False) as session:
         plan = session.importer()(paths, recursive=recursive, dry_run=dry_run)
         for skipped in plan.skipped:
-            stderr.print(f"skipped {skipped.path}: {skipped.reason}", markup=False)
+            stderr.print(f"skipped {skipped.path}: {skipped.reason}")
         verb = "would import" if dry_run else "imported"
         already = len(plan.skipped) - len(plan.problems)
         stdout.print(
             f"{verb} {len(plan.records)} image(s) into {session.records_path}"
             f" ({already} already there, {len(plan.problems)} not importable)",
-            markup=False,
         )
         if plan.problems:
             raise typer.Exit(EXIT_FAILED)

@@ -38,7 +38,7 @@ def verify(path: PathArgument = None, settings: SettingsOption = None) -> None:
     bad = False
     for target, open_store in _stores(path, settings):
         report = _run(target, open_store, lambda store: store.verify())
-        stdout.print(describe_verification(report), markup=False)
+        stdout.print(describe_verification(report))
         bad = bad or bool(report.bad)
     if bad:
         raise typer.Exit(EXIT_FAILED)
@@ -48,7 +48,7 @@ def repair(path: PathArgument = None, settings: SettingsOption = None) -> None:
     """Move bad lines to the quarantine file and keep the good ones in order (atomic replace); chmod 0600."""
     for target, open_store in _stores(path, settings):
         result = _run(target, open_store, lambda store: store.repair())
-        stdout.print(describe_repair(result), markup=False)
+        stdout.print(describe_repair(result))
 
 
 def describe_verification(report: Verification) -> str:

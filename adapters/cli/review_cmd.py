@@ -55,9 +55,8 @@ def review(
         if not _is_loopback(host):
             stderr.print(
                 f"warning: listening on {host}: anyone who can reach this machine can see and rate your runs",
-                markup=False,
             )
-        stdout.print(f"review page: {server.url}  (feedback as {author}; Ctrl-C stops)", markup=False)
+        stdout.print(f"review page: {server.url}  (feedback as {author}; Ctrl-C stops)")
         if not no_browser:
             import webbrowser
 
@@ -65,7 +64,7 @@ def review(
         try:
             server.serve_forever()
         except KeyboardInterrupt:
-            stdout.print("stopped", markup=False)
+            stdout.print("stopped")
         finally:
             server.stop_listening()
 

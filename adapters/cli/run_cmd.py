@@ -95,7 +95,7 @@ def run(
         exit_with(f"invalid setting {exc}", EXIT_USAGE)
     result = controller.run(config, observer=None if json_output else _Progress())
     if json_output:
-        stdout.print(orjson.dumps(result_to_json(result, loaded)).decode(), markup=False)
+        stdout.print(orjson.dumps(result_to_json(result, loaded)).decode())
     else:
         _print_summary(result, loaded)
     if result.status is RunStatus.INTERRUPTED:
@@ -127,7 +127,9 @@ class _Progress:
     """Shows each stage on stderr as it starts and ends."""
 
     def stage_started(self, stage: str) -> None:
-        stderr.print(f"[bold]{stage}[/] running...")
+        from rich.markup import escape
+
+        stderr.print(f"[bold]{escape(stage)}[/] running...", markup=True)
 
     def stage_finished(self, event: StageEvent) -> None:
         from rich.markup import escape
@@ -135,27 +137,42 @@ class _Progress:
         from domain import StageStatus
 
         if event.status is StageStatus.SUCCEEDED:
-            stderr.print(
-                f"[green]{event.stage}[/] done in {event.duration_ms} ms, {event.image_count} image(s)"
-            )
+            done = f"done in {event.duration_ms} ms, {event.image_count} image(s)"
+            stderr.print(f"[green]{escape(event.stage)}[/] {done}", markup=True)
         else:
             # The error is the server's text: escaped, so "[...]" in it is shown, never parsed.
-            stderr.print(f"[red]{event.stage} {event.status}[/]: {escape(event.error or '')}")
+            stderr.print(
+                f"[red]{escape(event.stage)} {event.status}[/]: {escape(event.error or '')}", markup=True
+            )
 
 
 def _print_summary(result: PipelineRunResult, settings: Settings) -> None:
+    from rich.markup import escape
+
     colour = "green" if result.succeeded else "red"
-    stdout.print(f"run [bold]{result.run_id}[/] [{colour}]{result.status}[/]")
+    stdout.print(f"run [bold]{escape(result.run_id)}[/] [{colour}]{result.status}[/]", markup=True)
+    seed = _used_seed(result)
+    if seed is not None:
+        stdout.print(f"seed {seed}")
     for event in result.stage_events:
         took = f"{event.duration_ms} ms" if event.duration_ms is not None else "-"
-        stdout.print(f"  {event.stage:<8} {event.status!s:<11} {took:>9}  {event.error or ''}", markup=False)
+        stdout.print(f"  {event.stage:<8} {event.status!s:<11} {took:>9}  {event.error or ''}")
     if result.artifacts:
-        stdout.print(f"images in {settings.output.dir}:", markup=False)
+        stdout.print(f"images in {settings.output.dir}:")
         for artifact in result.artifacts:
-            stdout.print(f"  {artifact.path}  ({artifact.width}x{artifact.height})", markup=False)
-    stdout.print(_learning_line(result, settings), markup=False)
+            stdout.print(f"  {artifact.path}  ({artifact.width}x{artifact.height})")
+    stdout.print(_learning_line(result, settings))
     if result.error:
-        stderr.print(f"error: {' '.join(result.error.split())}", markup=False)
+        stderr.print(f"error: {' '.join(result.error.split())}")
+
+
+def _used_seed(result: PipelineRunResult) -> int | None:
+    """The seed the backend really used (a requested -1 resolved), else the configured one if it is fixed."""
+    for stage in result.stages_executed:
+        seed = result.resolved.get(stage, {}).get("seed")
+        if isinstance(seed, int) and not isinstance(seed, bool):
+            return seed
+    return result.config.seed if result.config.seed >= 0 else None
 
 
 def _learning_line(result: PipelineRunResult, settings: Settings) -> str:

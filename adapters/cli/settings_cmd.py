@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
 def show(settings: SettingsOption = None) -> None:
     """Print every setting as TOML, each with the layer it came from (secrets masked)."""
     loaded, layers = load_settings_or_exit(settings)
-    stdout.print(render(loaded, layers), markup=False)
+    stdout.print(render(loaded, layers))
 
 
 def render(settings: Settings, layers: SettingsLayers) -> str:

@@ -374,3 +374,30 @@ def test_index_of_a_history_not_started_yet(
     assert done.returncode == 0, done.stderr
     assert "runs: 0, feedback events: 0" in done.stdout
     assert "(0 runs)" in done.stdout
+
+
+def test_what_users_typed_is_printed_as_typed_never_as_markup_or_emoji(
+    tmp_path: Path, invoke: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    """A1111 prompt syntax uses brackets and colons: none of it may be read as rich markup or emoji codes."""
+    (tmp_path / "settings.toml").write_text('[feedback]\nuser = "tester"\n', encoding="utf-8")
+    prompt = "a [cat:dog:0.5] in (snow:1.2) [bold]x[/bold] :smile:"
+    done = invoke(
+        tmp_path, "run", "-p", prompt, "--prompt-pack", "[red]pk:dog:", "--stages", "txt2img", "--learning"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "seed " in done.stdout  # the seed really used, never -1
+    assert "seed -1" not in done.stdout
+    run_id = next(line.split()[1] for line in done.stdout.splitlines() if line.startswith("run "))
+    assert invoke(tmp_path, "records", "tag", run_id[:8], "[red]x", ":smile:").returncode == 0
+    assert invoke(tmp_path, "records", "note", run_id[:8], ":thumbs_up: [green]ok[/]").returncode == 0
+    shown = invoke(tmp_path, "records", "show", run_id[:8]).stdout
+    for text in (prompt, "[red]pk:dog:", "[red]x", ":smile:", ":thumbs_up: [green]ok[/]"):
+        assert text in shown, text
+    assert not any(emoji in shown for emoji in ("🐶", "😄", "👍"))
+    listed = invoke(tmp_path, "records", "list").stdout
+    assert "[red]pk:dog:" in listed
+    queried = invoke(tmp_path, "records", "query", "SELECT prompt, pack FROM runs")
+    if queried.returncode == 0:  # DuckDB is an optional extra
+        assert "[cat:dog:0.5]" in queried.stdout
+        assert "[red]pk:dog:" in queried.stdout
