@@ -81,6 +81,13 @@ def _default(kind: type, name: str) -> Any:
     return next(item.default for item in dataclass_fields(kind) if item.name == name)
 
 
+_SETTING_OF_STAGE_FIELD = {
+    "stages.img2img.denoising_strength": "denoising_strength",
+    "stages.upscale.scale": "upscale_factor",
+    "stages.upscale.upscaler": "upscaler",
+}
+
+
 class PipelineSettings(_Section):
     negative_prompt: str = _default(PipelineConfig, "negative_prompt")
     model: str = _default(PipelineConfig, "model")
@@ -96,6 +103,12 @@ class PipelineSettings(_Section):
     denoising_strength: float = _default(Img2ImgStage, "denoising_strength")
     upscaler: str = _default(UpscaleStage, "upscaler")
     upscale_factor: float = _default(UpscaleStage, "scale")
+
+    @staticmethod
+    def setting_of(config_field: str) -> str:
+        """The setting behind a ConfigError field (``stages.upscale.scale``: ``pipeline.upscale_factor``)."""
+        name = _SETTING_OF_STAGE_FIELD.get(config_field) or config_field.partition(".")[0]
+        return f"pipeline.{name}"
 
     def pipeline_config(
         self,

@@ -199,19 +199,19 @@ def _validate_stages(stages: tuple[StageSpec, ...]) -> None:
         if isinstance(stage, Img2ImgStage):
             _require(
                 _is_number(stage.denoising_strength) and 0 <= stage.denoising_strength <= 1,
-                where,
-                f"denoising_strength must be 0..1, got {stage.denoising_strength!r}",
+                f"{where}.denoising_strength",
+                f"must be 0..1, got {stage.denoising_strength!r}",
             )
             if position == 0:
                 _require(
                     bool(stage.init_images), where, "img2img runs first, so it needs at least one init image"
                 )
         if isinstance(stage, UpscaleStage):
-            _require(bool(stage.upscaler.strip()), where, "upscaler must not be empty")
+            _require(bool(stage.upscaler.strip()), f"{where}.upscaler", "must not be empty")
             _require(
                 _is_number(stage.scale) and 1 <= stage.scale <= 8,
-                where,
-                f"scale must be 1..8, got {stage.scale!r}",
+                f"{where}.scale",
+                f"must be 1..8, got {stage.scale!r}",
             )
             _require(position > 0, where, "upscale needs images from an earlier stage")
         if isinstance(stage, Txt2ImgStage):

@@ -117,10 +117,12 @@ def _config_or_exit(
     try:
         return pipeline.pipeline_config(prompt, init_images, prompt_pack_id, prompt_id)
     except ConfigError as exc:
-        field = exc.field.split(".")[0]
-        key = "pipeline.stages" if field == "stages" else f"pipeline.{field}"
-        where = "--prompt" if field == "prompt" else layers.source_of(key)
-        exit_with(f"invalid pipeline setting {exc.field}: {exc.message} (from {where})", EXIT_USAGE)
+        key = pipeline.setting_of(exc.field)
+        where = "--prompt" if key == "pipeline.prompt" else layers.source_of(key)
+        exit_with(
+            f"invalid pipeline setting {key.removeprefix('pipeline.')}: {exc.message} (from {where})",
+            EXIT_USAGE,
+        )
 
 
 class _Progress:

@@ -79,6 +79,9 @@ def test_flags_override_env_which_overrides_the_settings_file(tmp_path: Path) ->
     [
         (["--steps", "abc"], "'--steps'"),
         (["--steps", "0"], "invalid pipeline setting steps"),
+        (["--denoising-strength", "1.5"], "denoising_strength: must be 0..1, got 1.5 (from command line)"),
+        (["--upscale-factor", "0"], "upscale_factor: must be 1..8, got 0.0 (from command line)"),
+        (["--upscale-factor", "100"], "upscale_factor: must be 1..8, got 100.0 (from command line)"),
         (["--width", "100"], "width: must be a multiple of 8"),
         (["--stages", "txt2img,sharpen"], "unknown stage 'sharpen'"),
         (["--stages", "img2img"], "needs at least one init image"),
