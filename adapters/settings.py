@@ -23,6 +23,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    TypeAdapter,
     ValidationError,
     field_validator,
     model_validator,
@@ -204,6 +205,7 @@ def load_settings(
     """The effective settings and where each value came from; raises SettingsError."""
     environ = os.environ if environ is None else environ
     layers = _read_layers(settings_file, dict(flags or {}), environ)
+    _check_file_types(layers)
     file_values = layers.file_values
 
     class _LayeredSettings(Settings):
@@ -358,9 +360,28 @@ def _absolute_paths(settings: Settings) -> Settings:
     return settings.model_copy(update=updates)
 
 
-def _describe(exc: ValidationError, layers: SettingsLayers) -> str:
+def _check_file_types(layers: SettingsLayers) -> None:
+    """TOML has types: in the file, ``"yes"`` is not a boolean and ``"7"`` is not a number.
+
+    Environment values are text and are converted; the file's must already be of their setting's type.
+    """
+    for section, model in _sections().items():
+        values = layers.file_values.get(section)
+        if not isinstance(values, dict):
+            continue
+        for key, value in values.items():
+            field = model.model_fields.get(key)
+            if field is None or field.annotation is None:
+                continue  # an unknown key: the settings themselves say so
+            try:
+                TypeAdapter(field.annotation).validate_json(json.dumps(value, default=str), strict=True)
+            except ValidationError as exc:
+                raise SettingsError(_describe(exc, layers, f"{section}.{key}")) from None
+
+
+def _describe(exc: ValidationError, layers: SettingsLayers, section: str = "") -> str:
     error = exc.errors()[0]
-    key = ".".join(str(part) for part in error["loc"])
+    key = ".".join(str(part) for part in (section, *error["loc"]) if part != "")
     if error["type"] == "extra_forbidden":
         where = layers.file if _lookup(layers.file_values, key) is not _MISSING else layers.source_of(key)
         return f"unknown setting {key} (in {where})"

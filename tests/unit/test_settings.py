@@ -92,6 +92,22 @@ def test_nested_env_and_list_values() -> None:
             "invalid setting backend.url: must look like",
         ),
         ("[learning\n", {}, "is not valid TOML"),
+        (
+            '[learning]\nenabled = "yes"\n',
+            {},
+            "invalid setting learning.enabled: Input should be a valid boolean",
+        ),
+        (
+            '[pipeline]\ncfg_scale = "7"\n',
+            {},
+            "invalid setting pipeline.cfg_scale: Input should be a valid number",
+        ),
+        (
+            '[pipeline]\nstages = "txt2img"\n',
+            {},
+            "invalid setting pipeline.stages: Input should be a valid array",
+        ),
+        ("", {"STABLENEW_LEARNING__ENABLED": "maybe"}, "(from environment STABLENEW_LEARNING__ENABLED)"),
     ],
 )
 def test_bad_settings_give_one_line_naming_key_and_source(
@@ -103,6 +119,19 @@ def test_bad_settings_give_one_line_naming_key_and_source(
         load_settings(file, {}, env)
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_the_file_holds_typed_values_while_the_environment_holds_text(tmp_path: Path) -> None:
+    file = tmp_path / "settings.toml"
+    file.write_text("[learning]\nenabled = true\n[pipeline]\ncfg_scale = 7\nsteps = 30\n")
+    env = {"STABLENEW_PIPELINE__CFG_SCALE": "6.5", "STABLENEW_LEARNING__RECORD_FAILURES": "true"}
+    settings, _layers = load_settings(file, {}, env)
+    assert (settings.learning.enabled, settings.pipeline.cfg_scale, settings.pipeline.steps) == (
+        True,
+        6.5,
+        30,
+    )
+    assert settings.learning.record_failures is True
 
 
 def test_missing_or_unreadable_settings_file(tmp_path: Path) -> None:
