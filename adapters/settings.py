@@ -16,10 +16,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -42,10 +43,20 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True)
 
 
+def _not_empty(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        # An empty path would mean the working directory: files and lock files would land there.
+        raise ValueError("must not be empty (leave the setting out to get its default)")
+    return value
+
+
+SettingPath = Annotated[Path, BeforeValidator(_not_empty)]
+
+
 class LearningSettings(_Section):
     enabled: bool = False
     sink: Literal["jsonl", "null"] = "jsonl"
-    records_path: Path = Path("records/learning_records.jsonl")
+    records_path: SettingPath = Path("records/learning_records.jsonl")
     durability: Literal["fsync", "none"] = "fsync"
     record_failures: bool = False
 
@@ -69,11 +80,11 @@ class BackendSettings(_Section):
 
 
 class OutputSettings(_Section):
-    dir: Path = Path("output")
+    dir: SettingPath = Path("output")
 
 
 class FeedbackSettings(_Section):
-    path: Path | None = None  # None: feedback.jsonl in the records file's folder
+    path: SettingPath | None = None  # None: feedback.jsonl in the records file's folder
     user: str = ""
 
 
@@ -344,7 +355,11 @@ def _sections() -> dict[str, type[BaseModel]]:
 
 
 def _path_keys(model: type[BaseModel]) -> list[str]:
-    return [name for name, field in model.model_fields.items() if field.annotation in (Path, Path | None)]
+    return [name for name, field in model.model_fields.items() if _is_path(field.annotation)]
+
+
+def _is_path(annotation: Any) -> bool:
+    return annotation is Path or any(_is_path(arg) for arg in get_args(annotation))
 
 
 def _absolute_paths(settings: Settings) -> Settings:

@@ -190,6 +190,10 @@ class JsonlLog:
             raise RecordStoreError(f"timed out after {self.lock_timeout:g} s waiting to use {self.path}")
         try:
             self._fds.for_this_process()
+            if self._fds.lock is None:  # no lock file beside a path that can never be the store
+                refusal = refusal_of(self.path)
+                if refusal:
+                    raise RecordStoreError(refusal)
             deadline = time.monotonic() + self.lock_timeout
             pause = 0.00005
             while True:

@@ -48,7 +48,7 @@ def test_run_learning_refuses_a_records_path_that_is_a_link(tmp_path: Path, dang
         assert not victim.exists()
     else:
         assert victim.read_bytes() == PRECIOUS
-    assert _leftovers(tmp_path, "records.jsonl") == ["records.jsonl.lock"]
+    assert _leftovers(tmp_path, "records.jsonl") == []  # not even a lock file beside the link
 
 
 @pytest.mark.parametrize("command", ["repair", "verify"])
@@ -167,3 +167,16 @@ def test_a_fifo_at_the_records_path_is_refused_without_hanging(tmp_path: Path) -
     for action in (lambda: sink.append_record(record("r0")), lambda: list(sink.iter_records()), sink.verify):
         with pytest.raises(RecordStoreError, match=f"{path} is not a regular file"):
             action()
+
+
+def test_a_records_path_that_is_a_directory_leaves_no_lock_file_beside_it(tmp_path: Path) -> None:
+    folder = tmp_path / "records"
+    folder.mkdir()
+    with pytest.raises(RecordStoreError, match="is a directory"):
+        JsonlRecordStore(folder).append_record(record("r1"))
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["records"]
+    done = run_cli(
+        "run", "-p", "x", "--stages", "txt2img", "--learning", "--records", str(folder), cwd=tmp_path
+    )
+    assert "is a directory" in done.stdout + done.stderr
+    assert not (tmp_path / "records.lock").exists()

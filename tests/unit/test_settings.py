@@ -256,3 +256,11 @@ def test_a_fifo_named_settings_toml_in_the_working_directory_is_refused(
     os.mkfifo(tmp_path / "settings.toml")
     with pytest.raises(SettingsError, match=r"settings\.toml is not a regular file \(a FIFO\)"):
         load_settings(None, {}, {})
+
+
+@pytest.mark.parametrize(
+    "name", ["STABLENEW_LEARNING__RECORDS_PATH", "STABLENEW_OUTPUT__DIR", "STABLENEW_FEEDBACK__PATH"]
+)
+def test_an_empty_path_setting_is_refused_not_taken_as_the_working_directory(name: str) -> None:
+    with pytest.raises(SettingsError, match=f"must not be empty .*from environment {name}"):
+        load_settings(None, {}, {name: ""})
