@@ -10,6 +10,7 @@ append. No file of the store is ever opened through a symbolic link (see files.p
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import logging
 import os
@@ -342,13 +343,15 @@ class JsonlLog:
         ``check`` may reject a parsed payload by returning why; exceptions it raises propagate.
         """
         self._require_file()
-        with self._locked():  # only to see the file between two appends: open it and note its size
-            fd = open_file(self.path, os.O_RDONLY)
-            try:
-                seen = os.fstat(fd)  # a repair may replace the path later: we read this file, to this size
-            except OSError:
-                os.close(fd)
+        try:
+            with self._locked():  # only to see the file between two appends: open it, note its size
+                fd, seen = self._open_snapshot()
+        except RecordStoreError as exc:
+            if not _cannot_write_here(exc):
                 raise
+            # A read-only disk or a folder we may not write: no lock file can be made there. Verifying
+            # is a read, so read the file as it is (nobody can append through this process here).
+            fd, seen = self._open_snapshot()
         try:
             good = unchecked = 0
             bad: list[BadLine] = []
@@ -364,6 +367,16 @@ class JsonlLog:
         quarantined = self.count_quarantined()
         mode = seen.st_mode & 0o7777
         return Verification(self.path, good, unchecked, tuple(bad), quarantined, self.quarantine_path, mode)
+
+    def _open_snapshot(self) -> tuple[int, os.stat_result]:
+        """A descriptor of the file at the path now and its size: a repair may replace the path
+        later, so the caller reads this file, to this size."""
+        fd = open_file(self.path, os.O_RDONLY)
+        try:
+            return fd, os.fstat(fd)
+        except OSError:
+            os.close(fd)
+            raise
 
     def repair(self, check: Callable[[dict[str, Any]], str | None] | None = None) -> Repair:
         """Move bad lines to the quarantine and atomically keep the good ones in order; make it 0600.
@@ -399,6 +412,12 @@ class JsonlLog:
             raise RecordStoreError(refusal)
         if not os.access(self.path, os.R_OK):
             raise RecordStoreError(f"{self.path} is not readable (permission denied)")
+
+
+def _cannot_write_here(exc: RecordStoreError) -> bool:
+    """True if ``exc`` says the lock file could not be made because the folder is not writable."""
+    cause = exc.__cause__
+    return isinstance(cause, OSError) and cause.errno in (errno.EROFS, errno.EACCES, errno.EPERM)
 
 
 class _Held:

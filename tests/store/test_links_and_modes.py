@@ -180,3 +180,43 @@ def test_a_records_path_that_is_a_directory_leaves_no_lock_file_beside_it(tmp_pa
     )
     assert "is a directory" in done.stdout + done.stderr
     assert not (tmp_path / "records.lock").exists()
+
+
+def test_verify_reads_a_store_in_a_folder_it_cannot_write(tmp_path: Path) -> None:
+    """No lock file can be made in a read-only folder: verifying is a read and works without one."""
+    import json
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(dir="/tmp", prefix="stablenew-ro-"))
+    try:
+        store = JsonlRecordStore(folder / "records.jsonl")
+        store.append_records([record("r0"), record("r1")])
+        store.close()
+        Path(f"{store.records_path}.lock").unlink()
+        store.records_path.chmod(0o644)
+        folder.chmod(0o555)
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child: as nobody when we are root (root may write anywhere)
+            code = 1
+            try:
+                os.close(read_end)
+                if os.getuid() == 0:
+                    os.setgid(65534)
+                    os.setuid(65534)
+                report = JsonlRecordStore(folder / "records.jsonl").verify()
+                os.write(write_end, json.dumps([report.good, len(report.bad)]).encode())
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        with os.fdopen(read_end, "rb") as pipe:
+            data = pipe.read()
+        _pid, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert json.loads(data) == [2, 0]
+        assert sorted(path.name for path in folder.iterdir()) == ["records.jsonl"]
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(folder)
