@@ -9,7 +9,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from domain.config import STAGE_NAMES
 from domain.errors import StableNewError
+from domain.feedback import MAX_RATING, MIN_RATING
+from domain.record import SOURCE_IMPORT, SOURCE_PIPELINE
+from domain.run import RunStatus
 from domain.run_row import RunRow
 from domain.timefmt import parse_timestamp
 
@@ -19,6 +23,12 @@ _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 TEXT_FIELDS = ("pack", "prompt_id", "model", "sampler", "scheduler", "stage", "status", "source")
 RANGE_FIELDS = ("steps", "cfg", "rating")
 FILTER_NAMES = (*TEXT_FIELDS, *RANGE_FIELDS, "tag", "since", "until")
+KNOWN_VALUES = {
+    "status": tuple(str(status) for status in RunStatus),
+    "stage": STAGE_NAMES,
+    "source": (SOURCE_PIPELINE, SOURCE_IMPORT),
+}
+"""Filters with a fixed set of values: another value (not a glob) would match nothing, so it is refused."""
 
 
 class FilterError(StableNewError, ValueError):
@@ -157,6 +167,7 @@ def parse_filter(values: Mapping[str, str | Sequence[str] | None], now: datetime
     for name in TEXT_FIELDS:
         text = _single(name, values.get(name))
         if text is not None:
+            _require_known(name, text)
             fields[name] = text
     for name in ("steps", "cfg"):
         text = _single(name, values.get(name))
@@ -167,7 +178,7 @@ def parse_filter(values: Mapping[str, str | Sequence[str] | None], now: datetime
         if rating.strip().lower() in {"none", "unrated"}:
             fields["unrated"] = True
         else:
-            fields["rating"] = NumberRange.parse("rating", rating)
+            fields["rating"] = _ratings(NumberRange.parse("rating", rating), rating)
     tags = values.get("tag")
     if tags:
         items = [tags] if isinstance(tags, str) else list(tags)
@@ -180,6 +191,19 @@ def parse_filter(values: Mapping[str, str | Sequence[str] | None], now: datetime
     if since is not None and until is not None and fields["since"] >= fields["until"]:  # type: ignore[operator]
         raise FilterError("until", f"{until!r} is not after --since {since!r}")
     return RunFilter(**fields)  # type: ignore[arg-type]
+
+
+def _require_known(name: str, text: str) -> None:
+    known = KNOWN_VALUES.get(name)
+    if known and not any(mark in text for mark in "*?[") and text.casefold() not in known:
+        raise FilterError(name, f"{text!r} is not one of {', '.join(known)}")
+
+
+def _ratings(bounds: NumberRange, text: str) -> NumberRange:
+    low, high = MIN_RATING, MAX_RATING
+    if (bounds.low is not None and bounds.low > high) or (bounds.high is not None and bounds.high < low):
+        raise FilterError("rating", f"{text.strip()!r} is outside the ratings {low}..{high} (or 'none')")
+    return bounds
 
 
 def _single(name: str, value: str | Sequence[str] | None) -> str | None:

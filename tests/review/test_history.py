@@ -142,12 +142,25 @@ def format_minute(minute: int) -> str:
         ({"since": "2026-11-25", "until": "2026-11-24T00:00"}, "--until: '2026-11-24T00:00' is not after"),
         ({"colour": "red"}, "--colour: unknown filter"),
         ({"model": ["a", "b"]}, "--model: given more than once"),
+        ({"status": "bogus"}, "--status: 'bogus' is not one of succeeded, failed, interrupted"),
+        ({"stage": "sharpen"}, "--stage: 'sharpen' is not one of txt2img, img2img, upscale"),
+        ({"source": "comfy"}, "--source: 'comfy' is not one of pipeline, import"),
+        ({"rating": "9"}, "--rating: '9' is outside the ratings 1..5"),
+        ({"rating": "..0"}, "--rating: '..0' is outside the ratings 1..5"),
     ],
 )
 def test_malformed_filters_name_the_option(options: dict[str, str | list[str]], message: str) -> None:
     with pytest.raises(FilterError) as caught:
         parse_filter(options, NOW)
     assert str(caught.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"status": "FAILED"}, {"status": "fail*"}, {"stage": "up*"}, {"source": "import"}, {"rating": "4.."}],
+)
+def test_known_values_any_case_and_globs_are_accepted(options: dict[str, str]) -> None:
+    parse_filter(options, NOW)
 
 
 def test_ranges() -> None:
