@@ -17,12 +17,21 @@ class Skipped:
     problem: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class ImportNote:
+    """Something about a file that was imported all the same, e.g. a value left out as out of range."""
+
+    path: Path
+    text: str
+
+
 @dataclass(slots=True)
 class ImportPlan:
-    """The records an import appends, and every file it leaves out with the reason."""
+    """The records an import appends, every file it leaves out with the reason, and notes on the others."""
 
     records: list[LearningRecord] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    notes: list[ImportNote] = field(default_factory=list)
 
     @property
     def problems(self) -> list[Skipped]:

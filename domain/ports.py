@@ -235,7 +235,10 @@ class ImageImporter(Protocol):
     them (and their sub-folders with ``recursive``), each folder's sorted by name. ``plan`` reads
     every file and never raises for one that cannot be imported: it is listed in
     ``ImportPlan.skipped`` with the reason. A file whose sha256 is in ``known_sha256``, or equals
-    an earlier file's, is skipped as already imported (``problem=False``). Nothing is stored.
+    an earlier file's, is skipped as already imported (``problem=False``). Every planned record
+    can be stored (a file whose record could not is skipped, never failing the others), and a value
+    left out of a record as out of range or unreadable is named in ``ImportPlan.notes``. Nothing is
+    stored.
     """
 
     def find(self, paths: Sequence[Path], *, recursive: bool = False) -> list[Path]: ...

@@ -348,7 +348,9 @@ def import_images(
     """Import A1111-style PNGs (their 'parameters' text) as records marked source=import.
 
     Images already in the history (same sha256) are skipped, so importing a folder again adds
-    nothing. Files that cannot be imported are listed and make the exit code 1.
+    nothing. Files that cannot be imported are listed and make the exit code 1. A value out of
+    range or unreadable (steps, CFG scale, seed, size, denoising strength) is left out of its record
+    with a 'note:' line; notes do not change the exit code.
     """
     missing = [path for path in paths if not path.exists()]
     if missing:
@@ -357,6 +359,8 @@ def import_images(
         plan = session.importer()(paths, recursive=recursive, dry_run=dry_run)
         for skipped in plan.skipped:
             stderr.print(f"skipped {skipped.path}: {skipped.reason}")
+        for note in plan.notes:
+            stderr.print(f"note: {note.path}: {note.text}")
         verb = "would import" if dry_run else "imported"
         already = len(plan.skipped) - len(plan.problems)
         stdout.print(

@@ -40,6 +40,7 @@ class ImageImporterContract:
         plan = importer.plan(files, set())
         assert len(plan.records) == 3
         assert plan.skipped == []
+        assert plan.notes == []  # nothing in a well-formed file is left out
         assert {record.source for record in plan.records} == {SOURCE_IMPORT}
         assert [record.outputs[0].path for record in plan.records] == [str(path) for path in files]
         assert len({record.run_id for record in plan.records}) == 3

@@ -312,6 +312,56 @@ def test_import_a1111_pngs_once(
     assert (missing.returncode, missing.stderr.strip()) == (2, "error: nowhere does not exist")
 
 
+def test_import_goes_past_a_png_whose_steps_exceed_64_bits(
+    tmp_path: Path, invoke: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    # The huge value is left out with a note; before, it failed the group commit and nothing was imported.
+    (tmp_path / "settings.toml").write_text("", encoding="utf-8")
+    good = write_png(tmp_path / "pictures" / "good.png")
+    huge = write_png(
+        tmp_path / "pictures" / "huge.png",
+        colour="orange",
+        parameters=PARAMETERS.replace("Steps: 28", "Steps: 99999999999999999999999"),
+    )
+    done = invoke(tmp_path, "records", "import", "pictures")
+    assert done.returncode == 0, done.stderr
+    assert "imported 2 image(s)" in done.stdout
+    shown = Path("pictures", huge.name)
+    assert done.stderr.splitlines() == [
+        f"note: {shown}: steps 99999999999999999999999 is out of range 1..10000: left out"
+    ]
+    rows = json.loads(invoke(tmp_path, "records", "list", "--json", "--source", "import").stdout)
+    steps = {Path(row["image_path"]).name: row["steps"] for row in rows}
+    assert steps == {good.name: 28, huge.name: None}
+
+
+def test_import_leaves_out_wrong_values_and_notes_each(
+    tmp_path: Path, invoke: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    (tmp_path / "settings.toml").write_text("", encoding="utf-8")
+    wrong = (
+        "Steps: abc, Sampler: Euler, CFG scale: nan, Seed: -5, Size: 99999x1, Model: [bold]m:smile:[/bold]"
+    )
+    png = write_png(tmp_path / "wrong [red]:smile:.png", parameters=f"a cat\n{wrong}", size=(64, 96))
+    done = invoke(tmp_path, "records", "import", png.name)
+    assert done.returncode == 0, done.stderr
+    assert "imported 1 image(s)" in done.stdout
+    assert done.stderr.splitlines() == [
+        f"note: {png.name}: steps 'abc' is not a number: left out",
+        f"note: {png.name}: cfg scale 'nan' is not a number: left out",
+        f"note: {png.name}: seed -5 is out of range 0..4294967295: left out",
+        f"note: {png.name}: size 99999x1 is out of range 1..16384 per side: the image's own 64x96 used",
+    ]
+    (row,) = json.loads(invoke(tmp_path, "records", "list", "--json").stdout)
+    record = json.loads(invoke(tmp_path, "records", "show", row["run_id"], "--json").stdout)["record"]
+    config = record["config"]
+    assert (config["steps"], config["cfg_scale"], config["seed"]) == (None, None, None)
+    assert (config["width"], config["height"]) == (64, 96)  # the PNG's real size, not 99999x1
+    assert record["resolved"] == {"txt2img": {"sampler": "Euler"}}
+    assert record["outputs"][0]["seed"] is None
+    assert record["backend"]["model"] == "[bold]m:smile:[/bold]"
+
+
 def test_list_searches_prompts_and_shows_them_as_plain_text(
     tmp_path: Path, invoke: Callable[..., subprocess.CompletedProcess[str]]
 ) -> None:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+import math
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from adapters.feedback.jsonl import JsonlFeedbackStore
+from adapters.importer import a1111_png
 from adapters.importer.a1111_png import A1111PngImporter
 from adapters.index.sqlite_index import SqliteRunIndex
 from adapters.query.duckdb_history import DuckDbQueryEngine
@@ -18,6 +22,7 @@ from application.export_runs import ExportRuns
 from application.history import History
 from application.import_images import ImportImages
 from application.query_history import QueryHistory
+from domain.record import LearningRecord
 from domain.run_filter import RunFilter
 from tests.review.history_data import Spec, write_history
 from tests.review.pngs import write_png
@@ -47,6 +52,31 @@ def test_import_appends_new_images_once_and_dry_run_appends_nothing(tmp_path: Pa
     assert again.records == []
     assert [item.problem for item in again.skipped] == [False, False, False]
     assert len(list(sink.iter_records())) == 3
+
+
+def test_an_image_whose_record_cannot_be_stored_is_skipped_and_the_others_imported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Checked values cannot give such a record today; this keeps any that slips through to its own file.
+    real = a1111_png.read_record
+
+    def with_nan_for_bad(*args: Any) -> tuple[LearningRecord, tuple[str, ...]]:
+        record, notes = real(*args)
+        if args[0].name == "bad.png":
+            record = replace(record, metadata={"import": {"score": math.nan}})
+        return record, notes
+
+    monkeypatch.setattr(a1111_png, "read_record", with_nan_for_bad)
+    sink = JsonlRecordStore(tmp_path / "records.jsonl")
+    good = write_png(tmp_path / "pngs" / "good.png")
+    bad = write_png(tmp_path / "pngs" / "bad.png", colour="red")
+    plan = ImportImages(A1111PngImporter(), sink)([tmp_path / "pngs"])
+    assert [(item.path, item.problem) for item in plan.skipped] == [(bad, True)]
+    assert plan.skipped[0].reason == (
+        "its record cannot be stored (record cannot be stored as JSON:"
+        " metadata.import.score is nan, which JSON cannot represent)"
+    )
+    assert [record.outputs[0].path for record in sink.iter_records()] == [str(good.resolve())]
 
 
 def test_export_writes_the_runs_the_filter_keeps_newest_first(
