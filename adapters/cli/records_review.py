@@ -153,8 +153,9 @@ def describe_detail(detail: RunDetail) -> str:
         f"prompt     {row.prompt}",
         f"negative   {row.negative_prompt or '-'}",
         f"model      {row.model or '-'}" + (f" [{row.model_hash}]" if row.model_hash else ""),
-        f"sampler    {row.sampler}  scheduler: {row.scheduler}",
-        f"steps      {row.steps}  cfg: {row.cfg_scale}  size: {row.size or '-'}  seed: {row.seed}",
+        f"sampler    {row.sampler or '-'}  scheduler: {row.scheduler or '-'}",
+        f"steps      {_shown(row.steps)}  cfg: {_shown(row.cfg_scale)}  size: {row.size or '-'}"
+        f"  seed: {_shown(row.seed)}",
         f"duration   {row.duration_ms / 1000:.2f}s  images: {row.image_count}",
     ]
     if row.plan_id:
@@ -369,6 +370,11 @@ def import_images(
         )
         if plan.problems:
             raise typer.Exit(EXIT_FAILED)
+
+
+def _shown(value: object) -> str:
+    """A value for a person: '-' where the record holds none."""
+    return "-" if value is None else str(value)
 
 
 def _print_json(value: Any) -> None:

@@ -360,6 +360,10 @@ def test_import_leaves_out_wrong_values_and_notes_each(
     assert record["resolved"] == {"txt2img": {"sampler": "Euler"}}
     assert record["outputs"][0]["seed"] is None
     assert record["backend"]["model"] == "[bold]m:smile:[/bold]"
+    shown = invoke(tmp_path, "records", "show", row["run_id"]).stdout
+    assert "steps      -  cfg: -  size: 64x96  seed: -" in shown
+    assert "None" not in shown
+    assert "[bold]m:smile:[/bold]" in shown
 
 
 def test_list_searches_prompts_and_shows_them_as_plain_text(
