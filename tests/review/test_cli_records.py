@@ -455,3 +455,20 @@ def test_what_users_typed_is_printed_as_typed_never_as_markup_or_emoji(
     if queried.returncode == 0:  # DuckDB is an optional extra
         assert "[cat:dog:0.5]" in queried.stdout
         assert "[red]pk:dog:" in queried.stdout
+
+
+def test_feedback_lives_beside_the_records_file_given(
+    home: tuple[Path, list[Spec]], invoke: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    """One rule for every command: feedback.path if set, else feedback.jsonl beside the records used."""
+    folder, specs = home
+    other = tmp_path / "elsewhere" / "other.jsonl"
+    other.parent.mkdir()
+    other.write_bytes((folder / "records" / "learning_records.jsonl").read_bytes())
+    before = (folder / "records" / "feedback.jsonl").read_bytes()
+    done = invoke(folder, "records", "rate", specs[0].run_id[:8], "5", "--records", str(other))
+    assert done.returncode == 0, done.stderr
+    assert len((other.parent / "feedback.jsonl").read_text().splitlines()) == 1
+    assert (folder / "records" / "feedback.jsonl").read_bytes() == before
+    shown = invoke(folder, "records", "show", specs[0].run_id[:8], "--records", str(other), "--json")
+    assert json.loads(shown.stdout)["feedback"]["rating"] == 5

@@ -292,3 +292,33 @@ def test_runs_free_text_searches_the_prompts(home: ReviewHome) -> None:
     assert (status, json.loads(body)["runs"]) == (200, [])
     status, body, _ = request(home, "GET", "/api/runs?search=lighthouse&limit=500")
     assert len(json.loads(body)["runs"]) == len(home.specs)
+
+
+def test_a_client_that_hangs_up_mid_image_costs_no_traceback(
+    home: ReviewHome, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A browser cancelling image loads, or `curl ... | head -c 300`: the server says nothing loud."""
+    import logging
+    import os
+    import socket
+    import struct
+
+    from PIL import Image
+
+    spec = home.specs[-1]
+    big = home.output / spec.run_id / ("upscale_0.png" if spec.upscaled else "txt2img_0.png")
+    Image.frombytes("RGB", (1400, 1400), os.urandom(1400 * 1400 * 3)).save(big)  # about 6 MB
+    _status, body, _ = request(home, "GET", "/api/runs?limit=1")
+    url = json.loads(body)["runs"][0]["image_url"]
+    caplog.set_level(logging.DEBUG)
+    capfd.readouterr()
+    for _ in range(5):
+        with socket.create_connection(("127.0.0.1", home.server.port), timeout=10) as sock:
+            sock.sendall(f"GET {url} HTTP/1.1\r\nHost: 127.0.0.1:{home.server.port}\r\n\r\n".encode())
+            assert sock.recv(300)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # reset, not close
+    status, _image, _ = request(home, "GET", url)
+    assert status == 200
+    _out, err = capfd.readouterr()
+    assert "Traceback" not in err
+    assert not [record for record in caplog.records if record.exc_info or record.levelno >= logging.ERROR]
