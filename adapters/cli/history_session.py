@@ -50,13 +50,15 @@ class BadLines:
     """Collects skipped lines per file and reports them as one warning line per file."""
 
     paths: dict[str, Path]
-    seen: dict[str, list[BadLine]] = field(default_factory=dict)
+    seen: dict[str, dict[BadLine, None]] = field(default_factory=dict)  # ordered sets
 
     def __call__(self, source: str, bad: BadLine) -> None:
-        self.seen.setdefault(source, []).append(bad)
+        # Two readers of one file (a listing and a recorder) report the same line: it counts once.
+        self.seen.setdefault(source, {})[bad] = None
 
     def report(self) -> None:
-        for source, lines in self.seen.items():
+        for source, found in self.seen.items():
+            lines = list(found)
             reasons = "; ".join(f"line {b.line_number}: {b.reason}" for b in lines[:SHOWN_REASONS])
             more = f"; and {len(lines) - SHOWN_REASONS} more" if len(lines) > SHOWN_REASONS else ""
             hint = " (`stablenew records verify` lists them)" if source == "records" else ""

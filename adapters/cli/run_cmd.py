@@ -86,8 +86,15 @@ def run(
     }
     loaded, layers = load_settings_or_exit(settings, flags)
     for path in init_image or []:
+        if path.is_dir():
+            exit_with(f"--init-image {path}: is a directory, not an image file", EXIT_USAGE)
         if not path.is_file():
             exit_with(f"--init-image {path}: no such file", EXIT_USAGE)
+    if init_image and "img2img" not in [name.strip() for name in loaded.pipeline.stages]:
+        where = layers.source_of("pipeline.stages")
+        exit_with(
+            f"--init-image is used only by img2img, which the stages (from {where}) leave out", EXIT_USAGE
+        )
     config = _config_or_exit(loaded.pipeline, layers, prompt, init_image or [], prompt_pack, prompt_id)
     try:
         controller = build_container(loaded).controller()

@@ -21,6 +21,7 @@ from domain.feedback import FeedbackEvent
 from domain.ports import HistoryQueryEngine
 from domain.run_row import RunRow
 
+READING = frozenset({"SELECT", "EXPLAIN"})
 INSTALL_HINT = "uv sync --extra query (or pip install 'stablenew[query]')"
 DuckDbMissing = MissingDependency  # the names this module had before the errors moved to the domain
 __all__ = ["DuckDbMissing", "DuckDbQueryEngine", "HistoryDatabase", "QueryError", "load_duckdb"]
@@ -89,6 +90,12 @@ class HistoryDatabase:
         """Column names and rows of ``sql``; raises QueryError with DuckDB's message."""
         self._con.execute("SET enable_external_access = false")
         try:
+            kinds = {statement.type.name for statement in self._duckdb.extract_statements(sql)}
+            if kinds - READING:
+                changing = ", ".join(sorted(kinds - READING))
+                raise QueryError(
+                    f"the history is only read here: {changing} statements are refused; use SELECT"
+                )
             cursor = self._con.execute(sql)
             if cursor.description is None:
                 return [], []

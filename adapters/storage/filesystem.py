@@ -69,7 +69,11 @@ def decode_image(data: bytes, path: str) -> ImageData:
             image.load()
             width, height = image.size
             parameters = image.info.get("parameters")
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+    except UnidentifiedImageError:  # its message shows our in-memory buffer, not the file
+        raise ConfigError(
+            INIT_IMAGES_FIELD, f"not a readable image: {path} (not an image format Pillow knows)"
+        ) from None
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise ConfigError(INIT_IMAGES_FIELD, f"not a readable image: {path} ({exc})") from None
     return ImageData(data, width, height, infotext=parameters if isinstance(parameters, str) else None)
 

@@ -120,7 +120,16 @@ class HistoryQueryEngineContract:
         assert result == [(rows[0].run_id, 5)]
 
     @pytest.mark.parametrize(
-        "sql", ["SELEC nonsense", "SELECT * FROM no_such_table", "SELECT * FROM read_csv('/etc/hostname')"]
+        "sql",
+        [
+            "SELEC nonsense",
+            "SELECT * FROM no_such_table",
+            "SELECT * FROM read_csv('/etc/hostname')",
+            "DELETE FROM runs",
+            "INSERT INTO runs SELECT * FROM runs",
+            "CREATE TABLE copy AS SELECT * FROM runs",
+            "SELECT 1; DROP TABLE runs",
+        ],
     )
     def test_a_refused_statement_raises_query_error(self, engine: HistoryQueryEngine, sql: str) -> None:
         rows, events = history_rows(2)

@@ -98,6 +98,25 @@ def test_bad_flags_give_one_line_and_exit_2(tmp_path: Path, args: list[str], mes
     assert not (tmp_path / "output").exists()
 
 
+def test_init_images_that_cannot_serve_are_refused_before_any_stage(tmp_path: Path) -> None:
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "notes.png").write_text("not an image")
+    done = run_cli("run", "-p", "x", "--stages", "img2img", "--init-image", "folder", cwd=tmp_path)
+    assert (done.returncode, done.stderr.strip()) == (
+        2,
+        "error: --init-image folder: is a directory, not an image file",
+    )
+    done = run_cli("run", "-p", "x", "--stages", "txt2img", "--init-image", "notes.png", cwd=tmp_path)
+    assert done.returncode == 2
+    assert (
+        "--init-image is used only by img2img, which the stages (from command line) leave out" in done.stderr
+    )
+    assert not (tmp_path / "output").exists()
+    done = run_cli("run", "-p", "x", "--stages", "img2img", "--init-image", "notes.png", cwd=tmp_path)
+    assert "not a readable image" in done.stderr
+    assert "BytesIO" not in done.stdout + done.stderr
+
+
 def test_unknown_settings_key_names_key_and_file(tmp_path: Path) -> None:
     (tmp_path / "settings.toml").write_text("[learning]\nenabld = true\n")
     done = run_cli("run", "-p", "x", cwd=tmp_path)

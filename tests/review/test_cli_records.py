@@ -171,6 +171,9 @@ def test_corrupt_lines_are_reported_and_skipped_never_fatal(
     assert all(line.startswith("warning: skipped 1 bad line(s) in ") for line in warnings)
     assert "feedback.jsonl: line 55: not a feedback event: missing field 'event_id'" in warnings[0]
     assert f"learning_records.jsonl: line {len(specs) + 1}: not JSON" in warnings[1]
+    rated = invoke(folder, "records", "rate", specs[0].run_id[:8], "4")  # two readers: one warning each
+    assert rated.returncode == 0, rated.stderr
+    assert sorted(rated.stderr.strip().splitlines()) == warnings
 
 
 def test_stats(
@@ -232,7 +235,7 @@ def test_query_with_duckdb(
     assert json.loads(done.stdout)[0]["n"] > 0
     done = invoke(folder, "records", "query", "COPY runs TO 'leak.csv'")
     assert done.returncode == 2
-    assert "file system operations are disabled" in done.stderr
+    assert "COPY statements are refused" in done.stderr
     assert not (folder / "leak.csv").exists()
 
 
