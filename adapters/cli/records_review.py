@@ -11,6 +11,7 @@ import typer
 from adapters.cli.common import EXIT_FAILED, EXIT_USAGE, SettingsOption, exit_with, stderr, stdout
 from adapters.cli.filter_options import with_run_filter
 from adapters.cli.history_session import FeedbackOption, JsonOption, RecordsOption, open_session
+from adapters.cli.times import UtcOption, shown_time, zone_name
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -47,11 +48,14 @@ def list_runs(
         ),
     ] = None,
     json_output: JsonOption = False,
+    utc: UtcOption = False,
     records: RecordsOption = None,
     feedback: FeedbackOption = None,
     settings: SettingsOption = None,
 ) -> None:
-    """Recent runs, newest first, from the history index (kept up to date with the files)."""
+    """Recent runs, newest first, from the history index (kept up to date with the files).
+
+    Times are local (``--utc`` for UTC); ``--json`` always gives the stored UTC times."""
     with open_session(settings, records, feedback) as session:
         rows = session.history.recent(limit, run_filter, search)
         if json_output:
@@ -60,18 +64,19 @@ def list_runs(
         if not rows:
             stdout.print("no runs match")
             return
-        stdout.print(runs_table(rows))
+        stdout.print(runs_table(rows, utc=utc))
 
 
-def runs_table(rows: list[RunRow]) -> Table:
+def runs_table(rows: list[RunRow], *, utc: bool = False) -> Table:
     from rich.table import Table
     from rich.text import Text
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     # Fixed-width facts never shrink; names give way (with an ellipsis) on a narrow terminal.
-    fixed = {"time (UTC)": 16, "run": 8, "size": 9}
+    when = f"time ({zone_name(utc=utc)})"
+    fixed = {when: 16, "run": 8, "size": 9}
     columns = [
-        "time (UTC)",
+        when,
         "run",
         "status",
         "pack",
@@ -89,7 +94,7 @@ def runs_table(rows: list[RunRow]) -> Table:
     table.add_column("tags", overflow="fold")
     for row in rows:
         cells = (
-            row.timestamp[:16].replace("T", " "),
+            shown_time(row.timestamp, utc=utc),
             row.run_id[:8],
             row.status,
             row.pack or "",
@@ -110,6 +115,7 @@ def runs_table(rows: list[RunRow]) -> Table:
 def show(
     run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix of it.")],
     json_output: JsonOption = False,
+    utc: UtcOption = False,
     records: RecordsOption = None,
     feedback: FeedbackOption = None,
     settings: SettingsOption = None,
@@ -120,7 +126,7 @@ def show(
         if json_output:
             _print_json(detail_dict(detail))
         else:
-            stdout.print(describe_detail(detail))
+            stdout.print(describe_detail(detail, utc=utc))
 
 
 def detail_dict(detail: RunDetail) -> dict[str, Any]:
@@ -143,11 +149,11 @@ def detail_dict(detail: RunDetail) -> dict[str, Any]:
     }
 
 
-def describe_detail(detail: RunDetail) -> str:
+def describe_detail(detail: RunDetail, *, utc: bool = False) -> str:
     row, record, fb = detail.row, detail.record, detail.feedback
     lines = [
         f"run        {row.run_id}",
-        f"time       {row.timestamp}",
+        f"time       {shown_time(row.timestamp, utc=utc, seconds=True)}",
         f"status     {row.status} (source: {row.source})",
         f"pack       {row.pack or '-'}  prompt id: {row.prompt_id or '-'}",
         f"prompt     {row.prompt}",
@@ -171,18 +177,19 @@ def describe_detail(detail: RunDetail) -> str:
         lines.append(
             f"  {output.stage}[{output.index}] {output.width}x{output.height} {output.path}{missing}"
         )
-    rating = f"{fb.rating}/5 by {fb.rated_by} at {fb.rated_at}" if fb.rating else "not rated"
+    rated_at = shown_time(fb.rated_at or "", utc=utc, seconds=True)
+    rating = f"{fb.rating}/5 by {fb.rated_by} at {rated_at}" if fb.rating else "not rated"
     lines.append(f"rating     {rating}")
     lines.append(f"tags       {', '.join(fb.tags) or '-'}")
     if fb.wins or fb.losses:
         lines.append(f"choices    preferred {fb.wins} time(s), passed over {fb.losses} time(s)")
     lines.append("feedback history" if fb.events else "feedback history: none")
-    lines += [f"  {describe_event(event, row.run_id)}" for event in fb.events]
+    lines += [f"  {describe_event(event, row.run_id, utc=utc)}" for event in fb.events]
     return "\n".join(lines)
 
 
-def describe_event(event: FeedbackEvent, run_id: str) -> str:
-    head = f"{event.timestamp} {event.by}"
+def describe_event(event: FeedbackEvent, run_id: str, *, utc: bool = False) -> str:
+    head = f"{shown_time(event.timestamp, utc=utc, seconds=True)} {event.by}"
     if event.kind == "rating":
         return f"{head} rated {event.rating}/5"
     if event.kind == "tags":

@@ -475,3 +475,34 @@ def test_feedback_lives_beside_the_records_file_given(
     assert (folder / "records" / "feedback.jsonl").read_bytes() == before
     shown = invoke(folder, "records", "show", specs[0].run_id[:8], "--records", str(other), "--json")
     assert json.loads(shown.stdout)["feedback"]["rating"] == 5
+
+
+def test_times_are_local_unless_utc_is_asked_for(
+    home: tuple[Path, list[Spec]],
+    invoke: Callable[..., subprocess.CompletedProcess[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    folder, specs = home
+    newest = specs[-1]
+    stored = json.loads(invoke(folder, "records", "list", "--json", "-n", "1").stdout)[0]["timestamp"]
+    moment = datetime.fromisoformat(stored).astimezone(UTC)
+    monkeypatch.setenv("TZ", "Asia/Tokyo")  # UTC+9, no daylight saving
+    time.tzset()
+    try:
+        local = (moment + timedelta(hours=9)).strftime("%Y-%m-%d %H:%M")
+        listed = invoke(folder, "records", "list", "-n", "1").stdout.splitlines()
+        assert listed[0].split()[:2] == ["time", "(JST)"]
+        assert listed[1].startswith(f"{local}  {newest.run_id[:8]}")
+        in_utc = invoke(folder, "records", "list", "-n", "1", "--utc").stdout.splitlines()
+        assert in_utc[0].split()[:2] == ["time", "(UTC)"]
+        assert in_utc[1].startswith(moment.strftime("%Y-%m-%d %H:%M"))
+        shown = invoke(folder, "records", "show", newest.run_id[:8]).stdout
+        assert f"time       {(moment + timedelta(hours=9)).strftime('%Y-%m-%d %H:%M:%S')} JST" in shown
+        as_json = json.loads(invoke(folder, "records", "list", "--json", "-n", "1").stdout)[0]
+        assert as_json["timestamp"] == stored  # the files' UTC, untouched
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

@@ -10,6 +10,7 @@ import os
 import shutil
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -186,6 +187,25 @@ def test_the_page_works_under_its_own_content_security_policy(home: ReviewHome) 
             # styling of that tab is refused, which only leaves it uncentred).
             page.goto(home.server.url.rstrip("/") + image.get_attribute("src"))
             assert page.evaluate("document.images[0].naturalWidth") == 256
+        finally:
+            browser.close()
+
+
+def test_the_page_shows_times_on_the_browsers_clock(home: ReviewHome) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from playwright.sync_api import sync_playwright
+
+    newest = json.loads(urllib.request.urlopen(home.server.url + "api/runs?limit=1").read())["runs"][0]
+    moment = datetime.fromisoformat(newest["timestamp"]).astimezone(UTC) + timedelta(hours=9)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(timezone_id="Asia/Tokyo").new_page()
+            page.set_default_timeout(10_000)
+            page.goto(home.server.url)
+            page.wait_for_selector(".card")
+            assert page.locator(".card .top span").first.inner_text() == moment.strftime("%Y-%m-%d %H:%M")
         finally:
             browser.close()
 

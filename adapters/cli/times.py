@@ -1,0 +1,27 @@
+"""Times for people: the files hold UTC; tables and details show local time unless ``--utc``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+UtcOption = Annotated[bool, typer.Option("--utc", help="Show times in UTC (the files always hold UTC).")]
+
+
+def shown_time(timestamp: str, *, utc: bool, seconds: bool = False) -> str:
+    """``timestamp`` (ISO-8601) in local time, or UTC; a text that is not a time is shown as it is."""
+    try:
+        moment = datetime.fromisoformat(timestamp)
+    except (TypeError, ValueError):
+        return timestamp
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC if utc else None)
+    return moment.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M")
+
+
+def zone_name(*, utc: bool) -> str:
+    """The name of the zone times are shown in: ``UTC``, or the local zone's (``CET``)."""
+    return "UTC" if utc else datetime.now().astimezone().strftime("%Z")
