@@ -38,6 +38,7 @@ def review(
     from adapters.review.api import ReviewApi
     from adapters.review.files import SafeFiles
     from adapters.review.server import ReviewServer  # here, so no other command loads the web server
+    from adapters.review.thumbnails import Thumbnails
 
     with open_session(settings, records, feedback, require_records=True) as session:
         roots = [Path(session.settings.output.dir), session.records_path.parent, *(serve_dir or [])]
@@ -47,7 +48,8 @@ def review(
         def make_history(report: BadLineReport) -> History:
             return container.history(index__on_bad_line=report)
 
-        api = ReviewApi(make_history, session.recorder, SafeFiles(roots))
+        thumbnails = Thumbnails(session.records_path.parent / ".thumbnails")
+        api = ReviewApi(make_history, session.recorder, SafeFiles(roots), thumbnails)
         try:
             server = ReviewServer(api, host, port)
         except OSError as exc:

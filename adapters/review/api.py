@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from adapters.review.files import SafeFiles
+from adapters.review.thumbnails import Thumbnails
 from application.feedback_recorder import FeedbackRecorder
 from application.history import History
 from domain.feedback import FeedbackEvent, RunFeedback
@@ -38,10 +39,12 @@ class ReviewApi:
         make_history: Callable[[Callable[[str, BadLine], None]], History],
         recorder: Callable[[History], FeedbackRecorder],
         files: SafeFiles,
+        thumbnails: Thumbnails | None = None,
     ) -> None:
         self._make_history = make_history
         self._recorder = recorder
         self._files = files
+        self._thumbnails = thumbnails
         self._outputs: OrderedDict[str, tuple[str, ...]] = OrderedDict()
         self._finals: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
@@ -109,9 +112,15 @@ class ReviewApi:
             "feedback": {run: feedback_dict(history.feedback(run)) for run in sorted(touched)},
         }
 
-    def image(self, run_id: str, index: int) -> Path | None:
-        """The file of output ``index`` (-1: the last) of ``run_id``; None if unknown; raises
-        Refused if the stored path is outside the served folders."""
+    def image(self, run_id: str, index: int, *, thumbnail: bool = False) -> Path | None:
+        """The file of output ``index`` (-1: the last) of ``run_id``, or its thumbnail; None if
+        unknown; raises Refused if the stored path is outside the served folders."""
+        found = self._image(run_id, index)
+        if found is not None and thumbnail and self._thumbnails is not None:
+            return self._thumbnails.of(found)
+        return found
+
+    def _image(self, run_id: str, index: int) -> Path | None:
         with self._lock:
             outputs = self._outputs.get(run_id)
             final = self._finals.get(run_id)
@@ -128,7 +137,12 @@ class ReviewApi:
         return self._files.resolve(outputs[index])
 
     def _row(self, row: RunRow) -> dict[str, Any]:
-        return {**row.to_dict(), "image_url": image_url(row.run_id, -1) if row.image_path else None}
+        served = row.image_path is not None and self._files.serves(row.image_path)
+        return {
+            **row.to_dict(),
+            "image_url": image_url(row.run_id, -1) if served else None,
+            "image_note": _outside_note(row.image_path) if row.image_path and not served else None,
+        }
 
     def _history(self, warnings: list[str]) -> History:
         return self._make_history(
@@ -141,6 +155,10 @@ class ReviewApi:
             self._outputs.move_to_end(run_id)
             while len(self._outputs) > _KNOWN_RUNS:
                 self._outputs.popitem(last=False)
+
+
+def _outside_note(path: str) -> str:
+    return f"image outside the served folders: add --serve-dir {Path(path).parent}"
 
 
 def image_url(run_id: str, index: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -74,7 +75,10 @@ def build_app(api: ReviewApi, allowed_hosts: Iterable[str], limits: ServerLimits
         except ValueError:
             return error(404, "no such image")
         try:
-            path = await run_in_threadpool(api.image, request.path_params["run_id"], index)
+            thumbnail = request.query_params.get("size") == "thumb"
+            path = await run_in_threadpool(
+                partial(api.image, request.path_params["run_id"], index, thumbnail=thumbnail)
+            )
         except Refused as exc:
             logger.warning("review: refused to serve %s", exc)
             return error(403, "that file is outside the served folders")

@@ -31,6 +31,14 @@ class SafeFiles:
             raise Refused(f"{stored_path} is outside the served folders")
         return real if real.is_file() else None
 
+    def serves(self, stored_path: str) -> bool:
+        """True if ``stored_path`` lies inside the served folders (whether or not it exists)."""
+        try:
+            self.resolve(stored_path)
+        except Refused:
+            return False
+        return True
+
 
 class Refused(PermissionError):
     """A path the review server will not serve."""

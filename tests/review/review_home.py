@@ -14,6 +14,7 @@ from adapters.review.api import ReviewApi
 from adapters.review.files import SafeFiles
 from adapters.review.limits import ServerLimits
 from adapters.review.server import ReviewServer
+from adapters.review.thumbnails import Thumbnails
 from application.feedback_recorder import FeedbackRecorder
 from application.history import History
 from domain.feedback import FeedbackAuthor
@@ -70,6 +71,7 @@ def start_review(folder: Path, count: int = 12, limits: ServerLimits | None = No
     def recorder(history: History) -> FeedbackRecorder:
         return FeedbackRecorder(history, feedback, author, clock)
 
-    api = ReviewApi(make_history, recorder, SafeFiles([output, records.records_path.parent], base=folder))
+    files = SafeFiles([output, records.records_path.parent], base=folder)
+    api = ReviewApi(make_history, recorder, files, Thumbnails(folder / "records" / ".thumbnails"))
     server = ReviewServer(api, "127.0.0.1", 0, limits or ServerLimits()).start()
     return ReviewHome(folder, output, specs, records, feedback, server)

@@ -206,6 +206,12 @@ def test_the_page_shows_times_on_the_browsers_clock(home: ReviewHome) -> None:
             page.goto(home.server.url)
             page.wait_for_selector(".card")
             assert page.locator(".card .top span").first.inner_text() == moment.strftime("%Y-%m-%d %H:%M")
+            assert (
+                page.locator(".card .prompt").first.inner_text() == newest["prompt"]
+            )  # the prompt on the card
+            src = page.locator(".card img").first.get_attribute("src")
+            assert src is not None
+            assert src.endswith("?size=thumb")
         finally:
             browser.close()
 

@@ -322,3 +322,41 @@ def test_a_client_that_hangs_up_mid_image_costs_no_traceback(
     _out, err = capfd.readouterr()
     assert "Traceback" not in err
     assert not [record for record in caplog.records if record.exc_info or record.levelno >= logging.ERROR]
+
+
+def test_cards_get_small_thumbnails_made_once_and_kept(home: ReviewHome) -> None:
+    import io
+
+    from PIL import Image
+
+    _status, body, _ = request(home, "GET", "/api/runs?limit=1")
+    url = json.loads(body)["runs"][0]["image_url"]
+    status, original, headers = request(home, "GET", url)
+    assert (status, headers["Content-Type"]) == (200, "image/png")
+    status, small, headers = request(home, "GET", f"{url}?size=thumb")
+    assert (status, headers["Content-Type"]) == (200, "image/webp")
+    with Image.open(io.BytesIO(small)) as thumbnail:
+        assert max(thumbnail.size) <= 384
+    kept = list((home.folder / "records" / ".thumbnails").glob("*.webp"))
+    assert len(kept) == 1
+    made = kept[0].stat().st_mtime_ns
+    assert request(home, "GET", f"{url}?size=thumb")[1] == small
+    assert kept[0].stat().st_mtime_ns == made  # made once, then kept
+    assert request(home, "GET", url)[1] == original
+
+
+def test_an_image_outside_the_served_folders_says_which_flag_serves_it(
+    home: ReviewHome, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from tests.factories import make_record
+
+    elsewhere = tmp_path / "elsewhere" / "fox.png"
+    record = make_record("out00001")
+    outputs = tuple(replace(output, path=str(elsewhere)) for output in record.outputs)
+    home.records.append_record(replace(record, outputs=outputs, timestamp="2026-11-24T08:00:00Z"))
+    _status, body, _ = request(home, "GET", "/api/runs?search=lighthouse&limit=500")
+    (run,) = [run for run in json.loads(body)["runs"] if run["run_id"] == "out00001"]
+    assert run["image_url"] is None
+    assert run["image_note"] == f"image outside the served folders: add --serve-dir {elsewhere.parent}"
