@@ -6,15 +6,17 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from application.progress_poller import ProgressObserver, ProgressPoller
 from application.record_builder import build_learning_record
 from domain.config import Img2ImgStage, PipelineConfig, StageSpec, Txt2ImgStage, UpscaleStage
 from domain.errors import GenerationInterrupted, StableNewError
 from domain.images import BackendInfo, ImageArtifact, ImageData, StageOutput
-from domain.ports import ArtifactStore, Clock, ImageBackend, RecordSink
+from domain.ports import ArtifactStore, Clock, ImageBackend, ProgressReporter, RecordSink
 from domain.run import (
     LearningOutcome,
     PipelineRunResult,
@@ -29,7 +31,8 @@ logger = logging.getLogger(__name__)
 
 
 class RunObserver(Protocol):
-    """Hears about a run while it works (a CLI shows progress with it)."""
+    """Hears about a run while it works (a CLI shows progress with it). An observer that is also a
+    ``ProgressObserver`` hears how far each stage is, when the backend is a ``ProgressReporter``."""
 
     def stage_started(self, stage: str) -> None: ...
 
@@ -105,7 +108,8 @@ class PipelineRunner:
                 progress.events.append(StageEvent(stage=stage.name, status=StageStatus.SKIPPED))
                 continue
             observer.stage_started(stage.name)
-            event = self._run_stage(run_id, config, stage, progress)
+            with self._progress_of(stage.name, observer):
+                event = self._run_stage(run_id, config, stage, progress)
             progress.events.append(event)
             observer.stage_finished(event)
         result = PipelineRunResult(
@@ -123,6 +127,12 @@ class PipelineRunner:
         if self._sink is None:
             return result
         return replace(result, learning=self._learn(config, result, context))
+
+    def _progress_of(self, stage: str, observer: RunObserver) -> AbstractContextManager[object]:
+        """Progress polled from the backend while ``stage`` runs, when both sides can take part."""
+        if isinstance(self._backend, ProgressReporter) and isinstance(observer, ProgressObserver):
+            return ProgressPoller(self._backend, observer, stage)
+        return nullcontext()
 
     def _run_stage(
         self, run_id: str, config: PipelineConfig, stage: StageSpec, progress: _Progress

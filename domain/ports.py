@@ -17,6 +17,7 @@ from domain.images import BackendInfo, ImageData, StageOutput
 from domain.import_plan import ImportPlan
 from domain.index_state import IndexCheck, IndexStatus
 from domain.record import LearningRecord
+from domain.run import StageProgress
 from domain.run_filter import RunFilter
 from domain.run_row import RunRow
 from domain.store_health import BadLine, Repair, Verification
@@ -152,6 +153,18 @@ class RunIndex(Protocol):
     def rebuild(self) -> IndexStatus: ...
 
     def check(self) -> IndexCheck: ...
+
+
+@runtime_checkable
+class ProgressReporter(Protocol):
+    """A backend that can say how far the call it is generating has come.
+
+    ``progress`` may be called from another thread while a call of the backend runs. It answers
+    None when nothing is generating or it cannot tell; it never raises, and returns within about
+    a second (it is polled a few times a second and must not slow the generation down).
+    """
+
+    def progress(self) -> StageProgress | None: ...
 
 
 @runtime_checkable

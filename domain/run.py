@@ -70,6 +70,17 @@ class StageEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class StageProgress:
+    """How far a generating stage is: ``fraction`` of the work done (0..1) and, where the backend
+    knows them, the sampling ``step`` of ``steps`` and the estimated ``eta_seconds`` left."""
+
+    fraction: float
+    step: int | None = None
+    steps: int | None = None
+    eta_seconds: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RunContext:
     """Where a run sits in a larger plan (active learning); empty for passive runs."""
 

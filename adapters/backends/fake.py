@@ -20,7 +20,8 @@ from domain.config import STAGE_NAMES, PipelineConfig
 from domain.errors import BackendError
 from domain.images import BackendInfo, ImageData, StageOutput
 from domain.infotext import format_infotext
-from domain.ports import ImageBackend
+from domain.ports import ImageBackend, ProgressReporter
+from domain.run import StageProgress
 
 KIND = "fake"
 VERSION = "fake-1"
@@ -49,11 +50,12 @@ def model_hash(model: str) -> str:
     return hashlib.sha256(model.encode("utf-8")).hexdigest()[:10]
 
 
-class FakeImageBackend(ImageBackend):
+class FakeImageBackend(ImageBackend, ProgressReporter):
     """Offline stand-in for a Stable Diffusion server.
 
-    ``latency`` seconds are slept in every generating call; ``fail_stage`` ("txt2img",
-    "img2img" or "upscale") makes that stage raise BackendError, to rehearse failures.
+    ``latency`` seconds are slept in every generating call (and reported by ``progress`` as
+    sampling steps going by); ``fail_stage`` ("txt2img", "img2img" or "upscale") makes that
+    stage raise BackendError, to rehearse failures.
     """
 
     def __init__(
@@ -66,6 +68,7 @@ class FakeImageBackend(ImageBackend):
         if not model.strip():
             raise ValueError("model must not be empty")
         self._latency = latency
+        self._busy: tuple[float, int] | None = None  # (monotonic start, steps) of the sleeping call
         self._fail_stage = fail_stage
         self._model = model
         models = (model, *(m for m in OTHER_MODELS if m != model))
@@ -77,8 +80,17 @@ class FakeImageBackend(ImageBackend):
     def prepare(self, config: PipelineConfig) -> None:
         self.catalog.check(config)
 
+    def progress(self) -> StageProgress | None:
+        busy = self._busy
+        if busy is None or not self._latency:
+            return None
+        started, steps = busy
+        elapsed = time.monotonic() - started
+        fraction = min(1.0, elapsed / self._latency)
+        return StageProgress(fraction, int(fraction * steps), steps, max(0.0, self._latency - elapsed))
+
     def txt2img(self, config: PipelineConfig) -> StageOutput:
-        self._start("txt2img")
+        self._start("txt2img", config.steps)
         self.catalog.check(config)
         first = _resolve_seed(config.seed)
         seeds = [first + i for i in range(config.batch_size)]
@@ -90,7 +102,7 @@ class FakeImageBackend(ImageBackend):
         return StageOutput(images, resolved, self._info(resolved["model"]))
 
     def img2img(self, config: PipelineConfig, image: ImageData, denoising_strength: float) -> StageOutput:
-        self._start("img2img")
+        self._start("img2img", config.steps)
         self.catalog.check(config)
         if not 0 <= denoising_strength <= 1:
             raise BackendError(
@@ -124,9 +136,13 @@ class FakeImageBackend(ImageBackend):
         out = ImageData(data, size[0], size[1], seed=image.seed, infotext=parameters)
         return StageOutput((out,), resolved, self.describe())
 
-    def _start(self, stage: str) -> None:
+    def _start(self, stage: str, steps: int = 1) -> None:
         if self._latency:
-            time.sleep(self._latency)
+            self._busy = (time.monotonic(), steps)
+            try:
+                time.sleep(self._latency)
+            finally:
+                self._busy = None
         if stage == self._fail_stage:
             raise BackendError(
                 f"fake backend: simulated failure in {stage}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -21,6 +22,7 @@ from adapters.cli.common import (
 if TYPE_CHECKING:
     from adapters.settings import PipelineSettings, Settings, SettingsLayers
     from domain import PipelineConfig, PipelineRunResult, StageEvent
+    from domain.run import StageProgress
 
 
 def register(app: typer.Typer) -> None:
@@ -133,18 +135,43 @@ def _config_or_exit(
 
 
 class _Progress:
-    """Shows each stage on stderr as it starts and ends."""
+    """Shows each stage on stderr as it starts and ends, and a bar while it generates when stderr
+    is a terminal (the runner tells progress from a side thread; never after the stage ended)."""
+
+    def __init__(self) -> None:
+        self._live = sys.stderr.isatty()
+        self._bar: Any = None  # a rich Progress while a stage generates
 
     def stage_started(self, stage: str) -> None:
         from rich.markup import escape
 
         stderr.print(f"[bold]{escape(stage)}[/] running...", markup=True)
 
+    def stage_progress(self, stage: str, progress: StageProgress) -> None:
+        if not self._live:
+            return
+        if self._bar is None:
+            from rich.markup import escape
+            from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+            extra = TextColumn("{task.fields[detail]}")
+            columns = (TextColumn(escape(stage)), BarColumn(), TaskProgressColumn(), extra)
+            self._bar = Progress(*columns, console=stderr.console, transient=True)
+            self._bar.start()
+            self._bar.add_task(stage, total=1.0, detail="")
+        detail = f"step {progress.step}/{progress.steps}" if progress.steps else ""
+        if progress.eta_seconds is not None:
+            detail += f"  about {progress.eta_seconds:.0f} s left"
+        self._bar.update(0, completed=progress.fraction, detail=detail)
+
     def stage_finished(self, event: StageEvent) -> None:
         from rich.markup import escape
 
         from domain import StageStatus
 
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
         if event.status is StageStatus.SUCCEEDED:
             done = f"done in {event.duration_ms} ms, {event.image_count} image(s)"
             stderr.print(f"[green]{escape(event.stage)}[/] {done}", markup=True)

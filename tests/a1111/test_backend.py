@@ -289,3 +289,28 @@ def test_catalogue_gets_are_retried_while_the_server_starts() -> None:
     backend.prepare(config())
 
     assert started.is_set()
+
+
+def test_progress_is_the_webuis_own_report_while_a_job_runs(standin: RunningStandin) -> None:
+    import threading
+    import time
+
+    backend = make_backend(standin)
+    assert backend.progress() is None  # idle
+    standin.state.delay = 1.0
+    try:
+        worker = threading.Thread(target=backend.txt2img, args=(config(),))
+        worker.start()
+        seen = []
+        while worker.is_alive():
+            report = backend.progress()
+            if report is not None:
+                seen.append(report.fraction)
+            time.sleep(0.1)
+        worker.join()
+    finally:
+        standin.state.delay = 0.0
+    assert seen
+    assert all(0 <= fraction <= 1 for fraction in seen)
+    assert max(seen) > 0
+    assert backend.progress() is None

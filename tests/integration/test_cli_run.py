@@ -163,3 +163,44 @@ def test_settings_show_names_sources_and_masks_the_password(tmp_path: Path) -> N
     assert 'password = "********"  # environment STABLENEW_BACKEND__PASSWORD' in done.stdout
     assert "steps = 33  # environment STABLENEW_PIPELINE__STEPS" in done.stdout
     assert "width = 512  # default" in done.stdout
+
+
+def test_a_bar_shows_each_stage_generating_on_a_terminal_and_never_in_a_pipe(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    import threading
+
+    env = {**os.environ, "STABLENEW_BACKEND__FAKE_LATENCY": "1.0", "COLUMNS": "120", "TERM": "xterm"}
+    env = {k: v for k, v in env.items() if k != "STABLENEW_SETTINGS"}
+    argv = [sys.executable, "-m", "adapters.cli", "run", "-p", "x", "--stages", "txt2img", "--steps", "20"]
+    leader, follower = os.openpty()
+    seen = bytearray()
+
+    def drain() -> None:
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closed
+                return
+            if not chunk:
+                return
+            seen.extend(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    done = subprocess.run(
+        argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=follower, timeout=120, check=False
+    )
+    os.close(follower)
+    reader.join(timeout=10)
+    os.close(leader)
+    assert done.returncode == 0
+    assert b"step " in seen
+    assert b"/20" in seen
+    piped = run_cli(
+        "run", "-p", "x", "--stages", "txt2img", cwd=tmp_path, env={"STABLENEW_BACKEND__FAKE_LATENCY": "0.6"}
+    )
+    assert piped.returncode == 0
+    assert "step " not in piped.stderr
+    assert "txt2img running..." in piped.stderr

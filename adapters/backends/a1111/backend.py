@@ -11,11 +11,12 @@ from adapters.backends.a1111 import payloads
 from adapters.backends.a1111.catalog import ServerCatalog, fetch_catalog
 from adapters.backends.a1111.client import WebuiClient, split_credentials
 from adapters.backends.a1111.flavors import Flavor, flavor_named
-from adapters.backends.a1111.responses import decode_image, generation_result, resolved_values
+from adapters.backends.a1111.responses import decode_image, generation_result, progress_of, resolved_values
 from domain.config import PipelineConfig, Txt2ImgStage
 from domain.errors import BackendError, GenerationInterrupted
 from domain.images import BackendInfo, ImageData, StageOutput
-from domain.ports import ImageBackend
+from domain.ports import ImageBackend, ProgressReporter
+from domain.run import StageProgress
 
 logger = logging.getLogger(__name__)
 KIND = "a1111"
@@ -36,7 +37,7 @@ class ServerReport:
     upscalers: tuple[str, ...]
 
 
-class A1111ImageBackend(ImageBackend):
+class A1111ImageBackend(ImageBackend, ProgressReporter):
     """Generates through ``/sdapi/v1`` with every relevant field sent explicitly.
 
     The catalogues are read once per instance (first ``prepare`` or generation). Generation
@@ -122,6 +123,10 @@ class A1111ImageBackend(ImageBackend):
             "request": payloads.without_images(payload),
         }
         return StageOutput(images=(result,), resolved=resolved, backend=self._last_info)
+
+    def progress(self) -> StageProgress | None:
+        """The WebUI's own progress report of the job it is running (A1111, Forge and SD.Next)."""
+        return progress_of(self._client.progress())
 
     def describe(self) -> BackendInfo:
         """Kind, version and current model. A1111 and Forge report their version only with a

@@ -18,6 +18,7 @@ from domain.errors import ConfigError
 API_PREFIX = "/sdapi/v1"
 CATALOG_READ_TIMEOUT = 60.0
 INTERRUPT_TIMEOUT = 5.0
+PROGRESS_TIMEOUT = 1.0
 
 
 def split_credentials(url: str) -> tuple[str, str | None, str | None]:
@@ -91,6 +92,18 @@ class WebuiClient:
         except httpx.TransportError as exc:
             raise self._transport_error(exc, action, self._read_timeout) from None
         return self._json(response, action)
+
+    def progress(self) -> Any:
+        """``GET /sdapi/v1/progress`` on a connection of its own, within ``PROGRESS_TIMEOUT``;
+        None on any failure (a progress poll never disturbs the generation it watches)."""
+        try:
+            with httpx.Client(
+                base_url=self._base_url, auth=self._auth, timeout=PROGRESS_TIMEOUT, trust_env=False
+            ) as http:
+                response = http.get(API_PREFIX + "/progress", params={"skip_current_image": "true"})
+                return response.json() if response.is_success else None
+        except Exception:
+            return None
 
     def interrupt(self) -> bool:
         """Ask the server to stop the running job, on a fresh connection; never raises."""

@@ -6,6 +6,7 @@ import base64
 import binascii
 import io
 import json
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,6 +15,7 @@ from PIL import Image, UnidentifiedImageError
 from domain.errors import BackendError
 from domain.images import ImageData
 from domain.infotext import parse_infotext
+from domain.run import StageProgress
 
 
 def decode_image(text: Any, *, seed: int | None, infotext: str | None, where: str) -> ImageData:
@@ -118,3 +120,30 @@ def _bad(where: str, what: str) -> BackendError:
         f"{where} answered with {what}",
         hint="check that [backend] url and flavor match the server (stablenew backend check)",
     )
+
+
+def progress_of(body: Any) -> StageProgress | None:
+    """The WebUI's ``/progress`` answer as StageProgress; None when it runs no job or the answer is
+    not a progress report."""
+    if not isinstance(body, dict):
+        return None
+    state = body.get("state")
+    if not isinstance(state, dict):
+        state = {}
+    fraction = _number(body.get("progress"))
+    if fraction is None or (not state.get("job_count") and fraction == 0):
+        return None
+    step, steps = _number(state.get("sampling_step")), _number(state.get("sampling_steps"))
+    eta = _number(body.get("eta_relative"))
+    return StageProgress(
+        fraction=min(1.0, max(0.0, fraction)),
+        step=int(step) if step is not None and steps else None,
+        steps=int(steps) if steps else None,
+        eta_seconds=eta if eta is not None and eta >= 0 else None,
+    )
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
