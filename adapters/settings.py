@@ -122,12 +122,21 @@ class PipelineSettings(_Section):
         name = _SETTING_OF_STAGE_FIELD.get(config_field) or config_field.partition(".")[0]
         return f"pipeline.{name}"
 
+    @staticmethod
+    def recalled_layer(values: Mapping[str, Any]) -> dict[str, Any]:
+        """A recalled run's values (keyed like ConfigError fields) as pipeline settings, to go
+        between the lower layers and the command-line flags."""
+        return {
+            PipelineSettings.setting_of(key).removeprefix("pipeline."): value for key, value in values.items()
+        }
+
     def pipeline_config(
         self,
         prompt: str,
         init_images: Sequence[Path] = (),
         prompt_pack_id: str | None = None,
         prompt_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> PipelineConfig:
         """The domain configuration that runs ``prompt`` with these settings; raises ConfigError."""
         per_stage: dict[str, dict[str, Any]] = {
@@ -153,6 +162,7 @@ class PipelineSettings(_Section):
             stages=tuple(stage_from_dict({"name": name, **per_stage.get(name, {})}) for name in names),
             prompt_pack_id=prompt_pack_id,
             prompt_id=prompt_id,
+            metadata=metadata or {},
         )
 
 

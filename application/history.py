@@ -9,6 +9,7 @@ from domain.feedback import RunFeedback
 from domain.history_stats import HistoryStats
 from domain.index_state import IndexCheck, IndexStatus
 from domain.ports import RunIndex
+from domain.recall import RecalledRun, recall
 from domain.record import LearningRecord
 from domain.run_filter import RunFilter
 from domain.run_row import RunRow
@@ -59,6 +60,10 @@ class History:
     def resolve(self, text: str) -> LearningRecord:
         """The stored record of the run ``text`` names (see ``run_id``)."""
         return self._index.record(self._index.resolve(text))
+
+    def recall(self, text: str) -> RecalledRun:
+        """What the run ``text`` names was made with, to run it again (see domain.recall)."""
+        return recall(self.resolve(text))
 
     def feedback(self, run_id: str) -> RunFeedback:
         """The current feedback of ``run_id`` with its full event history."""

@@ -22,6 +22,7 @@ from adapters.cli.common import (
 if TYPE_CHECKING:
     from adapters.settings import PipelineSettings, Settings, SettingsLayers
     from domain import PipelineConfig, PipelineRunResult, StageEvent
+    from domain.recall import RecalledRun
     from domain.run import StageProgress
 
 
@@ -30,7 +31,18 @@ def register(app: typer.Typer) -> None:
 
 
 def run(
-    prompt: Annotated[str, typer.Option("--prompt", "-p", help="What to draw.")],
+    prompt: Annotated[
+        str | None, typer.Option("--prompt", "-p", help="What to draw (with --from: the recorded prompt).")
+    ] = None,
+    from_run: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="Run a recorded run again (its id or a unique prefix): its prompt, settings and the seed "
+            "it used; any flag given overrides its value.",
+            show_default=False,
+        ),
+    ] = None,
     negative_prompt: Annotated[str | None, typer.Option(help="What to avoid.")] = None,
     stages: Annotated[str | None, typer.Option(help="Comma-separated: txt2img,img2img,upscale.")] = None,
     seed: Annotated[int | None, typer.Option(help="-1 for random.")] = None,
@@ -66,6 +78,9 @@ def run(
     from adapters.container import build_container
     from domain import ConfigError, RunStatus
 
+    if prompt is None and from_run is None:
+        exit_with("give --prompt (what to draw) or --from RUN_ID (a recorded run to run again)", EXIT_USAGE)
+    recalled = _recall_or_exit(from_run, settings, records) if from_run is not None else None
     flags: dict[str, Any] = {
         "learning": {"enabled": learning, "records_path": records},
         "output": {"dir": output},
@@ -86,6 +101,7 @@ def run(
             "upscale_factor": upscale_factor,
         },
     }
+    recalled_sources = _put_recalled_under_flags(recalled, flags["pipeline"]) if recalled else {}
     loaded, layers = load_settings_or_exit(settings, flags)
     for path in init_image or []:
         if path.is_dir():
@@ -93,11 +109,32 @@ def run(
         if not path.is_file():
             exit_with(f"--init-image {path}: no such file", EXIT_USAGE)
     if init_image and "img2img" not in [name.strip() for name in loaded.pipeline.stages]:
-        where = layers.source_of("pipeline.stages")
+        where = recalled_sources.get("pipeline.stages") or layers.source_of("pipeline.stages")
         exit_with(
             f"--init-image is used only by img2img, which the stages (from {where}) leave out", EXIT_USAGE
         )
-    config = _config_or_exit(loaded.pipeline, layers, prompt, init_image or [], prompt_pack, prompt_id)
+    init_images = list(init_image or [])
+    if recalled is not None:
+        if prompt is None:
+            if recalled.prompt is None:
+                exit_with(f"run {recalled.run_id} recorded no prompt; give --prompt", EXIT_USAGE)
+            prompt = recalled.prompt
+            recalled_sources["pipeline.prompt"] = f"run {recalled.run_id}"
+        if not init_images:
+            init_images = _recalled_init_images(recalled, loaded.pipeline.stages)
+        prompt_pack = prompt_pack if prompt_pack is not None else recalled.prompt_pack_id
+        prompt_id = prompt_id if prompt_id is not None else recalled.prompt_id
+    assert prompt is not None  # checked above: without --from, --prompt is given
+    config = _config_or_exit(
+        loaded.pipeline,
+        layers,
+        recalled_sources,
+        prompt,
+        init_images,
+        prompt_pack,
+        prompt_id,
+        recalled.metadata if recalled else None,
+    )
     try:
         controller = build_container(loaded).controller()
     except ConfigError as exc:
@@ -113,21 +150,58 @@ def run(
         raise typer.Exit(EXIT_FAILED)
 
 
+def _recall_or_exit(text: str, settings: Path | None, records: Path | None) -> RecalledRun:
+    """The recorded run ``text`` names in the records file; an unknown or ambiguous id exits 2."""
+    from adapters.cli.history_session import open_session
+
+    with open_session(settings, records, None) as session:
+        return session.history.recall(text)
+
+
+def _put_recalled_under_flags(recalled: RecalledRun, pipeline_flags: dict[str, Any]) -> dict[str, str]:
+    """Fill the pipeline flags not given with the recalled values (so a flag wins, then the record, then
+    the settings); the settings each recalled value now sets, mapped to where it came from."""
+    from adapters.settings import PipelineSettings
+
+    sources: dict[str, str] = {}
+    for key, value in PipelineSettings.recalled_layer(recalled.values).items():
+        if pipeline_flags.get(key) is None:
+            pipeline_flags[key] = value
+            sources[f"pipeline.{key}"] = f"run {recalled.run_id}"
+    return sources
+
+
+def _recalled_init_images(recalled: RecalledRun, stages: list[str]) -> list[Path]:
+    """The recorded init images when img2img runs first (they are used only then); each must still exist."""
+    if [name.strip() for name in stages[:1]] != ["img2img"]:
+        return []
+    for path in recalled.init_images:
+        if not Path(path).is_file():
+            exit_with(
+                f"init image {path} of run {recalled.run_id} no longer exists (give --init-image)", EXIT_USAGE
+            )
+    return [Path(path) for path in recalled.init_images]
+
+
 def _config_or_exit(
     pipeline: PipelineSettings,
     layers: SettingsLayers,
+    recalled_sources: dict[str, str],
     prompt: str,
     init_images: list[Path],
     prompt_pack_id: str | None,
     prompt_id: str | None,
+    metadata: dict[str, Any] | None,
 ) -> PipelineConfig:
     from domain import ConfigError
 
     try:
-        return pipeline.pipeline_config(prompt, init_images, prompt_pack_id, prompt_id)
+        return pipeline.pipeline_config(prompt, init_images, prompt_pack_id, prompt_id, metadata)
     except ConfigError as exc:
         key = pipeline.setting_of(exc.field)
-        where = "--prompt" if key == "pipeline.prompt" else layers.source_of(key)
+        where = recalled_sources.get(key) or (
+            "--prompt" if key == "pipeline.prompt" else layers.source_of(key)
+        )
         exit_with(
             f"invalid pipeline setting {key.removeprefix('pipeline.')}: {exc.message} (from {where})",
             EXIT_USAGE,

@@ -2,12 +2,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 from PIL import Image
 
+from adapters.record_store.jsonl import JsonlRecordStore
 from domain import LearningRecord
+from tests.factories import make_record
 from tests.integration.cli import run_cli
 
 
@@ -204,3 +207,99 @@ def test_a_bar_shows_each_stage_generating_on_a_terminal_and_never_in_a_pipe(tmp
     assert piped.returncode == 0
     assert "step " not in piped.stderr
     assert "txt2img running..." in piped.stderr
+
+
+def _run_json(*args: str, cwd: Path) -> dict[str, Any]:
+    done = run_cli("run", *args, "--learning", "--json", cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def _record_of(run_id: str, cwd: Path) -> LearningRecord:
+    (record,) = [r for r in read_records(cwd / "records" / "learning_records.jsonl") if r.run_id == run_id]
+    return record
+
+
+def test_from_runs_a_recorded_run_again_with_the_seed_it_used_and_a_flag_overrides_one_value(
+    tmp_path: Path,
+) -> None:
+    first = _run_json(
+        *("-p", "a lighthouse at dusk", "--negative-prompt", "blurry [x]", "--seed", "-1", "--steps", "12"),
+        *("--cfg-scale", "5.5", "--width", "320", "--height", "256", "--batch-size", "2"),
+        *("--stages", "txt2img,upscale", "--upscale-factor", "1.5", "--upscaler", "Nearest"),
+        cwd=tmp_path,
+    )
+    original = _record_of(first["run_id"], tmp_path)
+    used_seed = original.resolved["txt2img"]["seed"]
+    assert original.config["seed"] == -1
+    assert used_seed >= 0
+
+    again = _run_json("--from", first["run_id"][:8], cwd=tmp_path)
+    recalled = _record_of(again["run_id"], tmp_path)
+    assert again["run_id"] != first["run_id"]
+    assert recalled.metadata["from_run"] == first["run_id"]
+    expected = {**original.config, "seed": used_seed, "metadata": {"from_run": first["run_id"]}}
+    assert dict(recalled.config) == expected
+    # The same seed and settings: the fake backend draws the very same images.
+    assert [o["sha256"] for o in again["outputs"]] == [o["sha256"] for o in first["outputs"]]
+
+    changed = _run_json("--from", first["run_id"][:8], "--steps", "20", cwd=tmp_path)
+    assert dict(_record_of(changed["run_id"], tmp_path).config) == {**expected, "steps": 20}
+
+
+def test_from_wins_over_the_settings_file_and_loses_to_flags(tmp_path: Path) -> None:
+    first = _run_json("-p", "fog", "--stages", "txt2img", "--steps", "9", "--seed", "5", cwd=tmp_path)
+    (tmp_path / "settings.toml").write_text("[pipeline]\nsteps = 30\ncfg_scale = 3.0\n")
+    again = _run_json("--from", first["run_id"], "-p", "mist", cwd=tmp_path)
+    config = _record_of(again["run_id"], tmp_path).config
+    assert (config["prompt"], config["steps"], config["cfg_scale"], config["seed"]) == ("mist", 9, 7.0, 5)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "zzzzzzzz"], "error: no run with id 'zzzzzzzz' in the history"),
+        (["--from", ""], "error: a run id must not be empty"),
+        ([], "error: give --prompt (what to draw) or --from RUN_ID (a recorded run to run again)"),
+    ],
+)
+def test_from_an_unknown_run_or_no_prompt_at_all_is_one_line_exit_2(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    assert run_cli("run", "-p", "x", "--learning", "--stages", "txt2img", cwd=tmp_path).returncode == 0
+    done = run_cli("run", *args, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [message]
+
+
+def test_from_an_ambiguous_prefix_is_one_line_exit_2(tmp_path: Path) -> None:
+    store = JsonlRecordStore(tmp_path / "records" / "learning_records.jsonl", durability="none")
+    store.append_records([make_record("abcd1234-one"), make_record("abcd1234-two")])
+    store.close()
+    done = run_cli("run", "--from", "abcd1234", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("error: run id prefix 'abcd1234' matches several runs")
+
+
+def test_from_an_img2img_run_reuses_its_init_image_and_names_it_once_it_is_gone(tmp_path: Path) -> None:
+    photo = tmp_path / "photo.png"
+    Image.new("RGB", (64, 64), "teal").save(photo)
+    args = ("-p", "x", "--stages", "img2img", "--init-image", str(photo), "--denoising-strength", "0.6")
+    first = _run_json(*args, cwd=tmp_path)
+    again = _run_json("--from", first["run_id"][:8], cwd=tmp_path)
+    (stage,) = _record_of(again["run_id"], tmp_path).config["stages"]
+    assert stage == {"name": "img2img", "denoising_strength": 0.6, "init_images": [str(photo.absolute())]}
+
+    photo.unlink()
+    done = run_cli("run", "--from", first["run_id"][:8], cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"error: init image {photo.absolute()} of run {first['run_id']} no longer exists (give --init-image)"
+    ]
+    other = tmp_path / "other.png"
+    Image.new("RGB", (64, 64), "red").save(other)
+    given = _run_json("--from", first["run_id"][:8], "--init-image", str(other), cwd=tmp_path)
+    (stage,) = _record_of(given["run_id"], tmp_path).config["stages"]
+    assert stage["init_images"] == [str(other.absolute())]

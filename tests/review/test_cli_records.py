@@ -506,3 +506,28 @@ def test_times_are_local_unless_utc_is_asked_for(
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_an_imported_run_can_be_run_again_and_values_its_png_left_out_come_from_the_settings(
+    tmp_path: Path, invoke: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    (tmp_path / "settings.toml").write_text('[pipeline]\nsampler = "DDIM"\nstages = ["txt2img"]\n')
+    parameters = PARAMETERS.replace("Sampler: DPM++ 2M, ", "").replace("sdxl-base", "fake-model-xl")
+    write_png(tmp_path / "pictures" / "fox.png", parameters=parameters)
+    assert invoke(tmp_path, "records", "import", "pictures").returncode == 0
+    (imported,) = json.loads(invoke(tmp_path, "records", "list", "--json").stdout)
+
+    done = invoke(tmp_path, "run", "--from", imported["run_id"][:8], "--learning", "--json")
+    assert done.returncode == 0, done.stderr
+    run_id = json.loads(done.stdout)["run_id"]
+    record = json.loads(invoke(tmp_path, "records", "show", run_id, "--json").stdout)["record"]
+    assert record["source"] == "pipeline"
+    assert record["metadata"]["from_run"] == imported["run_id"]
+    config = record["config"]
+    assert config["prompt"] == "a red fox in the snow, detailed"
+    assert config["negative_prompt"] == "blurry, lowres"
+    assert (config["steps"], config["cfg_scale"], config["seed"]) == (28, 6.5, 424242)
+    assert (config["width"], config["height"]) == (64, 96)
+    assert (config["model"], config["scheduler"]) == ("fake-model-xl", "Karras")
+    assert config["sampler"] == "DDIM"  # the PNG named none: the settings' sampler
+    assert config["stages"] == [{"name": "txt2img"}]
