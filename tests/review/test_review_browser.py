@@ -209,6 +209,10 @@ def test_the_page_shows_times_on_the_browsers_clock(home: ReviewHome) -> None:
             assert (
                 page.locator(".card .prompt").first.inner_text() == newest["prompt"]
             )  # the prompt on the card
+            page.keyboard.press("Enter")  # open the newest run: the command that runs it again
+            page.wait_for_selector("#overlay.open #recall")
+            assert page.locator("#recall").inner_text() == f"stablenew run --from {newest['run_id'][:8]}"
+            page.keyboard.press("Escape")
             src = page.locator(".card img").first.get_attribute("src")
             assert src is not None
             assert src.endswith("?size=thumb")
