@@ -188,13 +188,25 @@ def describe_detail(detail: RunDetail, *, utc: bool = False) -> str:
     return "\n".join(lines)
 
 
+def describe_stored(event: FeedbackEvent) -> str:
+    """What one more event of a command stored, in a few words."""
+    if event.kind == "tags":
+        return f"tagged {_tag_changes(event)}"
+    if event.kind == "note":
+        return f"noted {event.note!r}"
+    return event.kind
+
+
+def _tag_changes(event: FeedbackEvent) -> str:
+    return " ".join([f"+{t}" for t in event.tags_added] + [f"-{t}" for t in event.tags_removed])
+
+
 def describe_event(event: FeedbackEvent, run_id: str, *, utc: bool = False) -> str:
     head = f"{shown_time(event.timestamp, utc=utc, seconds=True)} {event.by}"
     if event.kind == "rating":
         return f"{head} rated {event.rating}/5"
     if event.kind == "tags":
-        parts = [f"+{t}" for t in event.tags_added] + [f"-{t}" for t in event.tags_removed]
-        return f"{head} tagged {' '.join(parts)}"
+        return f"{head} tagged {_tag_changes(event)}"
     if event.kind == "note":
         return f"{head} noted: {event.note}"
     if event.run_id == run_id:
@@ -215,7 +227,8 @@ def rate(
     with open_session(settings, records, feedback) as session:
         events = session.recorder().rate(run_id, rating, tag or (), note_text)
         first = events[0]
-        extra = f" +{len(events) - 1} event(s)" if len(events) > 1 else ""
+        also = [describe_stored(event) for event in events[1:]]
+        extra = f", {', '.join(also)}" if also else ""
         stdout.print(f"rated {first.run_id[:8]} {first.rating}/5 as {first.by}{extra}")
 
 
@@ -230,8 +243,7 @@ def tag(
     """Add tags to a run (or remove them with --remove)."""
     with open_session(settings, records, feedback) as session:
         event = session.recorder().tag(run_id, tags or (), remove or ())
-        parts = [f"+{t}" for t in event.tags_added] + [f"-{t}" for t in event.tags_removed]
-        stdout.print(f"tagged {event.run_id[:8]} {' '.join(parts)} as {event.by}")
+        stdout.print(f"tagged {event.run_id[:8]} {_tag_changes(event)} as {event.by}")
 
 
 def note(

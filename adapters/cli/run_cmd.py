@@ -250,10 +250,8 @@ class _Progress:
             done = f"done in {event.duration_ms} ms, {event.image_count} image(s)"
             stderr.print(f"[green]{escape(event.stage)}[/] {done}", markup=True)
         else:
-            # The error is the server's text: escaped, so "[...]" in it is shown, never parsed.
-            stderr.print(
-                f"[red]{escape(event.stage)} {event.status}[/]: {escape(event.error or '')}", markup=True
-            )
+            # Why it failed is said once, in the run's final error line.
+            stderr.print(f"[red]{escape(event.stage)} {event.status}[/]", markup=True)
 
 
 def _print_summary(result: PipelineRunResult, settings: Settings) -> None:
@@ -266,7 +264,7 @@ def _print_summary(result: PipelineRunResult, settings: Settings) -> None:
         stdout.print(f"seed {seed}")
     for event in result.stage_events:
         took = f"{event.duration_ms} ms" if event.duration_ms is not None else "-"
-        stdout.print(f"  {event.stage:<8} {event.status!s:<11} {took:>9}  {event.error or ''}")
+        stdout.print(f"  {event.stage:<8} {event.status!s:<11} {took:>9}")
     if result.artifacts:
         stdout.print(f"images in {settings.output.dir}:")
         for artifact in result.artifacts:

@@ -38,6 +38,10 @@ class FlatRunWriter(RunTableWriter):
                 with temporary.open("w", encoding="utf-8", newline="") as out:
                     count = _write_text(flat, format_name, out)
             temporary.replace(destination)
+        except OSError as exc:
+            if exc.filename not in (str(temporary), temporary):
+                raise
+            raise OSError(exc.errno, exc.strerror, str(destination)) from exc  # the file asked for
         finally:
             temporary.unlink(missing_ok=True)
         return count

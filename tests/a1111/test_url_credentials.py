@@ -105,6 +105,7 @@ def test_a_run_against_an_unreachable_url_shows_its_error_as_it_is(tmp_path: Pat
     done = run_cli("run", "--prompt", "x", "--learning", "--records", "r.jsonl", cwd=tmp_path, env=env)
 
     assert done.returncode == 1
-    progress = next(line for line in done.stderr.splitlines() if line.startswith("txt2img failed: "))
-    assert progress.endswith("and check [backend] url)")  # the error text is not read as markup
+    error = done.stderr.strip().splitlines()[-1]
+    assert error.startswith("error: txt2img: ")
+    assert error.endswith("and check [backend] url)")  # the error text is not read as markup
     assert_password_nowhere(tmp_path, done)

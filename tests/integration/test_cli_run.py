@@ -303,3 +303,29 @@ def test_from_an_img2img_run_reuses_its_init_image_and_names_it_once_it_is_gone(
     given = _run_json("--from", first["run_id"][:8], "--init-image", str(other), cwd=tmp_path)
     (stage,) = _record_of(given["run_id"], tmp_path).config["stages"]
     assert stage["init_images"] == [str(other.absolute())]
+
+
+def test_a_failure_is_explained_once(tmp_path: Path) -> None:
+    done = run_cli(
+        "run",
+        "-p",
+        "x",
+        "--stages",
+        "txt2img",
+        cwd=tmp_path,
+        env={"STABLENEW_BACKEND__FAKE_FAIL_STAGE": "txt2img"},
+    )
+    assert done.returncode == 1
+    assert (done.stdout + done.stderr).count("simulated failure in txt2img") == 1
+    assert done.stderr.strip().splitlines()[-1].startswith("error: txt2img: fake backend: simulated failure")
+
+
+def test_an_export_that_cannot_be_written_names_the_file_asked_for(tmp_path: Path) -> None:
+    from adapters.record_store.jsonl import JsonlRecordStore
+    from tests.factories import make_record
+
+    JsonlRecordStore(tmp_path / "records" / "learning_records.jsonl").append_record(make_record("run00001"))
+    target = tmp_path / "no-such-folder" / "runs.csv"
+    done = run_cli("records", "export", "-o", str(target), cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.strip() == f"error: {target}: No such file or directory"

@@ -70,7 +70,7 @@ def test_rate_tag_and_show_keep_the_whole_feedback_history(
     run = specs[-3].run_id
     done = cli(folder, "records", "rate", run[:10], "2", "--tag", "sharp", "--note", "too dark")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"rated {run[:8]} 2/5 as tester +2 event(s)"
+    assert done.stdout.strip() == f"rated {run[:8]} 2/5 as tester, tagged +sharp, noted 'too dark'"
     assert invoke(folder, "records", "rate", run, "5").returncode == 0
     assert invoke(folder, "records", "tag", run[:10], "teal", "moody", "--remove", "sharp").returncode == 0
     mine = [e for e in feedback_lines(folder) if e["run_id"] == run]
