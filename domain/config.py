@@ -160,6 +160,7 @@ def _is_number(value: object) -> bool:
 
 def _validate(config: PipelineConfig) -> None:
     _require(isinstance(config.prompt, str), "prompt", "must be text")
+    _require(not isinstance(config.prompt, str) or bool(config.prompt.strip()), "prompt", "must not be empty")
     _require(isinstance(config.negative_prompt, str), "negative_prompt", "must be text")
     for name in ("model", "sampler", "scheduler"):
         _require(isinstance(getattr(config, name), str), name, "must be text")

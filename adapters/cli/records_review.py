@@ -156,8 +156,8 @@ def describe_detail(detail: RunDetail, *, utc: bool = False) -> str:
         f"time       {shown_time(row.timestamp, utc=utc, seconds=True)}",
         f"status     {row.status} (source: {row.source})",
         f"pack       {row.pack or '-'}  prompt id: {row.prompt_id or '-'}",
-        f"prompt     {row.prompt}",
-        f"negative   {row.negative_prompt or '-'}",
+        f"prompt     {_clipped(row.prompt)}",
+        f"negative   {_clipped(row.negative_prompt) or '-'}",
         f"model      {row.model or '-'}" + (f" [{row.model_hash}]" if row.model_hash else ""),
         f"sampler    {row.sampler or '-'}  scheduler: {row.scheduler or '-'}",
         f"steps      {_shown(row.steps)}  cfg: {_shown(row.cfg_scale)}  size: {row.size or '-'}"
@@ -208,7 +208,7 @@ def describe_event(event: FeedbackEvent, run_id: str, *, utc: bool = False) -> s
     if event.kind == "tags":
         return f"{head} tagged {_tag_changes(event)}"
     if event.kind == "note":
-        return f"{head} noted: {event.note}"
+        return f"{head} noted: {_clipped(event.note or '')}"
     if event.run_id == run_id:
         return f"{head} preferred it over {event.worse_run_id}"
     return f"{head} preferred {event.run_id} over it"
@@ -389,6 +389,16 @@ def import_images(
         )
         if plan.problems:
             raise typer.Exit(EXIT_FAILED)
+
+
+SHOWN_CHARACTERS = 2000
+
+
+def _clipped(text: str) -> str:
+    """A long text cut for a person; ``--json`` gives it whole."""
+    if len(text) <= SHOWN_CHARACTERS:
+        return text
+    return f"{text[:SHOWN_CHARACTERS]}... ({len(text) - SHOWN_CHARACTERS} more characters: --json shows all)"
 
 
 def _shown(value: object) -> str:

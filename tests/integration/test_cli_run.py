@@ -82,6 +82,7 @@ def test_flags_override_env_which_overrides_the_settings_file(tmp_path: Path) ->
     [
         (["--steps", "abc"], "'--steps'"),
         (["--steps", "0"], "invalid pipeline setting steps"),
+        (["--prompt", "   "], "invalid pipeline setting prompt: must not be empty (from --prompt)"),
         (["--denoising-strength", "1.5"], "denoising_strength: must be 0..1, got 1.5 (from command line)"),
         (["--upscale-factor", "0"], "upscale_factor: must be 1..8, got 0.0 (from command line)"),
         (["--upscale-factor", "100"], "upscale_factor: must be 1..8, got 100.0 (from command line)"),

@@ -531,3 +531,18 @@ def test_an_imported_run_can_be_run_again_and_values_its_png_left_out_come_from_
     assert (config["model"], config["scheduler"]) == ("fake-model-xl", "Karras")
     assert config["sampler"] == "DDIM"  # the PNG named none: the settings' sampler
     assert config["stages"] == [{"name": "txt2img"}]
+
+
+def test_a_huge_prompt_is_cut_for_people_and_whole_in_json(
+    tmp_path: Path, invoke: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    (tmp_path / "settings.toml").write_text("", encoding="utf-8")
+    prompt = "word " * 20_000
+    done = invoke(tmp_path, "run", "-p", prompt, "--stages", "txt2img", "--learning", "--json")
+    assert done.returncode == 0, done.stderr
+    run_id = json.loads(done.stdout)["run_id"]
+    shown = invoke(tmp_path, "records", "show", run_id[:8]).stdout
+    assert len(shown) < 10_000
+    assert "more characters: --json shows all" in shown
+    whole = json.loads(invoke(tmp_path, "records", "show", run_id[:8], "--json").stdout)
+    assert whole["record"]["config"]["prompt"] == prompt
