@@ -349,12 +349,19 @@ def query(
         if json_output:
             _print_json([dict(zip(columns, values, strict=True)) for values in result])
             return
-        table = Table(box=None, pad_edge=False, header_style="bold")
-        for column in columns:
-            table.add_column(column, overflow="fold")
-        for values in result:
-            table.add_row(*(Text("" if value is None else str(value)) for value in values))
-        stdout.print(table)
+        if len(columns) > WIDE_RESULT:  # a row per block, as psql's expanded display: nothing squeezed
+            width = max(len(column) for column in columns)
+            for number, values in enumerate(result, 1):
+                stdout.print(f"-[ row {number} ]" + "-" * 20)
+                for column, value in zip(columns, values, strict=True):
+                    stdout.print(f"{column:<{width}} | {'' if value is None else value}")
+        else:
+            table = Table(box=None, pad_edge=False, header_style="bold")
+            for column in columns:
+                table.add_column(column, overflow="fold")
+            for values in result:
+                table.add_row(*(Text("" if value is None else str(value)) for value in values))
+            stdout.print(table)
         stderr.print(f"{len(result)} row(s)")
 
 
@@ -392,6 +399,7 @@ def import_images(
 
 
 SHOWN_CHARACTERS = 2000
+WIDE_RESULT = 8  # columns: more are shown one row per block
 
 
 def _clipped(text: str) -> str:

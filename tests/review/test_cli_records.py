@@ -546,3 +546,17 @@ def test_a_huge_prompt_is_cut_for_people_and_whole_in_json(
     assert "more characters: --json shows all" in shown
     whole = json.loads(invoke(tmp_path, "records", "show", run_id[:8], "--json").stdout)
     assert whole["record"]["config"]["prompt"] == prompt
+
+
+def test_a_wide_query_result_is_shown_a_row_per_block(
+    home: tuple[Path, list[Spec]], invoke: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    folder, specs = home
+    done = invoke(folder, "records", "query", "SELECT * FROM runs ORDER BY timestamp DESC LIMIT 2")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("-[ row 1 ]")
+    assert any(
+        line.split(" | ") == [f"{'run_id':<{len('negative_prompt')}}", specs[-1].run_id] for line in lines
+    )
+    assert sum(line.startswith("-[ row ") for line in lines) == 2
