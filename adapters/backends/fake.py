@@ -68,7 +68,7 @@ class FakeImageBackend(ImageBackend, ProgressReporter):
         if not model.strip():
             raise ValueError("model must not be empty")
         self._latency = latency
-        self._busy: tuple[float, int] | None = None  # (monotonic start, steps) of the sleeping call
+        self._busy: tuple[float, int | None] | None = None  # (monotonic start, steps) of the sleeping call
         self._fail_stage = fail_stage
         self._model = model
         models = (model, *(m for m in OTHER_MODELS if m != model))
@@ -87,7 +87,8 @@ class FakeImageBackend(ImageBackend, ProgressReporter):
         started, steps = busy
         elapsed = time.monotonic() - started
         fraction = min(1.0, elapsed / self._latency)
-        return StageProgress(fraction, int(fraction * steps), steps, max(0.0, self._latency - elapsed))
+        step = int(fraction * steps) if steps else None
+        return StageProgress(fraction, step, steps, max(0.0, self._latency - elapsed))
 
     def txt2img(self, config: PipelineConfig) -> StageOutput:
         self._start("txt2img", config.steps)
@@ -136,7 +137,7 @@ class FakeImageBackend(ImageBackend, ProgressReporter):
         out = ImageData(data, size[0], size[1], seed=image.seed, infotext=parameters)
         return StageOutput((out,), resolved, self.describe())
 
-    def _start(self, stage: str, steps: int = 1) -> None:
+    def _start(self, stage: str, steps: int | None = None) -> None:
         if self._latency:
             self._busy = (time.monotonic(), steps)
             try:
