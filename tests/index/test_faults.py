@@ -27,6 +27,7 @@ from adapters.record_store.jsonl import JsonlRecordStore
 from domain.feedback import FeedbackEvent
 from tests.contract.run_index_contract import ALICE, HistoryFiles, varied_events, varied_records
 from tests.factories import make_record
+from tests.unprivileged import as_nobody
 
 WORKER = [sys.executable, "-m", "tests.index.worker"]
 ROOT = Path(__file__).resolve().parents[2]
@@ -333,30 +334,14 @@ def test_a_read_only_folder(tmp_path: Path) -> None:
 
 
 def _as_unprivileged_user(files: HistoryFiles) -> dict[str, list[str]]:
-    """List the runs in a forked child that, if we are root, first becomes nobody (root ignores
-    folder permissions, the kernel enforces them for anyone else)."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        code = 1
-        try:
-            os.close(read_end)
-            if os.getuid() == 0:
-                os.setgid(65534)
-                os.setuid(65534)
-            notices: list[str] = []
-            index = SqliteRunIndex(files.records_path, files.feedback_path, on_notice=notices.append)
-            result = {"runs": [row.run_id for row in index.rows()], "notices": notices}
-            os.write(write_end, json.dumps(result).encode())
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        data = pipe.read()
-    _pid, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-    return json.loads(data)  # type: ignore[no-any-return]
+    """List the runs as an ordinary user (root ignores folder permissions)."""
+
+    def listing() -> dict[str, list[str]]:
+        notices: list[str] = []
+        index = SqliteRunIndex(files.records_path, files.feedback_path, on_notice=notices.append)
+        return {"runs": [row.run_id for row in index.rows()], "notices": notices}
+
+    return as_nobody(listing)  # type: ignore[no-any-return]
 
 
 # -- several processes ---------------------------------------------------------------------------
