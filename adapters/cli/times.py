@@ -12,13 +12,12 @@ UtcOption = Annotated[bool, typer.Option("--utc", help="Show times in UTC (the f
 
 def shown_time(timestamp: str, *, utc: bool, seconds: bool = False) -> str:
     """``timestamp`` (ISO-8601) in local time, or UTC; a text that is not a time is shown as it is."""
+    from domain.timefmt import parse_timestamp
+
     try:
-        moment = datetime.fromisoformat(timestamp)
+        moment = parse_timestamp(timestamp).astimezone(UTC if utc else None)
     except (TypeError, ValueError):
         return timestamp
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC if utc else None)
     return moment.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M")
 
 
