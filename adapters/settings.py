@@ -116,6 +116,11 @@ class PipelineSettings(_Section):
     upscaler: str = _default(UpscaleStage, "upscaler")
     upscale_factor: float = _default(UpscaleStage, "scale")
 
+    @property
+    def stage_names(self) -> list[str]:
+        """The stages to run, as named (``--stages "txt2img, upscale"`` allows spaces)."""
+        return [name.strip() for name in self.stages]
+
     @staticmethod
     def setting_of(config_field: str) -> str:
         """The setting behind a ConfigError field (``stages.upscale.scale``: ``pipeline.upscale_factor``)."""
@@ -146,7 +151,6 @@ class PipelineSettings(_Section):
             },
             "upscale": {"upscaler": self.upscaler, "scale": self.upscale_factor},
         }
-        names = [name.strip() for name in self.stages]
         return PipelineConfig(
             prompt=prompt,
             negative_prompt=self.negative_prompt,
@@ -159,7 +163,9 @@ class PipelineSettings(_Section):
             height=self.height,
             seed=self.seed,
             batch_size=self.batch_size,
-            stages=tuple(stage_from_dict({"name": name, **per_stage.get(name, {})}) for name in names),
+            stages=tuple(
+                stage_from_dict({"name": name, **per_stage.get(name, {})}) for name in self.stage_names
+            ),
             prompt_pack_id=prompt_pack_id,
             prompt_id=prompt_id,
             metadata=metadata or {},

@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from domain.record import SOURCE_IMPORT, LearningRecord
+from domain.run import resolved_seed
 
 FROM_RUN = "from_run"
 """The metadata key of a recalled run's record: the full id of the run it was recalled from."""
@@ -87,10 +88,9 @@ def recall(record: LearningRecord) -> RecalledRun:
 
 def used_seed(record: LearningRecord) -> int | None:
     """The seed of the first executed stage that reports one, else the configured seed (-1 included)."""
-    for stage in record.stages_executed:
-        seed = record.resolved.get(stage, {}).get("seed")
-        if isinstance(seed, int) and not isinstance(seed, bool):
-            return seed
+    used = resolved_seed(record.stages_executed, record.resolved)
+    if used is not None:
+        return used
     seed = record.config.get("seed")
     return seed if isinstance(seed, int) and not isinstance(seed, bool) else None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -67,6 +67,15 @@ class StageEvent:
             image_count=event.integer("image_count", 0),
             error=event.optional_text("error"),
         )
+
+
+def resolved_seed(stages_executed: Sequence[str], resolved: Mapping[str, Mapping[str, Any]]) -> int | None:
+    """The seed the backend really used: that of the first executed stage that reports one."""
+    for stage in stages_executed:
+        seed = resolved.get(stage, {}).get("seed")
+        if isinstance(seed, int) and not isinstance(seed, bool):
+            return seed
+    return None
 
 
 @dataclass(frozen=True, slots=True)

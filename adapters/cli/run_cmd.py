@@ -108,7 +108,7 @@ def run(
             exit_with(f"--init-image {path}: is a directory, not an image file", EXIT_USAGE)
         if not path.is_file():
             exit_with(f"--init-image {path}: no such file", EXIT_USAGE)
-    if init_image and "img2img" not in [name.strip() for name in loaded.pipeline.stages]:
+    if init_image and "img2img" not in loaded.pipeline.stage_names:
         where = recalled_sources.get("pipeline.stages") or layers.source_of("pipeline.stages")
         exit_with(
             f"--init-image is used only by img2img, which the stages (from {where}) leave out", EXIT_USAGE
@@ -121,7 +121,7 @@ def run(
             prompt = recalled.prompt
             recalled_sources["pipeline.prompt"] = f"run {recalled.run_id}"
         if not init_images:
-            init_images = _recalled_init_images(recalled, loaded.pipeline.stages)
+            init_images = _recalled_init_images(recalled, loaded.pipeline.stage_names)
         prompt_pack = prompt_pack if prompt_pack is not None else recalled.prompt_pack_id
         prompt_id = prompt_id if prompt_id is not None else recalled.prompt_id
     assert prompt is not None  # checked above: without --from, --prompt is given
@@ -173,7 +173,7 @@ def _put_recalled_under_flags(recalled: RecalledRun, pipeline_flags: dict[str, A
 
 def _recalled_init_images(recalled: RecalledRun, stages: list[str]) -> list[Path]:
     """The recorded init images when img2img runs first (they are used only then); each must still exist."""
-    if [name.strip() for name in stages[:1]] != ["img2img"]:
+    if stages[:1] != ["img2img"]:
         return []
     for path in recalled.init_images:
         if not Path(path).is_file():
@@ -276,10 +276,11 @@ def _print_summary(result: PipelineRunResult, settings: Settings) -> None:
 
 def _used_seed(result: PipelineRunResult) -> int | None:
     """The seed the backend really used (a requested -1 resolved), else the configured one if it is fixed."""
-    for stage in result.stages_executed:
-        seed = result.resolved.get(stage, {}).get("seed")
-        if isinstance(seed, int) and not isinstance(seed, bool):
-            return seed
+    from domain.run import resolved_seed
+
+    used = resolved_seed(result.stages_executed, result.resolved)
+    if used is not None:
+        return used
     return result.config.seed if result.config.seed >= 0 else None
 
 
