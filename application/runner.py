@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from application.progress_poller import ProgressObserver, ProgressPoller
 from application.record_builder import build_learning_record
 from domain.config import Img2ImgStage, PipelineConfig, StageSpec, Txt2ImgStage, UpscaleStage
-from domain.errors import GenerationInterrupted, StableNewError
+from domain.errors import BackendError, GenerationInterrupted, StableNewError
 from domain.images import BackendInfo, ImageArtifact, ImageData, StageOutput
 from domain.ports import ArtifactStore, Clock, ImageBackend, ProgressReporter, RecordSink
 from domain.run import (
@@ -67,8 +67,10 @@ class _Progress:
 class PipelineRunner:
     """Runs a pipeline's stages in order; each later stage takes the previous stage's images.
 
-    Rules: a StageEvent per planned stage, timed by the injected clock; the first failing stage
-    is marked failed with its error and later stages skipped. With a sink, a successful run
+    Rules: the backend checks the whole config before any stage runs (``prepare``); a refusal
+    fails the stage it concerns, unrun, and skips the others. Then a StageEvent per planned stage,
+    timed by the injected clock; the first failing stage is marked failed with its error and
+    later stages skipped. With a sink, a successful run
     (or, with ``record_failures``, any run) is recorded exactly once; a failure to build or
     append the record is logged at WARNING with the run_id, reported in ``result.learning``
     and never fails the run. With no sink the runner behaves as if learning did not exist.
@@ -103,7 +105,12 @@ class PipelineRunner:
         run_id = self._run_ids()
         started_at = self._clock.now()
         progress = _Progress()
+        refusal = self._preflight(config, progress)
         for stage in config.stages:
+            if refusal is not None and refusal.stage == stage.name:
+                progress.events.append(refusal)
+                observer.stage_finished(refusal)
+                continue
             if progress.status is not RunStatus.SUCCEEDED:
                 progress.events.append(StageEvent(stage=stage.name, status=StageStatus.SKIPPED))
                 continue
@@ -134,6 +141,18 @@ class PipelineRunner:
             return ProgressPoller(self._backend, observer, stage)
         return nullcontext()
 
+    def _preflight(self, config: PipelineConfig, progress: _Progress) -> StageEvent | None:
+        """The backend's check of every name before anything is generated; a refusal comes back as
+        the failed event of the stage it concerns (the first stage unless the error names one)."""
+        started = self._clock.now()
+        try:
+            self._backend.prepare(config)
+        except (Exception, KeyboardInterrupt) as exc:
+            names = [stage.name for stage in config.stages]
+            blamed = exc.stage if isinstance(exc, BackendError) and exc.stage in names else names[0]
+            return self._failed(blamed, exc, started, progress)
+        return None
+
     def _run_stage(
         self, run_id: str, config: PipelineConfig, stage: StageSpec, progress: _Progress
     ) -> StageEvent:
@@ -143,33 +162,21 @@ class PipelineRunner:
             saved = [
                 self._save(run_id, stage.name, index, image) for index, image in enumerate(_images(outputs))
             ]
-        except (GenerationInterrupted, KeyboardInterrupt) as exc:
-            reason = str(exc) or "interrupted"
-            progress.status, progress.error = RunStatus.INTERRUPTED, f"{stage.name}: {reason}"
-            return self._event(stage, StageStatus.INTERRUPTED, started, error=reason)
-        except Exception as exc:  # a failing stage ends the run, never the process
-            if not isinstance(exc, (StableNewError, OSError)):
-                logger.exception("stage %s of run %s failed unexpectedly", stage.name, run_id)
-            reason = (
-                str(exc) if isinstance(exc, (StableNewError, OSError)) else f"{type(exc).__name__}: {exc}"
-            )
-            progress.status, progress.error = RunStatus.FAILED, f"{stage.name}: {reason}"
-            return self._event(stage, StageStatus.FAILED, started, error=reason)
+        except (Exception, KeyboardInterrupt) as exc:  # a failing stage ends the run, never the process
+            return self._failed(stage.name, exc, started, progress)
         progress.images = tuple(_images(outputs))
         progress.artifacts.extend(saved)
         progress.backend = outputs[-1].backend if outputs else progress.backend
         progress.resolved[stage.name] = dict(outputs[0].resolved) if outputs else {}
-        return self._event(stage, StageStatus.SUCCEEDED, started, image_count=len(saved))
+        return self._event(stage.name, StageStatus.SUCCEEDED, started, image_count=len(saved))
 
     def _call_backend(
         self, config: PipelineConfig, stage: StageSpec, inputs: tuple[ImageData, ...]
     ) -> list[StageOutput]:
         if isinstance(stage, Txt2ImgStage):
-            self._backend.prepare(config)
             return [self._backend.txt2img(config)]
         if isinstance(stage, Img2ImgStage):
             if not inputs:
-                self._backend.prepare(config)
                 inputs = tuple(self._artifacts.load(path) for path in stage.init_images)
             return [self._backend.img2img(config, image, stage.denoising_strength) for image in inputs]
         if isinstance(stage, UpscaleStage):
@@ -188,9 +195,23 @@ class PipelineRunner:
             sha256=hashlib.sha256(image.data).hexdigest(),
         )
 
+    def _failed(self, stage: str, exc: BaseException, started: datetime, progress: _Progress) -> StageEvent:
+        """The event of a stage that raised, with the run's status and error set to match."""
+        if isinstance(exc, (GenerationInterrupted, KeyboardInterrupt)):
+            reason = str(exc) or "interrupted"
+            progress.status, progress.error = RunStatus.INTERRUPTED, f"{stage}: {reason}"
+            return self._event(stage, StageStatus.INTERRUPTED, started, error=reason)
+        if isinstance(exc, (StableNewError, OSError)):
+            reason = str(exc)
+        else:
+            logger.error("stage %s failed unexpectedly", stage, exc_info=exc)
+            reason = f"{type(exc).__name__}: {exc}"
+        progress.status, progress.error = RunStatus.FAILED, f"{stage}: {reason}"
+        return self._event(stage, StageStatus.FAILED, started, error=reason)
+
     def _event(
         self,
-        stage: StageSpec,
+        stage: str,
         status: StageStatus,
         started: datetime,
         *,
@@ -199,7 +220,7 @@ class PipelineRunner:
     ) -> StageEvent:
         finished = self._clock.now()
         return StageEvent(
-            stage=stage.name,
+            stage=stage,
             status=status,
             started_at=started,
             finished_at=finished,

@@ -21,13 +21,18 @@ class BackendError(StableNewError):
 
     ``hint`` tells the user what to try; ``retryable`` says whether sending the same request
     again could succeed (it is never a licence to re-send a generation that may still run).
+    ``stage`` names the stage whose setting was refused when a pre-flight check refused a later
+    stage's value (an upscale stage's upscaler); None means the stage being run.
     """
 
-    def __init__(self, message: str, *, hint: str | None = None, retryable: bool = False) -> None:
+    def __init__(
+        self, message: str, *, hint: str | None = None, retryable: bool = False, stage: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.retryable = retryable
+        self.stage = stage
 
     def __str__(self) -> str:
         return f"{self.message} (hint: {self.hint})" if self.hint else self.message

@@ -28,17 +28,38 @@ class BackendCatalog:
             _require_known("scheduler", config.scheduler, self.schedulers)
         for stage in config.stages:
             if isinstance(stage, UpscaleStage):
-                _require_known("upscaler", stage.upscaler, self.upscalers)
+                _require_known("upscaler", stage.upscaler, self.upscalers, stage=stage.name)
 
 
-def _require_known(kind: str, name: str, known: Iterable[str]) -> None:
+def close_matches(wanted: str, names: Iterable[str], *, limit: int = 3) -> list[str]:
+    """The names ``wanted`` was probably meant to be, ignoring case: those it begins, then those
+    nearly equal to it. Loose matching suggested 'None' for 'nope': a wrong hint is worse than none."""
+    folded = {name.casefold(): name for name in names}
+    key = wanted.casefold().strip()
+    if not key:
+        return []
+    starts = [name for fold, name in folded.items() if len(key) >= 3 and fold.startswith(key)]
+    near = [folded[fold] for fold in difflib.get_close_matches(key, list(folded), n=limit, cutoff=0.8)]
+    return list(dict.fromkeys(starts + near))[:limit]
+
+
+def unknown_name(
+    kind: str, wanted: str, choices: list[str], suggestions: list[str], *, stage: str | None
+) -> BackendError:
+    """The one-line refusal of a name the backend does not serve, with the real choices."""
+    listed = ", ".join(choices[:12]) + (", ..." if len(choices) > 12 else "")
+    hint = (
+        f"did you mean {' or '.join(repr(name) for name in suggestions)}?"
+        if suggestions
+        else f"pick one of the {kind}s the backend lists (stablenew backend check)"
+    )
+    return BackendError(
+        f"unknown {kind} {wanted!r}; the backend offers: {listed or 'none'}", hint=hint, stage=stage
+    )
+
+
+def _require_known(kind: str, name: str, known: Iterable[str], *, stage: str | None = None) -> None:
     choices = list(known)
     if any(name.casefold() == choice.casefold() for choice in choices):
         return
-    close = difflib.get_close_matches(name, choices, n=3, cutoff=0.5)
-    hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else None
-    listed = ", ".join(choices[:12]) + (", ..." if len(choices) > 12 else "")
-    raise BackendError(
-        f"unknown {kind} {name!r}; the backend offers: {listed or 'none'}",
-        hint=hint or f"pick one of the {kind}s the backend lists (stablenew backend check)",
-    )
+    raise unknown_name(kind, name, choices, close_matches(name, choices), stage=stage)

@@ -16,6 +16,8 @@ from domain import (
     RunStatus,
     StageEvent,
     StageStatus,
+    Txt2ImgStage,
+    UpscaleStage,
     stages_from_names,
 )
 from tests.factories import make_config
@@ -208,3 +210,48 @@ def test_ctrl_c_during_a_stage_ends_the_run_as_interrupted() -> None:
     assert result.status is RunStatus.INTERRUPTED
     assert [e.status for e in result.stage_events] == ["succeeded", "interrupted", "skipped"]
     assert [r.status for r in sink.records] == ["interrupted"]
+
+
+class CountingBackend(FakeImageBackend):
+    """The fake backend, counting the generations asked of it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.generations = 0
+
+    def txt2img(self, config: Any) -> Any:
+        self.generations += 1
+        return super().txt2img(config)
+
+
+def test_a_refused_upscaler_fails_the_upscale_stage_before_anything_is_generated() -> None:
+    backend = CountingBackend()
+    runner = PipelineRunner(backend, InMemoryArtifactStore(), FakeClock())
+    stages = (Txt2ImgStage(), UpscaleStage(upscaler="nope"))
+
+    result = runner.run(make_config(stages=stages))
+
+    assert backend.generations == 0
+    assert [(e.stage, e.status) for e in result.stage_events] == [
+        ("txt2img", "skipped"),
+        ("upscale", "failed"),
+    ]
+    assert result.error is not None
+    assert result.error.startswith("upscale: unknown upscaler 'nope'; the backend offers: None, Lanczos")
+    assert "did you mean" not in result.error
+
+
+def test_a_refused_sampler_fails_the_first_stage_unrun() -> None:
+    backend = CountingBackend()
+    runner = PipelineRunner(backend, InMemoryArtifactStore(), FakeClock())
+
+    result = runner.run(make_config(stages=THREE_STAGES, sampler="Euler b"))
+
+    assert backend.generations == 0
+    assert [(e.stage, e.status) for e in result.stage_events] == [
+        ("txt2img", "failed"),
+        ("img2img", "skipped"),
+        ("upscale", "skipped"),
+    ]
+    assert result.error is not None
+    assert "did you mean 'Euler a'" in result.error

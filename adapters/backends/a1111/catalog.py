@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,9 +10,8 @@ from typing import Any
 
 from adapters.backends.a1111 import errors
 from adapters.backends.a1111.client import WebuiClient
-from adapters.backends.catalog import BackendCatalog
+from adapters.backends.catalog import BackendCatalog, close_matches, unknown_name
 from domain.config import PipelineConfig
-from domain.errors import BackendError
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,18 +80,10 @@ def _require_known(kind: str, wanted: str, choices: tuple[Choice, ...]) -> None:
     title is long; its file stem is what people type)."""
     if any(choice.matches(wanted) for choice in choices):
         return
-    by_alias = {
-        alias.casefold(): choice.name for choice in choices for alias in (choice.name, *choice.aliases)
-    }
-    close = difflib.get_close_matches(wanted.casefold(), list(by_alias), n=6, cutoff=0.5)
+    by_alias = {alias: choice.name for choice in choices for alias in (choice.name, *choice.aliases)}
+    close = close_matches(wanted, by_alias, limit=6)
     suggestions = list(dict.fromkeys(by_alias[alias] for alias in close))[:3]
-    listed = ", ".join(c.name for c in choices[:12]) + (", ..." if len(choices) > 12 else "")
-    hint = (
-        f"did you mean {' or '.join(repr(name) for name in suggestions)}?"
-        if suggestions
-        else f"pick one of the {kind}s the backend lists (stablenew backend check)"
-    )
-    raise BackendError(f"unknown {kind} {wanted!r}; the backend offers: {listed or 'none'}", hint=hint)
+    raise unknown_name(kind, wanted, [c.name for c in choices], suggestions, stage=None)
 
 
 def _canonical(choices: Iterable[Choice], wanted: str) -> str:
