@@ -14,6 +14,7 @@ from dependency_injector import containers, providers
 from adapters.clock import SystemClock
 from adapters.feedback.author import feedback_author
 from adapters.record_store.null import NullRecordSink
+from application.check_backend import CheckBackend
 from application.controller import PipelineController
 from application.export_runs import ExportRuns
 from application.feedback_recorder import FeedbackRecorder
@@ -160,6 +161,8 @@ class Container(containers.DeclarativeContainer):
             read_timeout=config.backend.read_timeout,
         ),
     )
+
+    check_backend = providers.Factory(CheckBackend, backend=image_backend, clock=clock)
 
     controller = providers.Factory(
         PipelineController,

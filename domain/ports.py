@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, TextIO, runtime_checkable
 
+from domain.backend_report import BackendReport
 from domain.config import PipelineConfig
 from domain.feedback import FeedbackEvent, RunFeedback
 from domain.history_stats import HistoryStats
@@ -238,6 +239,19 @@ class Clock(Protocol):
 
 # A sink factory is how the controller gets a sink only when learning is on.
 SinkFactory = Callable[[], RecordSink]
+
+
+@runtime_checkable
+class BackendInspector(Protocol):
+    """Says what an image backend serves without generating anything.
+
+    ``report`` lists the backend's models, samplers, schedulers (None when it has no scheduler
+    choice) and upscalers in the backend's own spelling, with its kind, version (None when it
+    tells it only with a generation) and current model; it raises ``BackendError`` (one line with
+    a hint) when the backend cannot be reached or answers nonsense.
+    """
+
+    def report(self) -> BackendReport: ...
 
 
 @runtime_checkable

@@ -16,11 +16,12 @@ from typing import Any
 from PIL import Image, ImageDraw, PngImagePlugin, UnidentifiedImageError
 
 from adapters.backends.catalog import BackendCatalog
+from domain.backend_report import BackendReport
 from domain.config import STAGE_NAMES, PipelineConfig
 from domain.errors import BackendError
 from domain.images import BackendInfo, ImageData, StageOutput
 from domain.infotext import format_infotext
-from domain.ports import ImageBackend, ProgressReporter
+from domain.ports import BackendInspector, ImageBackend, ProgressReporter
 from domain.run import StageProgress
 
 KIND = "fake"
@@ -50,7 +51,7 @@ def model_hash(model: str) -> str:
     return hashlib.sha256(model.encode("utf-8")).hexdigest()[:10]
 
 
-class FakeImageBackend(ImageBackend, ProgressReporter):
+class FakeImageBackend(ImageBackend, ProgressReporter, BackendInspector):
     """Offline stand-in for a Stable Diffusion server.
 
     ``latency`` seconds are slept in every generating call (and reported by ``progress`` as
@@ -76,6 +77,12 @@ class FakeImageBackend(ImageBackend, ProgressReporter):
 
     def describe(self) -> BackendInfo:
         return self._info(self._model)
+
+    def report(self) -> BackendReport:
+        names = self.catalog
+        return BackendReport(
+            KIND, VERSION, self._model, names.models, names.samplers, names.schedulers, names.upscalers
+        )
 
     def prepare(self, config: PipelineConfig) -> None:
         self.catalog.check(config)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -19,8 +19,7 @@ from adapters.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from adapters.backends.a1111 import ServerReport
-    from domain import BackendInfo
+    from application.check_backend import BackendCheck
 
 
 def register(app: typer.Typer) -> None:
@@ -44,66 +43,40 @@ def check(
     """Print the backend's version, models, samplers, schedulers and upscalers (exit 1 if unreachable)."""
     import orjson
 
-    from adapters.backends.a1111 import A1111ImageBackend  # httpx loads only for this command
     from adapters.container import build_container
     from domain import BackendError, ConfigError, GenerationInterrupted
 
     loaded, _ = load_settings_or_exit(settings)
     try:
-        backend = build_container(loaded).image_backend()
+        check_backend = build_container(loaded).check_backend()
     except ConfigError as exc:
         exit_with(str(exc), EXIT_USAGE)
     try:
-        if isinstance(backend, A1111ImageBackend):
-            report = backend.report()
-            if generate:
-                probe = backend.probe_generation(report.samplers[0] if report.samplers else "Euler a")
-                report = _with_version(report, probe)
-            facts = _report_facts(report)
-        else:
-            facts = _local_facts(backend.describe(), getattr(backend, "catalog", None))
+        result = check_backend(generate=generate)
     except BackendError as exc:
         exit_with(str(exc), EXIT_FAILED)
     except GenerationInterrupted:
         exit_with("backend check interrupted", EXIT_INTERRUPTED)
+    facts = _facts(result)
     if json_output:
         stdout.print(orjson.dumps(facts).decode())
     else:
         stdout.print(_render(facts))
 
 
-def _with_version(report: ServerReport, probe: BackendInfo) -> ServerReport:
-    return replace(
-        report, version=probe.version or report.version, current_model=report.current_model or probe.model
-    )
-
-
-def _report_facts(report: ServerReport) -> dict[str, Any]:
-    return {
-        "kind": "a1111",
-        "url": report.url,
-        "flavor": report.flavor,
+def _facts(result: BackendCheck) -> dict[str, Any]:
+    report = result.report
+    facts: dict[str, Any] = {"kind": report.kind}
+    if report.url is not None:
+        facts |= {"url": report.url, "flavor": report.flavor}
+    return facts | {
         "version": report.version,
         "current_model": report.current_model,
         "models": list(report.models),
         "samplers": list(report.samplers),
         "schedulers": None if report.schedulers is None else list(report.schedulers),
         "upscalers": list(report.upscalers),
-    }
-
-
-def _local_facts(info: BackendInfo, catalog: object) -> dict[str, Any]:
-    from adapters.backends.catalog import BackendCatalog
-
-    names = catalog if isinstance(catalog, BackendCatalog) else BackendCatalog((), (), None, ())
-    return {
-        "kind": info.kind,
-        "version": info.version,
-        "current_model": info.model,
-        "models": list(names.models),
-        "samplers": list(names.samplers),
-        "schedulers": None if names.schedulers is None else list(names.schedulers),
-        "upscalers": list(names.upscalers),
+        "generation": None if result.generation is None else asdict(result.generation),
     }
 
 
@@ -123,7 +96,18 @@ def _render(facts: dict[str, Any]) -> str:
         else _listing("schedulers", facts["schedulers"]),
         _listing("upscalers", facts["upscalers"]),
     ]
+    if facts["generation"] is not None:
+        lines.append(_generation_line(facts["generation"]))
     return "\n".join(lines)
+
+
+def _generation_line(probe: dict[str, Any]) -> str:
+    seed = "unknown" if probe["seed"] is None else probe["seed"]
+    return (
+        f"generation: ok, one {probe['width']}x{probe['height']} image in {probe['duration_ms']} ms "
+        f"({probe['steps']} step, sampler {probe['sampler']}, seed {seed}, "
+        f"model {probe['model'] or 'unknown'})"
+    )
 
 
 def _listing(title: str, names: Sequence[str]) -> str:

@@ -267,6 +267,7 @@ def test_backend_check_lists_what_the_server_serves(protected: RunningStandin, t
     assert code == 0, err
     assert "version: f2.0.1v1.10.1-previous-669-gdfdcbab6" in out
     assert "current model: v1-5-pruned-emaonly" in out
+    assert "generation: ok, one 64x64 image in " in out
     for name in ("sd_xl_base_1.0.safetensors [31e35c80fc]", "Euler a", "Align Your Steps", "R-ESRGAN 4x+"):
         assert f"  {name}\n" in out
     assert_password_nowhere(tmp_path, out, err)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from adapters.backends.a1111 import payloads
@@ -12,10 +11,11 @@ from adapters.backends.a1111.catalog import ServerCatalog, fetch_catalog
 from adapters.backends.a1111.client import WebuiClient, split_credentials
 from adapters.backends.a1111.flavors import Flavor, flavor_named
 from adapters.backends.a1111.responses import decode_image, generation_result, progress_of, resolved_values
-from domain.config import PipelineConfig, Txt2ImgStage
+from domain.backend_report import BackendReport
+from domain.config import PipelineConfig
 from domain.errors import BackendError, GenerationInterrupted
 from domain.images import BackendInfo, ImageData, StageOutput
-from domain.ports import ImageBackend, ProgressReporter
+from domain.ports import BackendInspector, ImageBackend, ProgressReporter
 from domain.run import StageProgress
 
 logger = logging.getLogger(__name__)
@@ -23,21 +23,7 @@ KIND = "a1111"
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class ServerReport:
-    """What ``stablenew backend check`` prints: the server's own view of what it can do."""
-
-    url: str
-    flavor: str
-    version: str | None
-    current_model: str | None
-    models: tuple[str, ...]
-    samplers: tuple[str, ...]
-    schedulers: tuple[str, ...] | None
-    upscalers: tuple[str, ...]
-
-
-class A1111ImageBackend(ImageBackend, ProgressReporter):
+class A1111ImageBackend(ImageBackend, ProgressReporter, BackendInspector):
     """Generates through ``/sdapi/v1`` with every relevant field sent explicitly.
 
     The catalogues are read once per instance (first ``prepare`` or generation). Generation
@@ -149,33 +135,20 @@ class A1111ImageBackend(ImageBackend, ProgressReporter):
             self._catalog = fetch_catalog(self._client)
         return self._catalog
 
-    def report(self) -> ServerReport:
-        catalog = self.catalog()
+    def report(self) -> BackendReport:
+        names = self.catalog().names()
         info = self.describe()
-        return ServerReport(
-            url=self.url,
-            flavor=self._flavor.name,
+        return BackendReport(
+            kind=KIND,
             version=info.version,
             current_model=info.model,
-            models=tuple(c.name for c in catalog.models),
-            samplers=tuple(c.name for c in catalog.samplers),
-            schedulers=None if catalog.schedulers is None else tuple(c.name for c in catalog.schedulers),
-            upscalers=tuple(c.name for c in catalog.upscalers),
+            models=names.models,
+            samplers=names.samplers,
+            schedulers=names.schedulers,
+            upscalers=names.upscalers,
+            url=self.url,
+            flavor=self._flavor.name,
         )
-
-    def probe_generation(self, sampler: str) -> BackendInfo:
-        """A 64x64, one-step txt2img with the current model: proves generation works, learns the version."""
-        config = PipelineConfig(
-            prompt="stablenew backend check",
-            sampler=sampler,
-            scheduler="",
-            steps=1,
-            width=64,
-            height=64,
-            seed=1,
-            stages=(Txt2ImgStage(),),
-        )
-        return self.txt2img(config).backend
 
     # -- internals --------------------------------------------------------------------------
 
