@@ -14,7 +14,6 @@ import stat
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
@@ -32,7 +31,14 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from adapters.urls import parse_http_url, redact_url
-from domain.config import STAGE_NAMES, Img2ImgStage, PipelineConfig, UpscaleStage, stage_from_dict
+from domain.config import (
+    STAGE_NAMES,
+    Img2ImgStage,
+    PipelineConfig,
+    UpscaleStage,
+    field_default,
+    stage_from_dict,
+)
 
 ENV_PREFIX = "STABLENEW_"
 SETTINGS_FILE_ENV = "STABLENEW_SETTINGS"
@@ -88,11 +94,6 @@ class FeedbackSettings(_Section):
     user: str = ""
 
 
-def _default(kind: type, name: str) -> Any:
-    """The default the domain gives ``kind.name``: pipeline defaults are written once, there."""
-    return next(item.default for item in dataclass_fields(kind) if item.name == name)
-
-
 _SETTING_OF_STAGE_FIELD = {
     "stages.img2img.denoising_strength": "denoising_strength",
     "stages.upscale.scale": "upscale_factor",
@@ -101,20 +102,20 @@ _SETTING_OF_STAGE_FIELD = {
 
 
 class PipelineSettings(_Section):
-    negative_prompt: str = _default(PipelineConfig, "negative_prompt")
-    model: str = _default(PipelineConfig, "model")
-    sampler: str = _default(PipelineConfig, "sampler")
-    scheduler: str = _default(PipelineConfig, "scheduler")
-    steps: int = _default(PipelineConfig, "steps")
-    cfg_scale: float = _default(PipelineConfig, "cfg_scale")
-    width: int = _default(PipelineConfig, "width")
-    height: int = _default(PipelineConfig, "height")
-    seed: int = _default(PipelineConfig, "seed")
-    batch_size: int = _default(PipelineConfig, "batch_size")
+    negative_prompt: str = field_default(PipelineConfig, "negative_prompt")
+    model: str = field_default(PipelineConfig, "model")
+    sampler: str = field_default(PipelineConfig, "sampler")
+    scheduler: str = field_default(PipelineConfig, "scheduler")
+    steps: int = field_default(PipelineConfig, "steps")
+    cfg_scale: float = field_default(PipelineConfig, "cfg_scale")
+    width: int = field_default(PipelineConfig, "width")
+    height: int = field_default(PipelineConfig, "height")
+    seed: int = field_default(PipelineConfig, "seed")
+    batch_size: int = field_default(PipelineConfig, "batch_size")
     stages: list[str] = Field(default_factory=lambda: list(STAGE_NAMES))
-    denoising_strength: float = _default(Img2ImgStage, "denoising_strength")
-    upscaler: str = _default(UpscaleStage, "upscaler")
-    upscale_factor: float = _default(UpscaleStage, "scale")
+    denoising_strength: float = field_default(Img2ImgStage, "denoising_strength")
+    upscaler: str = field_default(UpscaleStage, "upscaler")
+    upscale_factor: float = field_default(UpscaleStage, "scale")
 
     @property
     def stage_names(self) -> list[str]:

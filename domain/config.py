@@ -53,6 +53,11 @@ StageSpec: TypeAlias = Txt2ImgStage | Img2ImgStage | UpscaleStage
 _STAGE_TYPES: dict[str, type[StageSpec]] = {t.name: t for t in (Txt2ImgStage, Img2ImgStage, UpscaleStage)}
 
 
+def field_default(kind: type, name: str) -> Any:
+    """The default ``kind`` gives its field ``name``: pipeline defaults are written once, here."""
+    return next(item.default for item in fields(kind) if item.name == name)
+
+
 def stage_from_dict(data: Mapping[str, Any]) -> StageSpec:
     """Build a stage from ``{"name": ..., **settings}``; unknown names or keys are a ConfigError."""
     name = data.get("name")

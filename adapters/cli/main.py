@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -23,6 +23,17 @@ from adapters.cli import (
 )
 from adapters.cli.common import EXIT_INTERRUPTED, EXIT_USAGE
 from adapters.cli.version import version_text
+
+_type_label = typer.core.TyperOption.display_type_rich
+
+
+def _no_label_for_flags(option: typer.core.TyperOption, ctx: Any) -> str | None:
+    """Typer 0.29 labels on/off flags ``<bool>``, which reads as if they took a value (and
+    ``--json true`` is then refused); a flag shows no type, as click and older Typer showed it."""
+    return None if option.is_flag else _type_label(option, ctx)
+
+
+typer.core.TyperOption.display_type_rich = _no_label_for_flags  # type: ignore[method-assign,assignment]
 
 app = typer.Typer(
     name="stablenew",

@@ -18,6 +18,7 @@ from adapters.cli.common import (
     stderr,
     stdout,
 )
+from domain.config import STAGE_NAMES, Img2ImgStage, PipelineConfig, UpscaleStage, field_default
 
 if TYPE_CHECKING:
     from adapters.settings import PipelineSettings, Settings, SettingsLayers
@@ -28,6 +29,19 @@ if TYPE_CHECKING:
 
 def register(app: typer.Typer) -> None:
     app.command("run")(run)
+
+
+def _setting(name: str, help: str, built_in: object | type = PipelineConfig) -> Any:
+    """A flag over the pipeline setting ``name``; its help shows the setting and the built-in default
+    (the real default is what the settings say, so no single value would be true)."""
+    if isinstance(built_in, type):
+        built_in = field_default(built_in, name)
+    return _defaulted(help, f"pipeline.{name}", built_in)
+
+
+def _defaulted(help: str, setting: str, built_in: object) -> Any:
+    shown = repr(built_in) if built_in == "" else built_in
+    return typer.Option(help=f"{help} Default: the {setting} setting, else {shown}.", show_default=False)
 
 
 def run(
@@ -43,32 +57,47 @@ def run(
             show_default=False,
         ),
     ] = None,
-    negative_prompt: Annotated[str | None, typer.Option(help="What to avoid.")] = None,
-    stages: Annotated[str | None, typer.Option(help="Comma-separated: txt2img,img2img,upscale.")] = None,
-    seed: Annotated[int | None, typer.Option(help="-1 for random.")] = None,
-    steps: Annotated[int | None, typer.Option()] = None,
-    cfg_scale: Annotated[float | None, typer.Option()] = None,
-    sampler: Annotated[str | None, typer.Option()] = None,
-    scheduler: Annotated[str | None, typer.Option()] = None,
-    model: Annotated[
-        str | None, typer.Option(help="Checkpoint name (empty: the backend's current one).")
+    negative_prompt: Annotated[str | None, _setting("negative_prompt", "What to avoid.")] = None,
+    stages: Annotated[
+        str | None, _setting("stages", "Comma-separated: txt2img,img2img,upscale.", ",".join(STAGE_NAMES))
     ] = None,
-    width: Annotated[int | None, typer.Option()] = None,
-    height: Annotated[int | None, typer.Option()] = None,
-    batch_size: Annotated[int | None, typer.Option()] = None,
-    denoising_strength: Annotated[float | None, typer.Option(help="img2img strength, 0..1.")] = None,
-    upscaler: Annotated[str | None, typer.Option()] = None,
-    upscale_factor: Annotated[float | None, typer.Option()] = None,
+    seed: Annotated[int | None, _setting("seed", "-1 for random.")] = None,
+    steps: Annotated[int | None, _setting("steps", "Sampling steps.")] = None,
+    cfg_scale: Annotated[float | None, _setting("cfg_scale", "How closely to follow the prompt.")] = None,
+    sampler: Annotated[str | None, _setting("sampler", "Sampler name, as the backend lists it.")] = None,
+    scheduler: Annotated[str | None, _setting("scheduler", "Scheduler (empty: the sampler's own).")] = None,
+    model: Annotated[
+        str | None, _setting("model", "Checkpoint name (empty: the backend's current one).")
+    ] = None,
+    width: Annotated[int | None, _setting("width", "Image width in pixels.")] = None,
+    height: Annotated[int | None, _setting("height", "Image height in pixels.")] = None,
+    batch_size: Annotated[int | None, _setting("batch_size", "Images per txt2img call.")] = None,
+    denoising_strength: Annotated[
+        float | None, _setting("denoising_strength", "img2img strength, 0..1.", Img2ImgStage)
+    ] = None,
+    upscaler: Annotated[str | None, _setting("upscaler", "Upscaler name.", UpscaleStage)] = None,
+    upscale_factor: Annotated[
+        float | None,
+        _setting("upscale_factor", "How many times larger.", field_default(UpscaleStage, "scale")),
+    ] = None,
     init_image: Annotated[
         list[Path] | None, typer.Option(help="Input image when img2img runs first.")
     ] = None,
     prompt_pack: Annotated[str | None, typer.Option(help="Prompt pack id, kept in the record.")] = None,
     prompt_id: Annotated[str | None, typer.Option(help="Prompt id within the pack.")] = None,
     learning: Annotated[
-        bool | None, typer.Option("--learning/--no-learning", help="Record this run (default: settings).")
+        bool | None,
+        typer.Option(
+            "--learning/--no-learning",
+            help="Record this run. Default: the learning.enabled setting, else off.",
+            show_default=False,
+        ),
     ] = None,
-    records: Annotated[Path | None, typer.Option(help="Records file (JSON lines).")] = None,
-    output: Annotated[Path | None, typer.Option(help="Folder for the images.")] = None,
+    records: Annotated[
+        Path | None,
+        _defaulted("Records file (JSON lines).", "learning.records_path", "records/learning_records.jsonl"),
+    ] = None,
+    output: Annotated[Path | None, _defaulted("Folder for the images.", "output.dir", "output")] = None,
     settings: SettingsOption = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
 ) -> None:
