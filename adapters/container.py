@@ -1,7 +1,8 @@
 """The composition root: the one place that knows which adapter serves which port.
 
 Adapters with heavy imports (Pillow, httpx, filelock, sqlite3, DuckDB) are imported by small
-factories when first built, so a command loads only what it uses: ``records list`` loads no Pillow.
+factories when first built, and so are the use cases a listing does not run (with the domain
+values they pull in), so a command loads only what it uses: ``records list`` loads no Pillow.
 """
 
 from __future__ import annotations
@@ -14,13 +15,7 @@ from dependency_injector import containers, providers
 from adapters.clock import SystemClock
 from adapters.feedback.author import feedback_author
 from adapters.record_store.null import NullRecordSink
-from application.check_backend import CheckBackend
-from application.controller import PipelineController
-from application.export_runs import ExportRuns
-from application.feedback_recorder import FeedbackRecorder
 from application.history import History
-from application.import_images import ImportImages
-from application.query_history import QueryHistory
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -29,6 +24,12 @@ if TYPE_CHECKING:
     from adapters.jsonl_log import Durability
     from adapters.record_store.jsonl import JsonlRecordStore
     from adapters.settings import Settings
+    from application.check_backend import CheckBackend
+    from application.controller import PipelineController
+    from application.export_runs import ExportRuns
+    from application.feedback_recorder import FeedbackRecorder
+    from application.import_images import ImportImages
+    from application.query_history import QueryHistory
     from domain.ports import (
         ArtifactStore,
         BadLineReport,
@@ -39,6 +40,42 @@ if TYPE_CHECKING:
         RunIndex,
         RunTableWriter,
     )
+
+
+def _check_backend(**ports: Any) -> CheckBackend:
+    from application.check_backend import CheckBackend
+
+    return CheckBackend(**ports)
+
+
+def _controller(**ports: Any) -> PipelineController:
+    from application.controller import PipelineController
+
+    return PipelineController(**ports)
+
+
+def _export_runs(**ports: Any) -> ExportRuns:
+    from application.export_runs import ExportRuns
+
+    return ExportRuns(**ports)
+
+
+def _feedback_recorder(**ports: Any) -> FeedbackRecorder:
+    from application.feedback_recorder import FeedbackRecorder
+
+    return FeedbackRecorder(**ports)
+
+
+def _import_images(**ports: Any) -> ImportImages:
+    from application.import_images import ImportImages
+
+    return ImportImages(**ports)
+
+
+def _query_history(**ports: Any) -> QueryHistory:
+    from application.query_history import QueryHistory
+
+    return QueryHistory(**ports)
 
 
 def _a1111_backend(**settings: Any) -> ImageBackend:
@@ -132,16 +169,25 @@ class Container(containers.DeclarativeContainer):
     history = providers.Factory(History, index=run_index)
     author = providers.Singleton(feedback_author, config.feedback.user)
     feedback_recorder = providers.Factory(
-        FeedbackRecorder, history=history, store=feedback_store, author=author, clock=clock
+        _feedback_recorder,
+        history=history,
+        store=feedback_store,
+        author=author,
+        clock=clock,
     )
     import_images = providers.Factory(
-        ImportImages, importer=providers.Singleton(_png_importer), store=record_store
+        _import_images,
+        importer=providers.Singleton(_png_importer),
+        store=record_store,
     )
     export_runs = providers.Factory(
-        ExportRuns, history=history, writer=providers.Singleton(_run_table_writer)
+        _export_runs, history=history, writer=providers.Singleton(_run_table_writer)
     )
     query_history = providers.Factory(
-        QueryHistory, history=history, feedback=feedback_store, engine=providers.Singleton(_query_engine)
+        _query_history,
+        history=history,
+        feedback=feedback_store,
+        engine=providers.Singleton(_query_engine),
     )
 
     image_backend = providers.Selector(
@@ -162,10 +208,10 @@ class Container(containers.DeclarativeContainer):
         ),
     )
 
-    check_backend = providers.Factory(CheckBackend, backend=image_backend, clock=clock)
+    check_backend = providers.Factory(_check_backend, backend=image_backend, clock=clock)
 
     controller = providers.Factory(
-        PipelineController,
+        _controller,
         backend=image_backend,
         artifacts=artifact_store,
         clock=clock,

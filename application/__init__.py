@@ -1,7 +1,32 @@
-"""Use cases: run a pipeline, decide about learning, build its record. Depends only on domain."""
+"""Use cases: run a pipeline, decide about learning, build its record. Depends only on domain.
 
-from application.controller import PipelineController
-from application.record_builder import build_learning_record
-from application.runner import PipelineRunner, RunObserver
+The names below are loaded on first use (PEP 562), so importing one use case (a listing's
+``History``) does not load the run side.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from application.controller import PipelineController
+    from application.record_builder import build_learning_record
+    from application.runner import PipelineRunner, RunObserver
+
+_HOME = {
+    "PipelineController": "application.controller",
+    "PipelineRunner": "application.runner",
+    "RunObserver": "application.runner",
+    "build_learning_record": "application.record_builder",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module 'application' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_HOME[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = ["PipelineController", "PipelineRunner", "RunObserver", "build_learning_record"]

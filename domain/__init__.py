@@ -1,40 +1,96 @@
 """The domain: what a pipeline run and its learning record are, and the ports the use cases need.
 
-Standard library only.
+Standard library only. The names below are loaded on first use (PEP 562): importing one domain
+module, or ``domain``, does not build every dataclass of the package, which every command's
+start-up would pay for.
 """
 
-from domain.config import (
-    STAGE_NAMES,
-    Img2ImgStage,
-    PipelineConfig,
-    StageSpec,
-    Txt2ImgStage,
-    UpscaleStage,
-    stage_from_dict,
-    stages_from_names,
-)
-from domain.errors import (
-    BackendError,
-    ConfigError,
-    GenerationInterrupted,
-    RecordSerializationError,
-    RecordStoreError,
-    StableNewError,
-    UnsupportedSchemaVersion,
-)
-from domain.images import BackendInfo, ImageArtifact, ImageData, StageOutput
-from domain.ports import ArtifactStore, Clock, ImageBackend, RecordReader, RecordSink, SinkFactory
-from domain.record import SCHEMA_VERSION, LearningRecord, RunMetrics
-from domain.run import (
-    LearningOutcome,
-    PipelineRunResult,
-    RunContext,
-    RunStatus,
-    StageEvent,
-    StageStatus,
-)
-from domain.store_health import BadLine
-from domain.timefmt import format_timestamp, parse_timestamp
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from domain.config import (
+        STAGE_NAMES,
+        Img2ImgStage,
+        PipelineConfig,
+        StageSpec,
+        Txt2ImgStage,
+        UpscaleStage,
+        stage_from_dict,
+        stages_from_names,
+    )
+    from domain.errors import (
+        BackendError,
+        ConfigError,
+        GenerationInterrupted,
+        RecordSerializationError,
+        RecordStoreError,
+        StableNewError,
+        UnsupportedSchemaVersion,
+    )
+    from domain.images import BackendInfo, ImageArtifact, ImageData, StageOutput
+    from domain.ports import ArtifactStore, Clock, ImageBackend, RecordReader, RecordSink, SinkFactory
+    from domain.record import SCHEMA_VERSION, LearningRecord, RunMetrics
+    from domain.run import (
+        LearningOutcome,
+        PipelineRunResult,
+        RunContext,
+        RunStatus,
+        StageEvent,
+        StageStatus,
+    )
+    from domain.store_health import BadLine
+    from domain.timefmt import format_timestamp, parse_timestamp
+
+_HOME = {
+    "ArtifactStore": "domain.ports",
+    "BackendError": "domain.errors",
+    "BackendInfo": "domain.images",
+    "BadLine": "domain.store_health",
+    "Clock": "domain.ports",
+    "ConfigError": "domain.errors",
+    "GenerationInterrupted": "domain.errors",
+    "ImageArtifact": "domain.images",
+    "ImageBackend": "domain.ports",
+    "ImageData": "domain.images",
+    "Img2ImgStage": "domain.config",
+    "LearningOutcome": "domain.run",
+    "LearningRecord": "domain.record",
+    "PipelineConfig": "domain.config",
+    "PipelineRunResult": "domain.run",
+    "RecordReader": "domain.ports",
+    "RecordSerializationError": "domain.errors",
+    "RecordSink": "domain.ports",
+    "RecordStoreError": "domain.errors",
+    "RunContext": "domain.run",
+    "RunMetrics": "domain.record",
+    "RunStatus": "domain.run",
+    "SCHEMA_VERSION": "domain.record",
+    "STAGE_NAMES": "domain.config",
+    "SinkFactory": "domain.ports",
+    "StableNewError": "domain.errors",
+    "StageEvent": "domain.run",
+    "StageOutput": "domain.images",
+    "StageSpec": "domain.config",
+    "StageStatus": "domain.run",
+    "Txt2ImgStage": "domain.config",
+    "UnsupportedSchemaVersion": "domain.errors",
+    "UpscaleStage": "domain.config",
+    "format_timestamp": "domain.timefmt",
+    "parse_timestamp": "domain.timefmt",
+    "stage_from_dict": "domain.config",
+    "stages_from_names": "domain.config",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module 'domain' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_HOME[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "SCHEMA_VERSION",

@@ -6,22 +6,24 @@ Contract suites in tests/contract/ check every implementation, real or fake, aga
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime
-from pathlib import Path
-from typing import Any, Protocol, TextIO, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TextIO, runtime_checkable
 
-from domain.backend_report import BackendReport
-from domain.config import PipelineConfig
-from domain.feedback import FeedbackEvent, RunFeedback
-from domain.history_stats import HistoryStats
-from domain.images import BackendInfo, ImageData, StageOutput
-from domain.import_plan import ImportPlan
-from domain.index_state import IndexCheck, IndexStatus
-from domain.record import LearningRecord
-from domain.run import StageProgress
-from domain.run_filter import RunFilter
-from domain.run_row import RunRow
-from domain.store_health import BadLine, Repair, Verification
+if TYPE_CHECKING:  # the ports name these only in annotations: importing a port builds none of them
+    from datetime import datetime
+    from pathlib import Path
+
+    from domain.backend_report import BackendReport
+    from domain.config import PipelineConfig
+    from domain.feedback import FeedbackEvent, RunFeedback
+    from domain.history_stats import HistoryStats
+    from domain.images import BackendInfo, ImageData, StageOutput
+    from domain.import_plan import ImportPlan
+    from domain.index_state import IndexCheck, IndexStatus
+    from domain.record import LearningRecord
+    from domain.run import StageProgress
+    from domain.run_filter import RunFilter
+    from domain.run_row import RunRow
+    from domain.store_health import BadLine, Repair, Verification
 
 
 @runtime_checkable
@@ -93,7 +95,7 @@ class FeedbackStore(Protocol):
     ) -> Iterator[FeedbackEvent]: ...
 
 
-BadLineReport = Callable[[str, BadLine], None]
+BadLineReport = Callable[[str, "BadLine"], None]
 """Told ``("records" | "feedback", bad line)`` for every stored line that was skipped."""
 
 

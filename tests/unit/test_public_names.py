@@ -34,3 +34,25 @@ def test_jsonl_sink_keeps_write_as_an_alias_and_exposes_its_path(tmp_path: objec
     assert JsonlRecordSink is JsonlRecordStore
     assert JsonlRecordStore.write is JsonlRecordStore.append_record
     assert JsonlRecordStore(f"{tmp_path}/r.jsonl").records_path.name == "r.jsonl"
+
+
+@pytest.mark.parametrize("package", ["domain", "application"])
+def test_every_name_a_package_lists_is_there_and_no_other(package: str) -> None:
+    loaded = importlib.import_module(package)
+
+    assert [name for name in loaded.__all__ if not hasattr(loaded, name)] == []
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        _ = loaded.Nope
+
+
+def test_importing_one_domain_module_builds_none_of_the_others() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, domain.timefmt, domain.ports; "
+        "print(sorted(m for m in sys.modules if m.startswith('domain')))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+
+    assert done.stdout.strip() == "['domain', 'domain.ports', 'domain.timefmt']"
