@@ -11,9 +11,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 
 from domain.insights import PARAMETERS, Evidence, ParameterInsight, ValueEvidence, Verdict
-from domain.rating_intervals import StarMean, difference, ratings_to_separate, star_counts, star_mean, wilson
+from domain.rating_intervals import (
+    LEVEL,
+    StarMean,
+    difference,
+    ratings_to_separate,
+    star_counts,
+    star_mean,
+    wilson,
+)
 from domain.run_row import RunRow
 
 MIN_RATINGS = 3
@@ -114,6 +123,13 @@ def weigh_parameter(
     return ParameterInsight(parameter, tuple(evidence))
 
 
+def family_z(values: int) -> float:
+    """The z every lead of the best value must clear: the leader was picked after looking, so each of
+    the ``values * (values - 1) / 2`` pairs gets its share of the 5% (Bonferroni)."""
+    pairs = max(values * (values - 1) // 2, 1)
+    return NormalDist().inv_cdf(1 - (1 - LEVEL) / (2 * pairs))
+
+
 def _verdicts(
     values: Sequence[str], contenders: Sequence[str], means: Mapping[str, StarMean], counts: Mapping[str, int]
 ) -> dict[str, tuple[Verdict, int | None]]:
@@ -125,15 +141,20 @@ def _verdicts(
             verdicts[contenders[0]] = ("not_enough_data", None)
         return verdicts
     leader, best = contenders[0], means[contenders[0]]
+    z_best = family_z(len(values))
     still_open: list[int | None] = []
     for value in contenders[1:]:
         _, _, high = difference(means[value], best)
-        if high < 0:
-            verdicts[value] = ("worse", None)
-        else:
-            needed = ratings_to_separate(means[value], best, counts[value], counts[leader])
-            verdicts[value] = ("indistinguishable", needed)
-            still_open.append(needed)
+        verdicts[value] = (
+            ("worse", None)
+            if high < 0
+            else ("indistinguishable", ratings_to_separate(means[value], best, counts[value], counts[leader]))
+        )
+        if difference(means[value], best, z_best)[2] >= 0:
+            still_open.append(ratings_to_separate(means[value], best, counts[value], counts[leader], z_best))
+    untested = [max(MIN_RATINGS - counts[value], 1) for value in values if value not in contenders]
+    if untested:  # a value without enough ratings might be the best one
+        still_open.append(max(untested))
     if not still_open:
         verdicts[leader] = ("best", None)
     else:

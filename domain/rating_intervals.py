@@ -62,7 +62,8 @@ def beta_ppf(p: float, a: float, b: float) -> float:
     """The ``p`` quantile of Beta(a, b): Newton steps on the regularized incomplete beta, kept
     inside a shrinking bracket (a step that leaves it bisects instead)."""
     low, high = 0.0, 1.0
-    x = min(max(a / (a + b), 1e-12), 1 - 1e-12)
+    mean, spread = a / (a + b), math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+    x = min(max(mean + NormalDist().inv_cdf(min(max(p, 1e-12), 1 - 1e-12)) * spread, 1e-9), 1 - 1e-9)
     log_norm = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
     for _ in range(200):
         error = regularized_beta(x, a, b) - p
