@@ -14,6 +14,7 @@ from adapters.record_store.jsonl import JsonlRecordStore
 from domain.feedback import FeedbackEvent
 from tests.insights.rows import rating
 from tests.integration.cli import run_cli
+from tests.integration.test_cli_startup import NEVER_FOR_LISTING, loaded_by
 from tests.review.history_data import Spec, build_record, run_id_of
 
 MARKUP = "[bold red]dpm[/]"
@@ -154,3 +155,11 @@ def test_no_ratings_and_ratings_of_vanished_runs_are_one_line_each(tmp_path: Pat
     done = cli(only_gone)
     assert done.returncode == 1
     assert "1 rating(s) are of runs the records no longer hold" in done.stderr
+
+
+def test_insights_loads_no_image_http_web_query_or_numeric_library(home: Path) -> None:
+    wanted = ["adapters.container", "application.insights", "sqlite3"]
+
+    loaded = loaded_by(["insights"], [*NEVER_FOR_LISTING, "numpy", "scipy", *wanted], home)
+
+    assert loaded == sorted(wanted)
