@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from application.history import History
+from domain.comparability import run_levels
 from domain.evidence import Rating, weigh_parameter
 from domain.feedback import FeedbackEvent
 from domain.insights import (
@@ -142,10 +143,11 @@ def _insight(
     counted = [rating for rating in ratings if rating.run_id in ids]
     if not counted:
         return None
+    levels = {row.run_id: run_levels(row) for row in rows}
     weighed: list[ParameterInsight] = []
     single: list[str] = []
     for parameter in parameters:
-        insight = weigh_parameter(parameter, rows, counted)
+        insight = weigh_parameter(parameter, rows, counted, levels)
         if insight is None:
             single.append(parameter)
         else:

@@ -3,17 +3,20 @@
 The rules (docs/insights.md): a value needs ``MIN_RATINGS`` ratings to take part; the leader is
 the taking-part value with the highest posterior mean star; another value is ``worse`` when the
 95% interval of its difference to the leader lies below zero, else ``indistinguishable``; the
-leader is ``best`` only when every other taking-part value is worse, else ``not_enough_data``.
+leader is ``best`` only when every value takes part and its lead over each clears ``family_z``
+(all pairs share the 5%, since the leader was picked by looking), else ``not_enough_data``.
+Values are listed leader first, then by verdict, then by mean star.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from statistics import NormalDist
 
-from domain.insights import PARAMETERS, Evidence, ParameterInsight, ValueEvidence, Verdict
+from domain.comparability import Levels, confounders, evidence_kinds, run_levels
+from domain.insights import Evidence, ParameterInsight, ValueEvidence, Verdict
 from domain.rating_intervals import (
     LEVEL,
     StarMean,
@@ -28,7 +31,6 @@ from domain.run_row import RunRow
 MIN_RATINGS = 3
 TOP_STARS = 4
 _ORDER: Mapping[Verdict, int] = {"best": 0, "indistinguishable": 1, "worse": 2, "not_enough_data": 3}
-_CONFOUNDERS = (*PARAMETERS, "prompt")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,87 +42,103 @@ class Rating:
     stars: int
 
 
-def parameter_value(row: RunRow, parameter: str) -> str | None:
-    """The run's value of ``parameter`` as text (None when the record does not say)."""
-    raw: object = {
-        "model": row.model,
-        "sampler": row.sampler,
-        "scheduler": row.scheduler,
-        "steps": row.steps,
-        "cfg": None if row.cfg_scale is None else f"{row.cfg_scale:g}",
-        "size": row.size,
-        "prompt": row.prompt_id,
-    }[parameter]
-    return None if raw is None or raw == "" else str(raw)
+@dataclass
+class _Tally:
+    """What one value gathered: its runs, failures, ratings, raters and rated run ids."""
 
-
-def shaping_context(row: RunRow, parameter: str) -> tuple[object, ...]:
-    """Everything that shapes the image except ``parameter``: runs alike here differ only in it."""
-    others = tuple(parameter_value(row, name) for name in PARAMETERS if name != parameter)
-    return (*others, row.model_hash, row.stages, row.prompt, row.negative_prompt, row.seed)
+    runs: int = 0
+    failures: int = 0
+    stars: list[int] = field(default_factory=list)
+    raters: set[str] = field(default_factory=set)
+    rated: set[str] = field(default_factory=set)
 
 
 def weigh_parameter(
-    parameter: str, runs: Sequence[RunRow], ratings: Iterable[Rating]
+    parameter: str, runs: Sequence[RunRow], ratings: Iterable[Rating], levels: Levels | None = None
 ) -> ParameterInsight | None:
-    """Every value of ``parameter`` among ``runs``, best first; None when the runs use one value only."""
-    value_of = {row.run_id: parameter_value(row, parameter) for row in runs}
-    values = sorted({value for value in value_of.values() if value is not None})
-    if len(values) < 2:
+    """Every value of ``parameter`` among ``runs``, leader first; None when the runs use one value only.
+
+    ``levels`` (``run_levels`` of each run, by run id) may be given to share them between parameters.
+    """
+    levels = levels or {row.run_id: run_levels(row) for row in runs}
+    tallies: dict[str, _Tally] = defaultdict(_Tally)
+    for row in runs:
+        value = levels[row.run_id][parameter]
+        if value is not None:
+            tallies[value].runs += 1
+            tallies[value].failures += row.status == "failed"
+    if len(tallies) < 2:
         return None
-    rows = {row.run_id: row for row in runs}
-    stars: dict[str, list[int]] = defaultdict(list)
-    raters: dict[str, set[str]] = defaultdict(set)
-    rated_runs: dict[str, list[RunRow]] = defaultdict(list)
     for rating in ratings:
-        value = value_of.get(rating.run_id)
-        if value is None:
-            continue
-        stars[value].append(rating.stars)
-        raters[value].add(rating.rater)
-        rated_runs[value].append(rows[rating.run_id])
-    means = {value: star_mean(star_counts(stars[value])) for value in values if stars[value]}
-    contenders = sorted((v for v in means if len(stars[v]) >= MIN_RATINGS), key=lambda v: (-means[v].mean, v))
+        value = levels[rating.run_id][parameter] if rating.run_id in levels else None
+        if value is not None:
+            tallies[value].stars.append(rating.stars)
+            tallies[value].raters.add(rating.rater)
+            tallies[value].rated.add(rating.run_id)
+    values = sorted(tallies)
+    means = {v: star_mean(star_counts(tallies[v].stars)) for v in values if tallies[v].stars}
+    contenders = sorted(
+        (v for v in means if len(tallies[v].stars) >= MIN_RATINGS), key=lambda v: (-means[v].mean, v)
+    )
     leader = contenders[0] if contenders else None
-    verdicts = _verdicts(values, contenders, means, {v: len(stars[v]) for v in values})
-    controlled = _controlled(parameter, rated_runs, leader)
-    confounded = _confounded(parameter, rated_runs)
-    failures = {v: sum(1 for r in runs if value_of[r.run_id] == v and r.status == "failed") for v in values}
-    totals = {v: sum(1 for r in runs if value_of[r.run_id] == v) for v in values}
-    evidence: list[ValueEvidence] = []
-    for value in values:
-        mean = means.get(value)
-        count = len(stars[value])
-        top = sum(1 for s in stars[value] if s >= TOP_STARS)
-        top_low, top_high = wilson(top, count) if count else (None, None)
-        diff = difference(mean, means[leader]) if mean is not None and leader not in (None, value) else None
-        verdict, needed = verdicts[value]
-        evidence.append(
-            ValueEvidence(
-                parameter=parameter,
-                value=value,
-                runs=totals[value],
-                ratings=count,
-                raters=len(raters[value]),
-                mean=mean.mean if mean else None,
-                mean_low=mean.low if mean else None,
-                mean_high=mean.high if mean else None,
-                top_share=top / count if count else None,
-                top_low=top_low,
-                top_high=top_high,
-                diff_to_best=diff[0] if diff else None,
-                diff_low=diff[1] if diff else None,
-                diff_high=diff[2] if diff else None,
-                failures=failures[value],
-                failure_rate=failures[value] / totals[value],
-                verdict=verdict,
-                more_ratings_needed=needed,
-                evidence=controlled.get(value, "observational"),
-                confounded_with=confounded.get(value, ()),
-            )
+    best = means[leader] if leader is not None else None
+    verdicts = _verdicts(values, contenders, means, {v: len(tallies[v].stars) for v in values})
+    rated = {v: tallies[v].rated for v in values if tallies[v].rated}
+    kinds = evidence_kinds(parameter, rated, {row.run_id: row for row in runs}, levels, leader)
+    confounded = confounders(parameter, rated, levels)
+    evidence = [
+        _value_evidence(
+            parameter,
+            value,
+            tallies[value],
+            means.get(value),
+            None if value == leader else best,
+            verdicts[value],
+            kinds.get(value, "observational"),
+            confounded.get(value, ()),
         )
+        for value in values
+    ]
     evidence.sort(key=lambda e: (e.value != leader, _ORDER[e.verdict], -(e.mean or 0.0), e.value))
     return ParameterInsight(parameter, tuple(evidence))
+
+
+def _value_evidence(
+    parameter: str,
+    value: str,
+    tally: _Tally,
+    mean: StarMean | None,
+    best: StarMean | None,
+    verdict: tuple[Verdict, int | None],
+    evidence: Evidence,
+    confounded_with: tuple[str, ...],
+) -> ValueEvidence:
+    count = len(tally.stars)
+    top = sum(1 for stars in tally.stars if stars >= TOP_STARS)
+    top_low, top_high = wilson(top, count) if count else (None, None)
+    diff = difference(mean, best) if mean is not None and best is not None else None
+    return ValueEvidence(
+        parameter=parameter,
+        value=value,
+        runs=tally.runs,
+        ratings=count,
+        raters=len(tally.raters),
+        mean=mean.mean if mean else None,
+        mean_low=mean.low if mean else None,
+        mean_high=mean.high if mean else None,
+        top_share=top / count if count else None,
+        top_low=top_low,
+        top_high=top_high,
+        diff_to_best=diff[0] if diff else None,
+        diff_low=diff[1] if diff else None,
+        diff_high=diff[2] if diff else None,
+        failures=tally.failures,
+        failure_rate=tally.failures / tally.runs,
+        verdict=verdict[0],
+        more_ratings_needed=verdict[1],
+        evidence=evidence,
+        confounded_with=confounded_with,
+    )
 
 
 def family_z(values: int) -> float:
@@ -161,50 +179,3 @@ def _verdicts(
         known = [n for n in still_open if n is not None]
         verdicts[leader] = ("not_enough_data", max(known) if len(known) == len(still_open) else None)
     return verdicts
-
-
-def _controlled(
-    parameter: str, rated_runs: Mapping[str, Sequence[RunRow]], leader: str | None
-) -> dict[str, Evidence]:
-    """A comparison is controlled when every rated run in it has, for each compared value, a rated run
-    alike in everything else (settings, prompt, seed): the values were tried side by side."""
-    in_context: dict[tuple[object, ...], set[str]] = defaultdict(set)
-    for value, runs in rated_runs.items():
-        for row in runs:
-            in_context[shaping_context(row, parameter)].add(value)
-    rated = sorted(rated_runs)
-
-    def matched(compared: set[str]) -> bool:
-        return all(
-            compared <= in_context[shaping_context(row, parameter)]
-            for value in compared
-            for row in rated_runs[value]
-        )
-
-    result: dict[str, Evidence] = {}
-    for value in rated:
-        compared = set(rated) if leader is None or value == leader else {value, leader}
-        result[value] = "controlled" if len(compared) > 1 and matched(compared) else "observational"
-    return result
-
-
-def _confounded(parameter: str, rated_runs: Mapping[str, Sequence[RunRow]]) -> dict[str, tuple[str, ...]]:
-    """``other=level`` for each other setting that varies among the rated runs while every rated run
-    of the value used one level of it: its effect cannot be told from that level's."""
-    result: dict[str, tuple[str, ...]] = {}
-    for other in _CONFOUNDERS:
-        if other == parameter:
-            continue
-        levels = {
-            level
-            for runs in rated_runs.values()
-            for row in runs
-            if (level := parameter_value(row, other)) is not None
-        }
-        if len(levels) < 2:
-            continue
-        for value, runs in rated_runs.items():
-            own = {parameter_value(row, other) for row in runs}
-            if len(own) == 1 and None not in own:
-                result[value] = (*result.get(value, ()), f"{other}={own.pop()}")
-    return result
