@@ -106,15 +106,16 @@ def _when(event: FeedbackEvent) -> tuple[datetime, str, str]:
 def _kept(rows: list[RunRow], pack: str | None, model: str | None) -> list[RunRow]:
     if pack is None and model is None:
         return rows
-    kept = [row for row in rows if RunFilter(pack=pack, model=model).matches(row)]
+    wanted, in_pack = RunFilter(pack=pack, model=model), RunFilter(pack=pack)
+    kept = [row for row in rows if wanted.matches(row)]
     if kept:
         return kept
-    if pack is not None and not any(RunFilter(pack=pack).matches(row) for row in rows):
+    if pack is not None and not any(in_pack.matches(row) for row in rows):
         packs = sorted({row.pack for row in rows if row.pack})
         raise InsightsError(
             f"--pack: no runs in pack {pack!r} (packs: {', '.join(packs) or 'none'})", usage=True
         )
-    models = sorted({row.model for row in rows if row.model and RunFilter(pack=pack).matches(row)})
+    models = sorted({row.model for row in rows if row.model and in_pack.matches(row)})
     raise InsightsError(
         f"--model: no runs with model {model!r} (models: {', '.join(models) or 'none'})", usage=True
     )

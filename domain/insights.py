@@ -116,8 +116,15 @@ class InsightScope:
     model_hash: str | None
     stages: tuple[str, ...]
 
-    def sort_key(self) -> tuple[str, str, tuple[str, ...]]:
-        return (self.pack or "", self.model_hash or "", self.stages)
+    def sort_key(self) -> tuple[bool, str, bool, str, tuple[str, ...]]:
+        """Packs by name (no pack last), then model hash, then stage list."""
+        return (
+            self.pack is None,
+            self.pack or "",
+            self.model_hash is None,
+            self.model_hash or "",
+            self.stages,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {"pack": self.pack, "model_hash": self.model_hash, "stages": list(self.stages)}

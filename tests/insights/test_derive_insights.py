@@ -196,3 +196,11 @@ def test_the_report_does_not_depend_on_the_order_of_rows_or_events() -> None:
         shuffler.shuffle(rows)
         shuffler.shuffle(events)
         assert derive(rows, events).to_dict() == expected
+
+
+def test_runs_without_a_pack_form_the_last_scope() -> None:
+    rows = [
+        make_row(f"r{n}", pack=(None, "zebra")[n % 2], sampler="AB"[n // 2 % 2], seed=n) for n in range(8)
+    ]
+    report = derive(rows, [rating(row.run_id, 3) for row in rows], parameters=("sampler",))
+    assert [i.scope.pack for i in report.insights] == ["zebra", None]
