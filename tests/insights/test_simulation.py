@@ -11,7 +11,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+import pytest
+
+from domain import evidence
 from domain.evidence import Rating, weigh_parameter
+from domain.rating_intervals import Z
 from tests.insights.rows import make_row
 
 TRIALS = 1500
@@ -64,6 +68,15 @@ def test_a_best_verdict_names_the_true_best_in_at_least_95_percent_of_cases() ->
     assert outcome.right / outcome.declared >= 0.95
     # every trial without a (right) best ended as 'not enough data', never silently wrong
     assert outcome.declared + outcome.unsure == outcome.trials
+
+
+def test_the_check_has_teeth_the_plain_95_percent_rule_for_the_leader_fails_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Picking the leader by looking and then testing it at 95% names a wrong best too often."""
+    monkeypatch.setattr(evidence, "family_z", lambda values: Z)
+    outcome = simulate()
+    assert outcome.right / outcome.declared < 0.95
 
 
 if __name__ == "__main__":
