@@ -71,8 +71,8 @@ class DeriveInsights:
         ]
         if not insights:
             raise InsightsError(
-                f"nothing to compare: the rated runs used one value of each of {', '.join(parameters)} "
-                "in every scope (pack and stages)"
+                f"nothing to compare: in every scope with ratings the runs used one value of each of "
+                f"{', '.join(parameters)} (a scope is a prompt pack and stage list)"
             )
         return InsightsReport(tuple(insights), orphans)
 

@@ -93,6 +93,11 @@ def test_the_table_is_best_first_within_80_columns_and_prints_stored_text_as_is(
     assert MARKUP in done.stdout  # never read as markup
     assert "  Euler a: only with model=good" in lines
     assert "   rated by scorer:aesthetic@1.0: 21 of 21 runs" in lines
+    steps_table = lines[lines.index("steps (controlled)") + 1 :]
+    assert steps_table[1].split()[0] == "30"
+    assert steps_table[1].rstrip().endswith("more data (~19)")  # 20 steps is close behind
+    assert steps_table[2].rstrip().endswith("~ best")
+    assert lines[-1].startswith("more data (~N): about N more ratings")
 
 
 def test_json_is_sorted_rounded_and_the_same_bytes_whatever_the_order_of_the_lines(
