@@ -88,7 +88,8 @@ def test_persons_and_each_scorer_version_are_kept_apart_and_the_latest_rating_co
     assert persons["A"].ratings == 6
     assert persons["A"].top_share == 1.0
     assert persons["B"].top_share == 0.0
-    assert old["A"].mean == old["B"].mean < new["A"].mean
+    assert old["A"].mean == old["B"].mean == pytest.approx((6 * 2 + 15) / 11)  # six 2s and the prior
+    assert new["A"].mean == pytest.approx((6 * 4 + 15) / 11)  # six 4s and the prior
 
 
 def test_by_rater_keeps_each_person_apart() -> None:
