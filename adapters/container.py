@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from application.export_runs import ExportRuns
     from application.feedback_recorder import FeedbackRecorder
     from application.import_images import ImportImages
+    from application.insights import DeriveInsights
     from application.query_history import QueryHistory
     from domain.ports import (
         ArtifactStore,
@@ -70,6 +71,12 @@ def _import_images(**ports: Any) -> ImportImages:
     from application.import_images import ImportImages
 
     return ImportImages(**ports)
+
+
+def _derive_insights(**ports: Any) -> DeriveInsights:
+    from application.insights import DeriveInsights
+
+    return DeriveInsights(**ports)
 
 
 def _query_history(**ports: Any) -> QueryHistory:
@@ -146,7 +153,7 @@ class Container(containers.DeclarativeContainer):
     """Selectors pick the sink and the backend by name; only the chosen one is ever built.
 
     The read side: ``history(index__on_bad_line=report)``, and ``history__index__on_bad_line``
-    for the use cases built on it (feedback recorder, export, query), pass the bad-line
+    for the use cases built on it (feedback recorder, export, query, insights), pass the bad-line
     callback down.
     """
 
@@ -189,6 +196,7 @@ class Container(containers.DeclarativeContainer):
         feedback=feedback_store,
         engine=providers.Singleton(_query_engine),
     )
+    derive_insights = providers.Factory(_derive_insights, history=history, feedback=feedback_store)
 
     image_backend = providers.Selector(
         config.backend.kind,

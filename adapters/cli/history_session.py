@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from application.feedback_recorder import FeedbackRecorder
     from application.history import History
     from application.import_images import ImportImages
+    from application.insights import DeriveInsights
     from application.query_history import QueryHistory
     from domain.store_health import BadLine
 
@@ -96,6 +97,10 @@ class Session:
     def query(self) -> QueryHistory:
         self.opened.add("feedback")
         return self.container.query_history(history__index__on_bad_line=self.bad_lines)
+
+    def insights(self) -> DeriveInsights:
+        self.opened.add("feedback")
+        return self.container.derive_insights(history__index__on_bad_line=self.bad_lines)
 
     def importer(self) -> ImportImages:
         self.opened.add("records")

@@ -14,6 +14,7 @@ import typer
 
 from adapters.cli import (
     backend_cmd,
+    insights_cmd,
     records_index,
     records_review,
     records_store,
@@ -68,6 +69,7 @@ run_cmd.register(app)
 settings_cmd.register(app)
 backend_cmd.register(app)
 review_cmd.register(app)
+insights_cmd.register(app)
 records_store.register(records_app)
 records_review.register(records_app)
 records_index.register(records_app)
