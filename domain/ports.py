@@ -5,7 +5,7 @@ Contract suites in tests/contract/ check every implementation, real or fake, aga
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, TextIO, runtime_checkable
@@ -15,6 +15,7 @@ from domain.feedback import FeedbackEvent, RunFeedback
 from domain.history_stats import HistoryStats
 from domain.images import BackendInfo, ImageData, StageOutput
 from domain.import_plan import ImportPlan
+from domain.imported_run import ImportedRun, Unreadable
 from domain.index_state import IndexCheck, IndexStatus
 from domain.record import LearningRecord
 from domain.run import StageProgress
@@ -257,6 +258,26 @@ class ImageImporter(Protocol):
     def find(self, paths: Sequence[Path], *, recursive: bool = False) -> list[Path]: ...
 
     def plan(self, files: Iterable[Path], known_sha256: set[str]) -> ImportPlan: ...
+
+
+@runtime_checkable
+class MetadataReader(Protocol):
+    """Turns one image's metadata texts into an imported run, or a clear reason it cannot.
+
+    ``format`` names the layout it reads (``a1111-infotext``, ``comfyui-prompt``...). ``read``
+    gets the texts the image's container holds, by name (PNG text chunks by keyword, EXIF
+    UserComment as ``UserComment``...) and returns:
+
+    - None when they hold nothing of its format (another reader may take them);
+    - an ImportedRun when it read them (values it could not resolve are None, never guessed);
+    - Unreadable with a one-line reason when they are of its format but cannot be read.
+
+    It never raises, whatever the texts, reads no file, keeps no state and may be called again.
+    """
+
+    format: str
+
+    def read(self, texts: Mapping[str, str]) -> ImportedRun | Unreadable | None: ...
 
 
 @runtime_checkable

@@ -278,9 +278,13 @@ def test_import_a1111_pngs_once(
     problems = sorted(done.stderr.strip().splitlines())
     assert len(problems) == 3
     assert problems[0].startswith("skipped ")
-    assert problems[0].endswith("fake.png: not a PNG")
-    assert problems[1].endswith("photo.jpg: not a PNG")
-    assert "stripped.png: no 'parameters' text chunk" in problems[2]
+    assert problems[0].endswith("fake.png: not a PNG, JPEG or WEBP image (by its content)")
+    assert problems[1].endswith(
+        "photo.jpg: no generation metadata (a JPEG with no text chunks or EXIF comment)"
+    )
+    assert problems[2].endswith(
+        "stripped.png: no generation metadata (a PNG with no text chunks or EXIF comment)"
+    )
 
     rows = json.loads(invoke(tmp_path, "records", "list", "--json", "--source", "import").stdout)
     assert len(rows) == 2
