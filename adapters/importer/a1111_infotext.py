@@ -1,8 +1,9 @@
-"""AUTOMATIC1111 / Forge / reForge / SD.Next infotext, in a PNG ``parameters`` text or EXIF UserComment.
+"""AUTOMATIC1111 / Forge / reForge / SD.Next infotext: PNG ``parameters``, EXIF UserComment, or stealth.
 
 The text is parsed by ``domain.infotext``. JSON (Fooocus, SwarmUI write JSON, sometimes in a
-chunk named ``parameters``) is never taken as infotext. A UserComment is taken only when it has
-a settings line; a ``parameters`` chunk always is (its prompt at least).
+chunk named ``parameters``) is never taken as infotext. A UserComment or stealth text (alpha
+bits, adapters/importer/stealth.py) is taken only when it has a settings line; a ``parameters``
+chunk always is (its prompt at least).
 
 Stages: ``Denoising strength`` without hires-fix keys is an img2img run. A hires fix is the
 first pass (txt2img), an ``upscale`` (``Hires upscaler``, ``Hires upscale``) and a second pass
@@ -11,6 +12,7 @@ first pass (txt2img), an ``upscale`` (``Hires upscaler``, ``Hires upscale``) and
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -28,15 +30,25 @@ class A1111InfotextReader(MetadataReader):
     format = FORMAT
 
     def read(self, texts: Mapping[str, str]) -> ImportedRun | Unreadable | None:
-        for key in ("parameters", "UserComment"):
+        for key in ("parameters", "UserComment", "stealth"):
             text = texts.get(key)
-            if text is None or not text.strip() or text.lstrip().startswith(("{", "[")):
+            if text is None or not text.strip() or _is_json(text):
                 continue
             parsed = parse_infotext(text)
-            if key == "UserComment" and not parsed.params:
+            if key != "parameters" and not parsed.params:
                 continue
             return imported_run(parsed, {key: text})
         return None
+
+
+def _is_json(text: str) -> bool:
+    """True for a JSON object or list (Fooocus, SwarmUI), never for a prompt like ``[a:b:0.5]``."""
+    if not text.lstrip().startswith(("{", "[")):
+        return False
+    try:
+        return isinstance(json.loads(text), (dict, list))
+    except (ValueError, RecursionError):
+        return False
 
 
 def imported_run(parsed: ParsedInfotext, raw: Mapping[str, str]) -> ImportedRun:

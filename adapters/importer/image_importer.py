@@ -17,6 +17,7 @@ from pathlib import Path
 
 from adapters.importer.containers import ImageTexts, NotAnImage, read_image_texts
 from adapters.importer.readers import READERS, read_texts
+from adapters.importer.stealth import read_stealth_text
 from adapters.jsonl_log.line_format import decode_line, encode_line
 from domain.errors import RecordSerializationError
 from domain.import_plan import ImportNote, ImportPlan, Skipped
@@ -117,6 +118,10 @@ def read_record(
     except NotAnImage as exc:
         raise NotImportable(str(exc)) from None
     run = read_texts(image.texts, readers)
+    if run is None and image.container == "png":
+        hidden = read_stealth_text(data)
+        if hidden is not None:
+            run = read_texts({**image.texts, "stealth": hidden}, readers)
     if run is None:
         raise NotImportable(_no_metadata(image), problem=bool(image.problems))
     if isinstance(run, Unreadable):

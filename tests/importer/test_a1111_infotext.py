@@ -94,6 +94,12 @@ def test_what_is_not_infotext_is_left_to_other_readers(texts: dict[str, str]) ->
     assert A1111InfotextReader().read(texts) is None
 
 
+@pytest.mark.parametrize("prompt", ["[dog:cat:0.5]", "{red|blue} cat", "[1, 2]"])
+def test_a_prompt_that_starts_like_json_is_still_infotext(prompt: str) -> None:
+    run = read({"UserComment": f"{prompt}\nSteps: 20, Seed: 1, Size: 8x8"})
+    assert (run.prompt, run.stages[0].seed) == (prompt, "1")
+
+
 def container_files(tmp_path: Path) -> list[Path]:
     return [
         write(tmp_path / "t.png", png_bytes([("parameters", INFOTEXT, "tEXt")], size=(1025, 859))),
