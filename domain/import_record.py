@@ -40,7 +40,7 @@ def import_record(run: ImportedRun, image: ImageFacts) -> tuple[LearningRecord, 
     checked = [
         check_stage(
             stage,
-            image.size if single else None,
+            image.size if single and run.image_size_stands_in else None,
             upscaled=not single,
             seed_max=run.seed_max,
             label="" if index == 0 else f"{names[index]} stage",

@@ -41,6 +41,8 @@ class ImportedRun:
     text the reader used, verbatim, so a later parser can read the file's record again;
     ``extra`` keeps parsed values with no field of their own (settings, a ComfyUI graph...).
     ``seed_max`` is the largest seed the tool can write (A1111: 32 bits, ComfyUI: 64 bits).
+    ``image_size_stands_in``: when the metadata's size is missing or bad, the image's own pixel size
+    is the generated size (true of A1111 without a hires fix; not of a graph that may scale pixels).
     """
 
     format: str
@@ -54,6 +56,7 @@ class ImportedRun:
     raw: Mapping[str, str] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
     seed_max: int = 2**32 - 1
+    image_size_stands_in: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "stages", tuple(self.stages))

@@ -77,7 +77,7 @@ def imported_run(parsed: ParsedInfotext, raw: Mapping[str, str]) -> ImportedRun:
         model_hash=params.get("Model hash"),
         version=params.get("Version"),
         raw=raw,
-        extra={"settings": dict(params)},
+        image_size_stands_in=True,
     )
 
 

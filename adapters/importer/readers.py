@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from adapters.importer.a1111_infotext import A1111InfotextReader
+from adapters.importer.comfyui_graph import ComfyUIPromptReader
 from domain.imported_run import ImportedRun, Unreadable
 from domain.ports import MetadataReader
 
-READERS: tuple[MetadataReader, ...] = (A1111InfotextReader(),)
+READERS: tuple[MetadataReader, ...] = (ComfyUIPromptReader(), A1111InfotextReader())
 
 
 def read_texts(
