@@ -86,6 +86,8 @@ def tool_of(params: Mapping[str, str]) -> str:
     if params.get("App", "").strip().lower() == "sd.next":
         return "sdnext"
     version = params.get("Version", "").strip()
+    if version.lower().startswith("fooocus"):
+        return "fooocus"
     if _FORGE_VERSION.match(version):
         return "forge"
     if version.lower().startswith("classic") or "reforge" in version.lower():

@@ -41,7 +41,7 @@ class ComfyUIPromptReader(MetadataReader):
 
     def read(self, texts: Mapping[str, str]) -> ImportedRun | Unreadable | None:
         source = texts.get("prompt")
-        if source is None:
+        if source is None or not source.lstrip().startswith("{"):  # Easy Diffusion writes a plain 'prompt'
             return None
         try:
             graph = json.loads(source)

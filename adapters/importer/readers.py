@@ -11,10 +11,21 @@ from collections.abc import Mapping, Sequence
 
 from adapters.importer.a1111_infotext import A1111InfotextReader
 from adapters.importer.comfyui_graph import ComfyUIPromptReader
+from adapters.importer.fooocus import FooocusReader
+from adapters.importer.invokeai import InvokeAIReader
+from adapters.importer.novelai import NovelAIReader
+from adapters.importer.swarmui import SwarmUIReader
 from domain.imported_run import ImportedRun, Unreadable
 from domain.ports import MetadataReader
 
-READERS: tuple[MetadataReader, ...] = (ComfyUIPromptReader(), A1111InfotextReader())
+READERS: tuple[MetadataReader, ...] = (
+    ComfyUIPromptReader(),
+    InvokeAIReader(),
+    NovelAIReader(),
+    SwarmUIReader(),
+    FooocusReader(),
+    A1111InfotextReader(),
+)
 
 
 def read_texts(

@@ -184,9 +184,9 @@ def test_samplers_feeding_each_other_in_a_cycle_still_give_stages() -> None:
     ("source", "reason"),
     [
         ("{not json", "the 'prompt' graph is not JSON (Expecting property name enclosed in double quotes"),
-        ("[1, 2]", "the 'prompt' text is JSON but not a ComfyUI node graph"),
+        ('{"a": [1, 2]}', "the 'prompt' text is JSON but not a ComfyUI node graph"),
         ('{"1": {"class_type": "SaveImage", "inputs": {}}}', "no sampler node"),
-        ("[" * 100_000, "the 'prompt' graph is not JSON"),
+        ('{"a": ' + "[" * 100_000, "the 'prompt' graph is not JSON"),
     ],
 )
 def test_a_prompt_text_that_cannot_be_read_is_unreadable_with_a_reason(source: str, reason: str) -> None:
@@ -196,8 +196,9 @@ def test_a_prompt_text_that_cannot_be_read_is_unreadable_with_a_reason(source: s
     assert found.reason.startswith(reason)
 
 
-def test_without_a_prompt_text_it_is_not_comfyui() -> None:
-    assert ComfyUIPromptReader().read({"parameters": "x"}) is None
+@pytest.mark.parametrize("texts", [{"parameters": "x"}, {"prompt": "a plain prompt (Easy Diffusion)"}])
+def test_without_a_prompt_graph_it_is_not_comfyui(texts: dict[str, str]) -> None:
+    assert ComfyUIPromptReader().read(texts) is None
 
 
 def test_numbers_of_the_wrong_kind_are_left_out_with_notes(tmp_path: Path) -> None:
