@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from domain.import_plan import ImportPlan
@@ -17,12 +17,23 @@ class ImportImages:
         self._store = store
 
     def __call__(
-        self, paths: Sequence[Path], *, recursive: bool = False, dry_run: bool = False
+        self,
+        paths: Sequence[Path],
+        *,
+        recursive: bool = False,
+        dry_run: bool = False,
+        on_start: Callable[[int], None] | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> ImportPlan:
-        """What was imported (or, with ``dry_run``, would be) and what was skipped, with reasons."""
+        """What was imported (or, with ``dry_run``, would be) and what was skipped, with reasons.
+
+        ``on_start`` gets the number of files found before any is read; ``progress`` the number read.
+        """
         files = self._importer.find(paths, recursive=recursive)
+        if on_start is not None:
+            on_start(len(files))
         known = {output.sha256 for record in self._store.iter_records() for output in record.outputs}
-        plan = self._importer.plan(files, known)
+        plan = self._importer.plan(files, known, progress=progress)
         if plan.records and not dry_run:
             self._store.append_records(plan.records)
         return plan

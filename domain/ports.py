@@ -252,12 +252,16 @@ class ImageImporter(Protocol):
     an earlier file's, is skipped as already imported (``problem=False``). Every planned record
     can be stored (a file whose record could not is skipped, never failing the others), and a value
     left out of a record as out of range or unreadable is named in ``ImportPlan.notes``. Nothing is
-    stored.
+    stored. A file holding no generation metadata is skipped with ``problem=False``; one whose
+    metadata exists but cannot be read is a problem naming the metadata format. ``progress``, when
+    given, is called with the number of files read so far (for a progress bar).
     """
 
     def find(self, paths: Sequence[Path], *, recursive: bool = False) -> list[Path]: ...
 
-    def plan(self, files: Iterable[Path], known_sha256: set[str]) -> ImportPlan: ...
+    def plan(
+        self, files: Iterable[Path], known_sha256: set[str], *, progress: Callable[[int], None] | None = None
+    ) -> ImportPlan: ...
 
 
 @runtime_checkable

@@ -20,7 +20,7 @@ from adapters.importer.readers import READERS, read_texts
 from adapters.importer.stealth import read_stealth_text
 from adapters.jsonl_log.line_format import decode_line, encode_line
 from domain.errors import RecordSerializationError
-from domain.import_plan import ImportNote, ImportPlan, Skipped
+from domain.import_plan import Imported, ImportNote, ImportPlan, Skipped
 from domain.import_record import ImageFacts, import_record
 from domain.imported_run import Unreadable
 from domain.ports import ImageImporter, MetadataReader
@@ -49,8 +49,10 @@ class MetadataImageImporter(ImageImporter):
     def find(self, paths: Sequence[Path], *, recursive: bool = False) -> list[Path]:
         return collect_images(paths, recursive=recursive)
 
-    def plan(self, files: Iterable[Path], known_sha256: set[str]) -> ImportPlan:
-        return plan_import(files, known_sha256, readers=self._readers)
+    def plan(
+        self, files: Iterable[Path], known_sha256: set[str], *, progress: Callable[[int], None] | None = None
+    ) -> ImportPlan:
+        return plan_import(files, known_sha256, readers=self._readers, progress=progress)
 
 
 def collect_images(paths: Iterable[Path], *, recursive: bool = False) -> list[Path]:
@@ -77,31 +79,51 @@ def plan_import(
     readers: Sequence[MetadataReader] = READERS,
     now: datetime | None = None,
     new_run_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportPlan:
-    """Read every file; never raises for a bad file (it is listed in ``skipped``)."""
+    """Read every file; never raises for a bad file (it is listed in ``skipped``).
+
+    ``progress`` is called with the number of files done after each file.
+    """
     plan = ImportPlan()
     seen = set(known_sha256)
     imported_at = format_timestamp(now or datetime.now(UTC))
-    for path in files:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            plan.skipped.append(Skipped(path, f"cannot read it ({exc.strerror or exc})"))
-            continue
-        digest = hashlib.sha256(data).hexdigest()
-        if digest in seen:
-            plan.skipped.append(Skipped(path, "already in the history (same sha256)", problem=False))
-            continue
-        try:
-            record, notes = read_record(path, data, digest, imported_at, new_run_id(), readers)
-            check_storable(record)
-        except NotImportable as exc:
-            plan.skipped.append(Skipped(path, str(exc), problem=exc.problem, format=exc.format_name))
-            continue
-        seen.add(digest)
-        plan.records.append(record)
-        plan.notes += [ImportNote(path, note) for note in notes]
+    for done, path in enumerate(files, start=1):
+        _plan_one(plan, path, seen, imported_at, new_run_id, readers)
+        if progress is not None:
+            progress(done)
     return plan
+
+
+def _plan_one(
+    plan: ImportPlan,
+    path: Path,
+    seen: set[str],
+    imported_at: str,
+    new_run_id: Callable[[], str],
+    readers: Sequence[MetadataReader],
+) -> None:
+    """Add ``path``'s record, or why it is skipped, to ``plan``."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        plan.skipped.append(Skipped(path, f"cannot read it ({exc.strerror or exc})"))
+        return
+    digest = hashlib.sha256(data).hexdigest()
+    if digest in seen:
+        plan.skipped.append(Skipped(path, "already in the history (same sha256)", problem=False))
+        return
+    try:
+        record, notes = read_record(path, data, digest, imported_at, new_run_id(), readers)
+        check_storable(record)
+    except NotImportable as exc:
+        plan.skipped.append(Skipped(path, str(exc), problem=exc.problem, format=exc.format_name))
+        return
+    seen.add(digest)
+    plan.records.append(record)
+    found = record.metadata["import"]
+    plan.imported.append(Imported(path, record.run_id, str(found["format"]), str(found["tool"])))
+    plan.notes += [ImportNote(path, note) for note in notes]
 
 
 def read_record(

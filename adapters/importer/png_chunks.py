@@ -22,6 +22,7 @@ def read_png_texts(data: bytes) -> ImageTexts:
     size: tuple[int, int] | None = None
     texts: dict[str, str] = {}
     problems: list[str] = []
+    ended = False
     while position + 8 <= len(data):
         length, kind = struct.unpack_from(">I4s", data, position)
         start = position + 8
@@ -35,10 +36,13 @@ def read_png_texts(data: bytes) -> ImageTexts:
         elif kind in _TEXT_TYPES:
             _add_text(kind, body, texts, problems)
         elif kind == b"IEND":
+            ended = True
             break
         position = end + 4
     if size is None:
         raise NotAnImage("a PNG without its header chunk (truncated or damaged)")
+    if not ended and not problems:
+        problems.append("file cut short (no end chunk)")
     return ImageTexts("png", size, texts, tuple(problems))
 
 

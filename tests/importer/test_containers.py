@@ -47,6 +47,11 @@ def test_a_png_cut_short_keeps_the_texts_before_the_cut() -> None:
     assert found.problems == ("file cut short inside a IDAT chunk",)
 
 
+def test_a_png_cut_before_its_end_says_so() -> None:
+    found = read_image_texts(png_bytes()[:40])
+    assert (found.texts, found.problems) == ({}, ("file cut short (no end chunk)",))
+
+
 def test_a_png_cut_inside_its_header_is_not_an_image() -> None:
     with pytest.raises(NotAnImage, match="header"):
         read_image_texts(png_bytes()[:20])

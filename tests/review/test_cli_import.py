@@ -1,0 +1,96 @@
+"""``stablenew records import``: a line per file naming its format, a summary per format, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.importer.images import chunk, jpeg_bytes, png_bytes, tiff_exif, unicode_comment, write
+from tests.importer.test_comfyui_graph import txt2img_graph
+
+Invoke = Callable[..., subprocess.CompletedProcess[str]]
+INFOTEXT = "a fox\nNegative prompt: rain\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 9, Size: 64x64"
+
+
+def bad_and_good_folder(home: Path) -> Path:
+    folder = home / "pictures"
+    write(folder / "a1111.png", png_bytes([("parameters", INFOTEXT, "tEXt")]))
+    write(folder / "sdnext.jpg", jpeg_bytes(tiff_exif(unicode_comment(INFOTEXT + ", App: SD.Next"))))
+    write(folder / "comfy.png", png_bytes([("prompt", json.dumps(txt2img_graph()), "zTXt")]))
+    write(folder / "comfy-broken.png", png_bytes([("prompt", '{"3": {"class_type": "KSampler", ', "tEXt")]))
+    write(folder / "plain.png", png_bytes())
+    write(folder / "empty.png", b"")
+    write(folder / "truncated.png", png_bytes()[:40])
+    write(folder / "words.webp", b"just some text, named like an image")
+    huge = png_bytes()
+    idat = huge.index(b"IDAT") - 4
+    write(
+        folder / "huge.png", huge[:idat] + chunk(b"tEXt", b"parameters\0" + b"x" * 50_000_000) + huge[idat:]
+    )
+    return folder
+
+
+def test_each_file_gets_one_line_and_the_import_goes_on(tmp_path: Path, invoke: Invoke) -> None:
+    (tmp_path / "settings.toml").write_text("", encoding="utf-8")
+    bad_and_good_folder(tmp_path)
+    done = invoke(tmp_path, "records", "import", "pictures")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    out = done.stdout.splitlines()
+    assert sorted(line for line in out if line.startswith("imported pictures")) == [
+        "imported pictures/a1111.png (a1111-infotext, a1111)",
+        "imported pictures/comfy.png (comfyui-prompt, comfyui)",
+        "imported pictures/sdnext.jpg (a1111-infotext, sdnext)",
+    ]
+    assert "  a1111-infotext: 2 imported" in out
+    assert "  comfyui-prompt: 1 imported, 1 failed" in out
+    assert out[-1].endswith("(0 already there, 1 without metadata, 5 failed)")
+    reasons = dict(line.split(": ", 1) for line in done.stderr.splitlines())
+    assert reasons == {
+        "failed pictures/comfy-broken.png": "comfyui-prompt: the 'prompt' graph is not JSON"
+        " (Expecting property name enclosed in double quotes: line 1 column 34 (char 33))",
+        "failed pictures/empty.png": "empty file (0 bytes)",
+        "failed pictures/truncated.png": "no readable generation metadata in this PNG:"
+        " file cut short (no end chunk)",
+        "failed pictures/words.webp": "not a PNG, JPEG or WEBP image (by its content)",
+        "skipped pictures/plain.png": "no generation metadata (a PNG with no text chunks or EXIF comment)",
+        "failed pictures/huge.png": "no readable generation metadata in this PNG:"
+        " text chunk 'parameters' is over 8,388,608 characters: left out",
+    }
+    rows = json.loads(invoke(tmp_path, "records", "list", "--json").stdout)
+    assert len(rows) == 3
+
+
+def test_exit_0_when_every_file_was_imported_or_held_no_metadata(tmp_path: Path, invoke: Invoke) -> None:
+    (tmp_path / "settings.toml").write_text("", encoding="utf-8")
+    write(tmp_path / "p" / "a.png", png_bytes([("parameters", INFOTEXT, "tEXt")]))
+    write(tmp_path / "p" / "none.png", png_bytes())
+    done = invoke(tmp_path, "records", "import", "p")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1].endswith("(0 already there, 1 without metadata, 0 failed)")
+
+
+def test_json_report_and_dry_run(tmp_path: Path, invoke: Invoke) -> None:
+    (tmp_path / "settings.toml").write_text("", encoding="utf-8")
+    write(tmp_path / "p" / "a.png", png_bytes([("parameters", INFOTEXT, "tEXt")]))
+    write(tmp_path / "p" / "broken.png", png_bytes([("invokeai_metadata", "{oops", "tEXt")]))
+    done = invoke(tmp_path, "records", "import", "p", "--json", "--dry-run")
+    assert done.returncode == 1
+    report = json.loads(done.stdout)
+    assert report["dry_run"] is True
+    assert (report["imported"], report["skipped"], report["failed"]) == (1, 0, 1)
+    assert report["by_format"] == {
+        "a1111-infotext": {"imported": 1, "failed": 0},
+        "invokeai": {"imported": 0, "failed": 1},
+    }
+    imported, failed = report["files"]
+    assert (imported["outcome"], imported["format"], imported["tool"]) == (
+        "imported",
+        "a1111-infotext",
+        "a1111",
+    )
+    assert (failed["outcome"], failed["format"]) == ("failed", "invokeai")
+    assert failed["reason"].startswith("invokeai: the 'invokeai_metadata' text is not JSON")
+    assert not (tmp_path / "records" / "learning_records.jsonl").exists()
