@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from adapters.importer.a1111_infotext import A1111InfotextReader
 from adapters.importer.comfyui_graph import ComfyUIPromptReader
+from adapters.importer.comfyui_workflow import ComfyUIWorkflowReader
 from adapters.importer.fooocus import FooocusReader
 from adapters.importer.invokeai import InvokeAIReader
 from adapters.importer.novelai import NovelAIReader
@@ -20,6 +21,7 @@ from domain.ports import MetadataReader
 
 READERS: tuple[MetadataReader, ...] = (
     ComfyUIPromptReader(),
+    ComfyUIWorkflowReader(),
     InvokeAIReader(),
     NovelAIReader(),
     SwarmUIReader(),

@@ -93,7 +93,38 @@ comfy_nodes = st.fixed_dictionaries(
         ),
     }
 )
+ui_nodes = st.fixed_dictionaries(
+    {
+        "id": st.one_of(st.integers(0, 5), st.text(max_size=2)),
+        "type": st.sampled_from(
+            ["KSampler", "CLIPTextEncode", "Reroute", "PrimitiveNode", "EmptyLatentImage"]
+        ),
+        "mode": st.sampled_from([0, 2, 4]),
+        "inputs": st.one_of(
+            json_values,
+            st.lists(
+                st.fixed_dictionaries(
+                    {
+                        "name": st.sampled_from(["model", "positive", "latent_image", ""]),
+                        "link": st.one_of(st.none(), st.integers(0, 5)),
+                    }
+                ),
+                max_size=4,
+            ),
+        ),
+        "widgets_values": json_values,
+    }
+)
+workflows = st.fixed_dictionaries(
+    {
+        "nodes": st.lists(ui_nodes, max_size=6),
+        "links": st.lists(
+            st.lists(st.one_of(st.integers(0, 5), st.text(max_size=2)), max_size=6), max_size=6
+        ),
+    }
+)
 metadata_texts = st.one_of(
+    workflows.map(json.dumps),
     st.text(max_size=200),
     json_values.map(json.dumps),
     st.dictionaries(node_ids, comfy_nodes, max_size=5).map(json.dumps),
