@@ -6,11 +6,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from domain.import_plan import ImportPlan
+from domain.import_record import import_parser_version
 from domain.ports import ImageImporter, RecordStore
+from domain.record import LearningRecord
 
 
 class ImportImages:
-    """Finds the images under ``paths``, reads them, and appends the new ones in one group commit."""
+    """Finds the images under ``paths``, reads them, and appends the new ones in one group commit.
+
+    With ``reparse``, a file imported by an older importer version is read again, and its new
+    record (same run id) supersedes the old one; ratings and tags, kept by run id, stay with it.
+    """
 
     def __init__(self, importer: ImageImporter, store: RecordStore) -> None:
         self._importer = importer
@@ -24,6 +30,7 @@ class ImportImages:
         dry_run: bool = False,
         on_start: Callable[[int], None] | None = None,
         progress: Callable[[int], None] | None = None,
+        reparse: bool = False,
     ) -> ImportPlan:
         """What was imported (or, with ``dry_run``, would be) and what was skipped, with reasons.
 
@@ -32,8 +39,17 @@ class ImportImages:
         files = self._importer.find(paths, recursive=recursive)
         if on_start is not None:
             on_start(len(files))
-        known = {output.sha256 for record in self._store.iter_records() for output in record.outputs}
-        plan = self._importer.plan(files, known, progress=progress)
+        newest: dict[str, LearningRecord] = {}
+        for record in self._store.iter_records():
+            newest[record.run_id] = record
+        known = {output.sha256 for record in newest.values() for output in record.outputs}
+        reread: dict[str, str] = {}
+        if reparse:
+            for record in newest.values():
+                version = import_parser_version(record)
+                if version is not None and version < self._importer.parser_version:
+                    reread |= {output.sha256: record.run_id for output in record.outputs}
+        plan = self._importer.plan(files, known - set(reread), progress=progress, reread=reread)
         if plan.records and not dry_run:
             self._store.append_records(plan.records)
         return plan

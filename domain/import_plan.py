@@ -35,6 +35,7 @@ class Imported:
     run_id: str
     format: str
     tool: str
+    reparsed: bool = False  # read again: the record supersedes an earlier import's (same run id)
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ imported, the metadata ``format`` and ``tool``, and ``raw``: every metadata text
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,19 @@ from domain.imported_run import ImportedRun, ImportedStage
 from domain.infotext_checks import CheckedParameters, check_stage
 from domain.record import SOURCE_IMPORT, LearningRecord, RunMetrics
 from domain.run import StageEvent, StageStatus
+
+# The importer's version: 1 was the A1111-PNG-only importer (records without the field), 2 reads
+# every format (issue 11). `records import --reparse` reads again files imported by an older one.
+PARSER_VERSION = 2
+
+
+def import_parser_version(record: LearningRecord) -> int | None:
+    """The importer version that made an imported record (1 when it does not say); None if not imported."""
+    if record.source != SOURCE_IMPORT:
+        return None
+    found = record.metadata.get("import")
+    version = found.get("parser_version", 1) if isinstance(found, Mapping) else 1
+    return version if isinstance(version, int) and not isinstance(version, bool) else 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +44,7 @@ class ImageFacts:
     made_at: str
     imported_at: str
     run_id: str
+    reparsed: bool = False  # the run id is an earlier import's, read again by a newer importer
 
 
 def import_record(run: ImportedRun, image: ImageFacts) -> tuple[LearningRecord, tuple[str, ...]]:
@@ -100,8 +115,11 @@ def _import_metadata(run: ImportedRun, image: ImageFacts) -> dict[str, Any]:
         "imported_at": image.imported_at,
         "format": run.format,
         "tool": run.tool,
+        "parser_version": PARSER_VERSION,
         "raw": dict(run.raw),
     }
+    if image.reparsed:
+        found["reparsed"] = True
     if run.format == "a1111-infotext":  # where earlier versions kept the infotext
         found["parameters"] = next(iter(run.raw.values()), "")
     return found | {key: value for key, value in run.extra.items() if key not in found}

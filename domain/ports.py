@@ -255,12 +255,24 @@ class ImageImporter(Protocol):
     stored. A file holding no generation metadata is skipped with ``problem=False``; one whose
     metadata exists but cannot be read is a problem naming the metadata format. ``progress``, when
     given, is called with the number of files read so far (for a progress bar).
+
+    ``parser_version`` is the version records made now carry (``metadata.import.parser_version``).
+    ``reread`` maps the sha256 of an image imported by an older version to that record's run id:
+    such a file is read again into a record with the same run id (which supersedes the old one,
+    the newest copy of a run winning), marked ``reparsed``, instead of being skipped.
     """
+
+    parser_version: int
 
     def find(self, paths: Sequence[Path], *, recursive: bool = False) -> list[Path]: ...
 
     def plan(
-        self, files: Iterable[Path], known_sha256: set[str], *, progress: Callable[[int], None] | None = None
+        self,
+        files: Iterable[Path],
+        known_sha256: set[str],
+        *,
+        progress: Callable[[int], None] | None = None,
+        reread: Mapping[str, str] | None = None,
     ) -> ImportPlan: ...
 
 

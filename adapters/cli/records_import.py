@@ -30,6 +30,13 @@ def import_images(
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Also look in sub-folders.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would be imported.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the per-file report as JSON.")] = False,
+    reparse: Annotated[
+        bool,
+        typer.Option(
+            "--reparse",
+            help="Read again files imported by an older importer; the new record supersedes the old.",
+        ),
+    ] = False,
     records: RecordsOption = None,
     settings: SettingsOption = None,
 ) -> None:
@@ -37,7 +44,9 @@ def import_images(
 
     Reads A1111 / Forge / SD.Next infotext, ComfyUI graphs, InvokeAI, NovelAI, Fooocus and SwarmUI
     metadata (docs/import.md), chosen by what each file holds, never by its name. Images already
-    in the history (same sha256) are skipped, so importing a folder again adds nothing. Exit 1
+    in the history (same sha256) are skipped, so importing a folder again adds nothing; with
+    --reparse, those an older version of the importer read are read again, and each new record
+    supersedes the old one (same run, ratings and tags kept). Exit 1
     when a file could not be read or held metadata that could not be; a value out of range is
     left out of its record with a 'note:' line, which does not change the exit code.
     """
@@ -46,7 +55,12 @@ def import_images(
         exit_with(f"{missing[0]} does not exist", EXIT_USAGE)
     with open_session(settings, records, None, require_records=False) as session, _Bar() as bar:
         plan = session.importer()(
-            paths, recursive=recursive, dry_run=dry_run, on_start=bar.start, progress=bar.update
+            paths,
+            recursive=recursive,
+            dry_run=dry_run,
+            on_start=bar.start,
+            progress=bar.update,
+            reparse=reparse,
         )
         records_path = str(session.records_path)
     if json_output:
@@ -60,8 +74,14 @@ def import_images(
 def _print_report(plan: ImportPlan, records_path: str, dry_run: bool) -> None:
     verb = "would import" if dry_run else "imported"
     # One print per stream: a line per file for 10,000 files stays quick.
+    reread = "would read again" if dry_run else "read again"
     if plan.imported:
-        stdout.print("\n".join(f"{verb} {item.path} ({item.format}, {item.tool})" for item in plan.imported))
+        stdout.print(
+            "\n".join(
+                f"{reread if item.reparsed else verb} {item.path} ({item.format}, {item.tool})"
+                for item in plan.imported
+            )
+        )
     problems = [
         f"{'failed' if skipped.problem else 'skipped'} {skipped.path}: {skipped.reason}"
         for skipped in plan.skipped
@@ -74,8 +94,10 @@ def _print_report(plan: ImportPlan, records_path: str, dry_run: bool) -> None:
     for format_name, counts in plan.by_format().items():
         failed = f", {counts['failed']} failed" if counts["failed"] else ""
         stdout.print(f"  {format_name}: {counts['imported']} {verb}{failed}")
+    reparsed = sum(1 for item in plan.imported if item.reparsed)
+    again = f" ({reparsed} read again)" if reparsed else ""
     stdout.print(
-        f"{verb} {len(plan.records)} image(s) into {records_path}"
+        f"{verb} {len(plan.records)} image(s){again} into {records_path}"
         f" ({already} already there, {without} without metadata, {len(plan.problems)} failed)"
     )
 
@@ -86,7 +108,7 @@ def _print_json(plan: ImportPlan, records_path: str, dry_run: bool) -> None:
     files: list[dict[str, Any]] = [
         {
             "path": str(item.path),
-            "outcome": "imported",
+            "outcome": "reparsed" if item.reparsed else "imported",
             "format": item.format,
             "tool": item.tool,
             "run_id": item.run_id,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from adapters.importer.stealth import read_stealth_text
 from adapters.jsonl_log.line_format import decode_line, encode_line
 from domain.errors import RecordSerializationError
 from domain.import_plan import Imported, ImportNote, ImportPlan, Skipped
-from domain.import_record import ImageFacts, import_record
+from domain.import_record import PARSER_VERSION, ImageFacts, import_record
 from domain.imported_run import Unreadable
 from domain.ports import ImageImporter, MetadataReader
 from domain.record import NOT_A_RECORD, LearningRecord
@@ -43,6 +43,8 @@ class NotImportable(ValueError):
 class MetadataImageImporter(ImageImporter):
     """Reads A1111-family, ComfyUI, InvokeAI, NovelAI, Fooocus and SwarmUI images (docs/import.md)."""
 
+    parser_version = PARSER_VERSION
+
     def __init__(self, readers: Sequence[MetadataReader] = READERS) -> None:
         self._readers = tuple(readers)
 
@@ -50,9 +52,14 @@ class MetadataImageImporter(ImageImporter):
         return collect_images(paths, recursive=recursive)
 
     def plan(
-        self, files: Iterable[Path], known_sha256: set[str], *, progress: Callable[[int], None] | None = None
+        self,
+        files: Iterable[Path],
+        known_sha256: set[str],
+        *,
+        progress: Callable[[int], None] | None = None,
+        reread: Mapping[str, str] | None = None,
     ) -> ImportPlan:
-        return plan_import(files, known_sha256, readers=self._readers, progress=progress)
+        return plan_import(files, known_sha256, readers=self._readers, progress=progress, reread=reread)
 
 
 def collect_images(paths: Iterable[Path], *, recursive: bool = False) -> list[Path]:
@@ -80,16 +87,19 @@ def plan_import(
     now: datetime | None = None,
     new_run_id: Callable[[], str] = lambda: uuid.uuid4().hex,
     progress: Callable[[int], None] | None = None,
+    reread: Mapping[str, str] | None = None,
 ) -> ImportPlan:
     """Read every file; never raises for a bad file (it is listed in ``skipped``).
 
-    ``progress`` is called with the number of files done after each file.
+    ``progress`` is called with the number of files done after each file; ``reread`` maps the
+    sha256 of a file to read again to the run id its new record keeps (see ImageImporter).
     """
     plan = ImportPlan()
     seen = set(known_sha256)
     imported_at = format_timestamp(now or datetime.now(UTC))
+    run_ids = dict(reread or {})
     for done, path in enumerate(files, start=1):
-        _plan_one(plan, path, seen, imported_at, new_run_id, readers)
+        _plan_one(plan, path, seen, imported_at, new_run_id, readers, run_ids)
         if progress is not None:
             progress(done)
     return plan
@@ -102,6 +112,7 @@ def _plan_one(
     imported_at: str,
     new_run_id: Callable[[], str],
     readers: Sequence[MetadataReader],
+    reread: dict[str, str],
 ) -> None:
     """Add ``path``'s record, or why it is skipped, to ``plan``."""
     try:
@@ -113,8 +124,12 @@ def _plan_one(
     if digest in seen:
         plan.skipped.append(Skipped(path, "already in the history (same sha256)", problem=False))
         return
+    earlier = reread.pop(digest, None)
     try:
-        record, notes = read_record(path, data, digest, imported_at, new_run_id(), readers)
+        run_id = new_run_id() if earlier is None else earlier
+        record, notes = read_record(
+            path, data, digest, imported_at, run_id, readers, reparsed=earlier is not None
+        )
         check_storable(record)
     except NotImportable as exc:
         plan.skipped.append(Skipped(path, str(exc), problem=exc.problem, format=exc.format_name))
@@ -122,7 +137,8 @@ def _plan_one(
     seen.add(digest)
     plan.records.append(record)
     found = record.metadata["import"]
-    plan.imported.append(Imported(path, record.run_id, str(found["format"]), str(found["tool"])))
+    imported = Imported(path, record.run_id, str(found["format"]), str(found["tool"]), earlier is not None)
+    plan.imported.append(imported)
     plan.notes += [ImportNote(path, note) for note in notes]
 
 
@@ -133,6 +149,8 @@ def read_record(
     imported_at: str,
     run_id: str,
     readers: Sequence[MetadataReader] = READERS,
+    *,
+    reparsed: bool = False,
 ) -> tuple[LearningRecord, tuple[str, ...]]:
     """The record of one image's bytes and the notes on values left out of it; raises NotImportable."""
     try:
@@ -156,6 +174,7 @@ def read_record(
         made_at=format_timestamp(datetime.fromtimestamp(path.stat().st_mtime, UTC)),
         imported_at=imported_at,
         run_id=run_id,
+        reparsed=reparsed,
     )
     return import_record(run, facts)
 

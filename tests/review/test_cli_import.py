@@ -94,3 +94,57 @@ def test_json_report_and_dry_run(tmp_path: Path, invoke: Invoke) -> None:
     assert (failed["outcome"], failed["format"]) == ("failed", "invokeai")
     assert failed["reason"].startswith("invokeai: the 'invokeai_metadata' text is not JSON")
     assert not (tmp_path / "records" / "learning_records.jsonl").exists()
+
+
+def old_import(home: Path, image: Path) -> str:
+    """Store the record an older importer (version 1: no parser_version) made of ``image``."""
+    from dataclasses import replace
+
+    from adapters.importer.image_importer import plan_import
+    from adapters.record_store.jsonl import JsonlRecordStore
+
+    (record,) = plan_import([image], set()).records
+    old_meta = {key: value for key, value in record.metadata["import"].items() if key != "parser_version"}
+    old = replace(
+        record,
+        config={**record.config, "sampler": "DPM++ 2M Karras", "scheduler": ""},
+        metadata={"import": old_meta},
+    )
+    store = JsonlRecordStore(home / "records" / "learning_records.jsonl")
+    store.append_records([old])
+    store.close()
+    return record.run_id
+
+
+def test_reparse_reads_old_imports_again_and_the_new_record_supersedes_the_old(
+    tmp_path: Path, invoke: Invoke
+) -> None:
+    (tmp_path / "settings.toml").write_text("", encoding="utf-8")
+    image = write(
+        tmp_path / "p" / "a.png",
+        png_bytes([("parameters", INFOTEXT.replace("Euler a", "DPM++ 2M Karras"), "tEXt")]),
+    )
+    run_id = old_import(tmp_path, image)
+    assert invoke(tmp_path, "records", "rate", run_id[:8], "4").returncode == 0
+
+    plain = invoke(tmp_path, "records", "import", "p")
+    assert plain.returncode == 0
+    assert "imported 0 image(s)" in plain.stdout  # without --reparse: already there
+
+    done = invoke(tmp_path, "records", "import", "p", "--reparse")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "read again p/a.png (a1111-infotext, a1111)"
+    assert "imported 1 image(s) (1 read again)" in done.stdout
+    (row,) = json.loads(invoke(tmp_path, "records", "list", "--json").stdout)
+    assert (row["run_id"], row["sampler"], row["scheduler"], row["rating"]) == (
+        run_id,
+        "DPM++ 2M",
+        "Karras",
+        4,
+    )
+    record = json.loads(invoke(tmp_path, "records", "show", run_id, "--json").stdout)["record"]
+    assert record["metadata"]["import"]["reparsed"] is True
+    assert record["metadata"]["import"]["parser_version"] == 2
+
+    again = invoke(tmp_path, "records", "import", "p", "--reparse")
+    assert "imported 0 image(s)" in again.stdout  # the new record is current: nothing to read again

@@ -60,8 +60,8 @@ def test_an_image_whose_record_cannot_be_stored_is_skipped_and_the_others_import
     # Checked values cannot give such a record today; this keeps any that slips through to its own file.
     real = image_importer.read_record
 
-    def with_nan_for_bad(*args: Any) -> tuple[LearningRecord, tuple[str, ...]]:
-        record, notes = real(*args)
+    def with_nan_for_bad(*args: Any, **kwargs: Any) -> tuple[LearningRecord, tuple[str, ...]]:
+        record, notes = real(*args, **kwargs)
         if args[0].name == "bad.png":
             record = replace(record, metadata={"import": {"score": math.nan}})
         return record, notes
