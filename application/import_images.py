@@ -8,7 +8,6 @@ from pathlib import Path
 from domain.import_plan import ImportPlan
 from domain.import_record import import_parser_version
 from domain.ports import ImageImporter, RecordStore
-from domain.record import LearningRecord
 
 
 class ImportImages:
@@ -39,16 +38,17 @@ class ImportImages:
         files = self._importer.find(paths, recursive=recursive)
         if on_start is not None:
             on_start(len(files))
-        newest: dict[str, LearningRecord] = {}
+        # Per run, its newest copy's image hashes and importer version (not whole records: memory).
+        newest: dict[str, tuple[tuple[str, ...], int | None]] = {}
         for record in self._store.iter_records():
-            newest[record.run_id] = record
-        known = {output.sha256 for record in newest.values() for output in record.outputs}
+            hashes = tuple(output.sha256 for output in record.outputs)
+            newest[record.run_id] = (hashes, import_parser_version(record))
+        known = {sha256 for hashes, _version in newest.values() for sha256 in hashes}
         reread: dict[str, str] = {}
         if reparse:
-            for record in newest.values():
-                version = import_parser_version(record)
+            for run_id, (hashes, version) in newest.items():
                 if version is not None and version < self._importer.parser_version:
-                    reread |= {output.sha256: record.run_id for output in record.outputs}
+                    reread |= dict.fromkeys(hashes, run_id)
         plan = self._importer.plan(files, known - set(reread), progress=progress, reread=reread)
         if plan.records and not dry_run:
             self._store.append_records(plan.records)
