@@ -34,6 +34,7 @@ _TEXT_KEYS = ("text", "text_g", "prompt", "string", "value", "text_positive")
 _CONDITIONING_THROUGH = ("conditioning", "conditioning_to", "cond", "conditioning_1")
 _LATENT_THROUGH = ("samples", "latent", "latent_image", "source")
 _MODEL_NAME_KEYS = ("ckpt_name", "unet_name", "model_name", "base_ckpt_name")
+_EASY_DIFFUSION = frozenset({"num_inference_steps", "use_stable_diffusion_model", "guidance_scale"})
 
 
 class ComfyUIPromptReader(MetadataReader):
@@ -41,8 +42,8 @@ class ComfyUIPromptReader(MetadataReader):
 
     def read(self, texts: Mapping[str, str]) -> ImportedRun | Unreadable | None:
         source = texts.get("prompt")
-        if source is None or not source.lstrip().startswith("{"):  # Easy Diffusion writes a plain 'prompt'
-            return None
+        if source is None or not source.lstrip().startswith("{") or not _EASY_DIFFUSION.isdisjoint(texts):
+            return None  # Easy Diffusion writes its prompt, as typed, in a text named 'prompt' too
         try:
             graph = json.loads(source)
         except (ValueError, RecursionError) as exc:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from adapters.importer.a1111_infotext import A1111InfotextReader
 from adapters.importer.comfyui_graph import ComfyUIPromptReader
 from adapters.importer.comfyui_workflow import ComfyUIWorkflowReader
+from adapters.importer.easydiffusion import EasyDiffusionReader
 from adapters.importer.fooocus import FooocusReader
 from adapters.importer.invokeai import InvokeAIReader
 from adapters.importer.novelai import NovelAIReader
@@ -26,6 +27,7 @@ READERS: tuple[MetadataReader, ...] = (
     NovelAIReader(),
     SwarmUIReader(),
     FooocusReader(),
+    EasyDiffusionReader(),
     A1111InfotextReader(),
 )
 
