@@ -21,6 +21,10 @@ class ImportImages:
         self._importer = importer
         self._store = store
 
+    def find(self, paths: Sequence[Path], *, recursive: bool = False) -> list[Path]:
+        """The image files ``paths`` name or hold (as ``__call__`` reads them)."""
+        return self._importer.find(paths, recursive=recursive)
+
     def __call__(
         self,
         paths: Sequence[Path],

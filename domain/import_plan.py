@@ -10,13 +10,15 @@ from domain.record import LearningRecord
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
-    """A file the import leaves out; ``problem`` is False when it was skipped on purpose (already there,
-    or it holds no generation metadata). ``format`` names the metadata found that could not be read."""
+    """A file the import leaves out; ``problem`` is False when it was skipped on purpose (``known``:
+    already in the history, or it holds no generation metadata). ``format`` names the metadata
+    found that could not be read."""
 
     path: Path
     reason: str
     problem: bool = True
     format: str = ""
+    known: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,10 +37,13 @@ def import_images(
             help="Read again files imported by an older importer; the new record supersedes the old.",
         ),
     ] = False,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Keep importing new images appearing under PATH... until Ctrl-C.")
+    ] = False,
     records: RecordsOption = None,
     settings: SettingsOption = None,
 ) -> None:
-    """Import images made by other front-ends as records marked source=import.
+    """Import images made by other front-ends as records marked source=import (--watch: keep at it).
 
     Reads A1111 / Forge / SD.Next infotext, ComfyUI graphs, InvokeAI, NovelAI, Fooocus and SwarmUI
     metadata (docs/import.md), chosen by what each file holds, never by its name. Images already
@@ -53,6 +56,11 @@ def import_images(
     missing = [path for path in paths if not path.exists()]
     if missing:
         exit_with(f"{missing[0]} does not exist", EXIT_USAGE)
+    if watch:
+        if dry_run or json_output or reparse:
+            exit_with("--watch cannot be combined with --dry-run, --json or --reparse", EXIT_USAGE)
+        _watch(paths, recursive=recursive, records=records, settings=settings)
+        return
     with open_session(settings, records, None, require_records=False) as session, _Bar() as bar:
         plan = session.importer()(
             paths,
@@ -71,10 +79,32 @@ def import_images(
         raise typer.Exit(EXIT_FAILED)
 
 
-def _print_report(plan: ImportPlan, records_path: str, dry_run: bool) -> None:
-    verb = "would import" if dry_run else "imported"
-    # One print per stream: a line per file for 10,000 files stays quick.
-    reread = "would read again" if dry_run else "read again"
+def _watch(paths: list[Path], *, recursive: bool, records: Path | None, settings: Path | None) -> None:
+    """Import what appears under ``paths`` until Ctrl-C; exit 1 if some file failed meanwhile."""
+    import time
+
+    from application.watch_imports import watch_imports
+
+    failed = 0
+
+    def report(plan: ImportPlan) -> None:
+        nonlocal failed
+        failed += len(plan.problems)
+        _print_lines(plan, "imported")
+
+    with open_session(settings, records, None, require_records=False) as session:
+        stderr.print(f"watching {', '.join(str(path) for path in paths)} (Ctrl-C stops)")
+        try:
+            watch_imports(session.importer(), paths, recursive=recursive, on_plan=report, sleep=time.sleep)
+        except KeyboardInterrupt:
+            stderr.print(f"stopped watching ({failed} file(s) failed)")
+    if failed:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _print_lines(plan: ImportPlan, verb: str, *, skipped_known: bool = False) -> None:
+    """One line per file: imported ones on stdout, skipped and failed ones and notes on stderr."""
+    reread = "would read again" if verb.startswith("would") else "read again"
     if plan.imported:
         stdout.print(
             "\n".join(
@@ -85,11 +115,18 @@ def _print_report(plan: ImportPlan, records_path: str, dry_run: bool) -> None:
     problems = [
         f"{'failed' if skipped.problem else 'skipped'} {skipped.path}: {skipped.reason}"
         for skipped in plan.skipped
+        if skipped_known or not skipped.known
     ]
     problems += [f"note: {note.path}: {note.text}" for note in plan.notes]
     if problems:
         stderr.print("\n".join(problems))
-    already = sum(1 for item in plan.skipped if not item.problem and item.reason.startswith("already"))
+
+
+def _print_report(plan: ImportPlan, records_path: str, dry_run: bool) -> None:
+    verb = "would import" if dry_run else "imported"
+    # One print per stream: a line per file for 10,000 files stays quick.
+    _print_lines(plan, verb, skipped_known=True)
+    already = sum(1 for item in plan.skipped if item.known)
     without = sum(1 for item in plan.skipped if not item.problem) - already
     for format_name, counts in plan.by_format().items():
         failed = f", {counts['failed']} failed" if counts["failed"] else ""

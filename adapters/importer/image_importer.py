@@ -122,7 +122,7 @@ def _plan_one(
         return
     digest = hashlib.sha256(data).hexdigest()
     if digest in seen:
-        plan.skipped.append(Skipped(path, "already in the history (same sha256)", problem=False))
+        plan.skipped.append(Skipped(path, "already in the history (same sha256)", problem=False, known=True))
         return
     earlier = reread.pop(digest, None)
     try:

@@ -7,6 +7,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.importer.images import chunk, jpeg_bytes, png_bytes, tiff_exif, unicode_comment, write
 from tests.importer.test_comfyui_graph import txt2img_graph
 
@@ -148,3 +150,45 @@ def test_reparse_reads_old_imports_again_and_the_new_record_supersedes_the_old(
 
     again = invoke(tmp_path, "records", "import", "p", "--reparse")
     assert "imported 0 image(s)" in again.stdout  # the new record is current: nothing to read again
+
+
+def test_watch_imports_what_appears_until_ctrl_c(
+    tmp_path: Path, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    (tmp_path / "settings.toml").write_text("", encoding="utf-8")
+    folder = tmp_path / "out"
+    write(folder / "first.png", png_bytes([("parameters", INFOTEXT, "tEXt")]))
+    naps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        naps.append(seconds)
+        if len(naps) == 2:
+            write(
+                folder / "second.png",
+                png_bytes([("parameters", INFOTEXT.replace("Seed: 9", "Seed: 10"), "tEXt")]),
+            )
+        if len(naps) == 4:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(time, "sleep", sleep)
+    done = invoke(tmp_path, "records", "import", "out", "--watch")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "imported out/first.png (a1111-infotext, a1111)",
+        "imported out/second.png (a1111-infotext, a1111)",
+    ]
+    assert done.stderr.splitlines() == ["watching out (Ctrl-C stops)", "stopped watching (0 file(s) failed)"]
+    rows = json.loads(invoke(tmp_path, "records", "list", "--json").stdout)
+    assert sorted(row["seed"] for row in rows) == [9, 10]
+
+
+def test_watch_refuses_options_that_make_no_sense_with_it(tmp_path: Path, invoke: Invoke) -> None:
+    (tmp_path / "settings.toml").write_text("", encoding="utf-8")
+    (tmp_path / "out").mkdir()
+    done = invoke(tmp_path, "records", "import", "out", "--watch", "--dry-run")
+    assert (done.returncode, done.stderr.strip()) == (
+        2,
+        "error: --watch cannot be combined with --dry-run, --json or --reparse",
+    )
