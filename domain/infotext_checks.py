@@ -6,7 +6,8 @@ in a sane range (wider than A1111's own sliders, so any real image passes):
 - steps: an integer 1..10,000 (A1111's slider stops at 150, its API at a few thousand);
 - CFG scale: a finite number 0..100 (A1111's slider is 1..30);
 - seed: an integer 0..2**32-1 (A1111 seeds are 32-bit unsigned; -1 asks for a random seed and is
-  never the seed an image was made with);
+  never the seed an image was made with); ``check_stage`` takes the tool's own maximum (ComfyUI
+  and Fooocus seeds are 64-bit);
 - width and height: integers 1..16,384 (an imported image may be larger than the 8,192 the
   pipeline generates);
 - denoising strength: a number 0..1.

@@ -4,49 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from adapters.importer.comfyui_graph import ComfyUIPromptReader
 from adapters.importer.image_importer import plan_import
 from domain.imported_run import ImportedRun, Unreadable
+from tests.importer.graphs import node, txt2img_graph
 from tests.importer.images import png_bytes, tiff_exif, webp_bytes, write
-
-
-def node(class_type: str, **inputs: Any) -> dict[str, Any]:
-    return {"class_type": class_type, "inputs": inputs}
-
-
-def txt2img_graph() -> dict[str, Any]:
-    return {
-        "3": node(
-            "KSampler",
-            seed=["20", 0],
-            steps=25,
-            cfg=6.5,
-            sampler_name="dpmpp_2m",
-            scheduler="karras",
-            denoise=1.0,
-            model=["11", 0],
-            positive=["6", 0],
-            negative=["7", 0],
-            latent_image=["5", 0],
-        ),
-        "4": node("CheckpointLoaderSimple", ckpt_name="sdxl_base.safetensors"),
-        "5": node("EmptyLatentImage", width=832, height=1216, batch_size=1),
-        "6": node("CLIPTextEncode", text="  a lighthouse at dusk\n", clip=["11", 1]),
-        "7": node("CLIPTextEncode", text="blurry", clip=["11", 1]),
-        "10": node(
-            "LoraLoader", lora_name="first.safetensors", strength_model=0.8, model=["4", 0], clip=["4", 1]
-        ),
-        "11": node(
-            "LoraLoader", lora_name="second.safetensors", strength_model=0.5, model=["10", 0], clip=["10", 1]
-        ),
-        "20": node("PrimitiveNode", value=123456789012345),
-        "8": node("VAEDecode", samples=["3", 0], vae=["4", 2]),
-        "9": node("SaveImage", images=["8", 0]),
-    }
 
 
 def read(graph: object, **texts: str) -> ImportedRun | Unreadable | None:

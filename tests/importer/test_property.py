@@ -14,8 +14,8 @@ from adapters.importer.image_importer import check_storable, plan_import
 from adapters.importer.readers import READERS, read_texts
 from domain.import_plan import ImportPlan
 from domain.imported_run import ImportedRun, Unreadable
+from tests.importer.graphs import txt2img_graph
 from tests.importer.images import jpeg_bytes, png_bytes, tiff_exif, unicode_comment, webp_bytes
-from tests.importer.test_comfyui_graph import txt2img_graph
 
 INFOTEXT = "a fox\nNegative prompt: rain\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 9, Size: 64x64"
 KEYS = [

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.importer.graphs import txt2img_graph
 from tests.importer.images import chunk, jpeg_bytes, png_bytes, tiff_exif, unicode_comment, write
-from tests.importer.test_comfyui_graph import txt2img_graph
 
 Invoke = Callable[..., subprocess.CompletedProcess[str]]
 INFOTEXT = "a fox\nNegative prompt: rain\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 9, Size: 64x64"
