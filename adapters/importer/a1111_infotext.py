@@ -1,9 +1,9 @@
 """AUTOMATIC1111 / Forge / reForge / SD.Next infotext: PNG ``parameters``, EXIF UserComment, or stealth.
 
 The text is parsed by ``domain.infotext``. JSON (Fooocus, SwarmUI write JSON, sometimes in a
-chunk named ``parameters``) is never taken as infotext. A UserComment or stealth text (alpha
-bits, adapters/importer/stealth.py) is taken only when it has a settings line; a ``parameters``
-chunk always is (its prompt at least).
+chunk named ``parameters``) is never taken as infotext. A UserComment, a JPEG comment or a
+stealth text (alpha bits, adapters/importer/stealth.py) is taken only when it has a settings
+line; a ``parameters`` chunk always is (its prompt at least).
 
 Stages: ``Denoising strength`` without hires-fix keys is an img2img run. A hires fix is the
 first pass (txt2img), an ``upscale`` (``Hires upscaler``, ``Hires upscale``) and a second pass
@@ -30,7 +30,7 @@ class A1111InfotextReader(MetadataReader):
     format = FORMAT
 
     def read(self, texts: Mapping[str, str]) -> ImportedRun | Unreadable | None:
-        for key in ("parameters", "UserComment", "stealth"):
+        for key in ("parameters", "UserComment", "Comment", "stealth"):
             text = texts.get(key)
             if text is None or not text.strip() or _is_json(text):
                 continue

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import struct
 
-from adapters.importer.containers import MAX_TEXT_CHARACTERS, ImageTexts, NotAnImage
+from adapters.importer.image_texts import MAX_TEXT_CHARACTERS, ImageTexts, NotAnImage
 
 _SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 _STRING_TAGS = {0x010E: "ImageDescription", 0x010F: "Make", 0x0110: "Model", 0x0131: "Software"}

@@ -3,8 +3,9 @@ and ``Comment``: JSON with ``prompt``, ``uc`` (negative), ``steps``, ``scale`` (
 ``sampler``, ``noise_schedule``, ``width``, ``height``, ``strength``, ``request_type``.
 
 Taken when ``Software`` says NovelAI, or the ``Comment`` is a JSON object with NovelAI's ``uc``
-key. The same texts as JSON in stealth alpha bits are read too. ``Comment``'s prompt wins over
-``Description``; an img2img request (``request_type`` naming Img2Img) gives an img2img stage.
+key. The same texts as JSON in stealth alpha bits are read too. ``Comment``'s prompt (or v4's
+``v4_prompt.caption.base_caption``) wins over ``Description``; an img2img request
+(``request_type`` naming Img2Img) gives an img2img stage.
 """
 
 from __future__ import annotations
@@ -50,16 +51,26 @@ class NovelAIReader(MetadataReader):
             size=f"{data['width']}x{data['height']}" if "width" in data and "height" in data else None,
             denoising_strength=text(data.get("strength")) if image_to_image else None,
         )
-        prompt = stripped(data.get("prompt")) or stripped(found.get("Description"))
+        prompt = (
+            stripped(data.get("prompt"))
+            or _v4_caption(data.get("v4_prompt"))
+            or stripped(found.get("Description"))
+        )
         return ImportedRun(
             format=FORMAT,
             tool="novelai",
             prompt=prompt,
-            negative_prompt=stripped(data.get("uc")),
+            negative_prompt=stripped(data.get("uc")) or _v4_caption(data.get("v4_negative_prompt")),
             stages=(stage,),
             model=stripped(found.get("Source")),
             raw=raw,
         )
+
+
+def _v4_caption(value: object) -> str | None:
+    """NovelAI v4's ``{"caption": {"base_caption": ...}}`` prompt form."""
+    caption = value.get("caption") if isinstance(value, dict) else None
+    return stripped(caption.get("base_caption")) if isinstance(caption, dict) else None
 
 
 def _stealth(source: str | None) -> dict[str, str] | None:

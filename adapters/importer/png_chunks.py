@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 import zlib
 
-from adapters.importer.containers import MAX_TEXT_CHARACTERS, ImageTexts, NotAnImage
+from adapters.importer.image_texts import MAX_TEXT_CHARACTERS, ImageTexts, NotAnImage
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _TEXT_TYPES = (b"tEXt", b"zTXt", b"iTXt")

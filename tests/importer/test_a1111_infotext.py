@@ -86,7 +86,7 @@ def test_the_tool_is_told_from_the_settings(version: str, app: str | None, tool:
     [
         {"parameters": '{"prompt": "json is never infotext", "steps": 20}'},
         {"UserComment": "a comment with no settings line"},
-        {"Comment": "p\nSteps: 1, Seed: 2, Size: 8x8"},
+        {"Comment": "a photo comment, no settings"},
         {},
     ],
 )
@@ -98,6 +98,12 @@ def test_what_is_not_infotext_is_left_to_other_readers(texts: dict[str, str]) ->
 def test_a_prompt_that_starts_like_json_is_still_infotext(prompt: str) -> None:
     run = read({"UserComment": f"{prompt}\nSteps: 20, Seed: 1, Size: 8x8"})
     assert (run.prompt, run.stages[0].seed) == (prompt, "1")
+
+
+def test_a_jpeg_comment_with_a_settings_line_is_infotext() -> None:
+    assert read({"Comment": "p\nSteps: 1, Seed: 2, Size: 8x8"}).raw == {
+        "Comment": "p\nSteps: 1, Seed: 2, Size: 8x8"
+    }
 
 
 def container_files(tmp_path: Path) -> list[Path]:

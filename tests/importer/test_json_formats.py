@@ -200,6 +200,16 @@ def test_novelai_without_a_prompt_in_the_comment_takes_the_description() -> None
     assert run.prompt == "a cat"
 
 
+def test_novelai_v4_prompt_captions() -> None:
+    comment = {
+        "steps": 23,
+        "v4_prompt": {"caption": {"base_caption": "a cat "}},
+        "v4_negative_prompt": {"caption": {"base_caption": "dog"}},
+    }
+    run = read(NovelAIReader(), {"Software": "NovelAI", "Comment": json.dumps(comment)})
+    assert (run.prompt, run.negative_prompt) == ("a cat", "dog")
+
+
 def test_novelai_texts_in_stealth_bits() -> None:
     hidden = json.dumps(
         {"Software": "NovelAI", "Description": "a cat", "Comment": json.dumps(NOVELAI_COMMENT)}
