@@ -5,9 +5,10 @@ Run: uv run --group test python -m bench.import_accuracy [--images DIR] [--verbo
 Reads ``../shared/real-images`` beside the project (or ``--images``, or $STABLENEW_REAL_IMAGES):
 image files written by real front-ends and ``MANIFEST.tsv`` with the values each states. Every
 file goes through the importer as `records import` runs it (nothing is stored); each value the
-manifest gives is compared with the record. An empty manifest cell means the file does not state
-that value, so it is not scored. A sampler written the old way (``DPM++ 2M Karras``) is right when
-the record has it split (sampler ``DPM++ 2M``, scheduler ``Karras``).
+manifest gives is compared with the record, and so is the tool the record names. An empty
+manifest cell means the file does not state that value, so it is not scored. A sampler written
+the old way (``DPM++ 2M Karras``) is right when the record has it split (sampler ``DPM++ 2M``,
+scheduler ``Karras``).
 
 Exit status: 0 when every A1111-family file (tools a1111, sdnext) is imported with every field
 right, or when the folder is absent (with a message); 1 otherwise. Other tools are reported only.
@@ -79,6 +80,8 @@ def compare(row: Mapping[str, str], record: LearningRecord) -> list[tuple[str, b
         found.append(("sampler", _sampler_right(row["sampler"], config), config.get("sampler")))
     if row["scheduler"]:
         found.append(("scheduler", config.get("scheduler") == row["scheduler"], config.get("scheduler")))
+    tool = record.metadata["import"]["tool"]
+    found.append(("tool", tool == row["tool"], tool))
     texts = {
         "model": record.backend.model,
         "model_hash": record.backend.model_hash,

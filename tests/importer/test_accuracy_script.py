@@ -78,7 +78,7 @@ def test_every_stated_field_is_compared(
     )
     assert import_accuracy.main(["--images", str(tmp_path)]) == code
     out = capsys.readouterr().out
-    right = "8/8" if code == 0 else "7/8"
+    right = "9/9" if code == 0 else "8/9"
     assert f"files imported 1/1, fields right {right}" in out
     if code:
         assert "a1111/fox.png: seed is 3, expected '4'" in out
