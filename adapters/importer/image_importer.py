@@ -171,12 +171,20 @@ def read_record(
         path=str(absolute),
         sha256=digest,
         size=image.size,
-        made_at=format_timestamp(datetime.fromtimestamp(path.stat().st_mtime, UTC)),
+        made_at=_made_at(path, imported_at),
         imported_at=imported_at,
         run_id=run_id,
         reparsed=reparsed,
     )
     return import_record(run, facts)
+
+
+def _made_at(path: Path, fallback: str) -> str:
+    """When the image was made: its modification time (the import's time if that is unreadable)."""
+    try:
+        return format_timestamp(datetime.fromtimestamp(path.stat().st_mtime, UTC))
+    except (OSError, OverflowError, ValueError):  # gone meanwhile, or a time outside datetime's range
+        return fallback
 
 
 def _no_metadata(image: ImageTexts) -> str:

@@ -158,3 +158,16 @@ def test_a_hires_fix_record_has_three_stages(tmp_path: Path) -> None:
     assert record.resolved["img2img"]["steps"] == 10
     assert (record.config["width"], record.config["height"]) == (512, 512)
     assert record.outputs[0].stage == "img2img"
+
+
+@pytest.mark.parametrize("mtime", [1e14, float("nan")])
+def test_a_file_time_out_of_range_takes_the_import_time(mtime: float) -> None:
+    from types import SimpleNamespace
+
+    from adapters.importer.image_importer import _made_at
+
+    class FarPath:
+        def stat(self) -> SimpleNamespace:
+            return SimpleNamespace(st_mtime=mtime)
+
+    assert _made_at(FarPath(), "2026-12-02T00:00:00.000Z") == "2026-12-02T00:00:00.000Z"  # type: ignore[arg-type]
