@@ -149,7 +149,8 @@ def read_graph(graph: Graph, raw: Mapping[str, str]) -> ImportedRun | Unreadable
 
 
 def _node_order(node_id: str) -> tuple[int, str]:
-    return (int(node_id), "") if node_id.isdigit() else (1 << 62, node_id)
+    numeric = node_id.isascii() and node_id.isdigit() and len(node_id) < 18
+    return (int(node_id), "") if numeric else (1 << 62, node_id)
 
 
 def _execution_order(passes: dict[str, Pass], samplers: list[str]) -> list[Pass]:

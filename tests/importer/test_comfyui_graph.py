@@ -137,6 +137,14 @@ def test_dangling_links_cycles_and_branches_leave_values_absent() -> None:
     assert (stage.seed, stage.size, stage.steps) == (None, None, "25")
 
 
+def test_odd_node_ids_are_ordered_without_error() -> None:
+    graph = txt2img_graph()
+    graph["²"] = graph.pop("3")
+    graph["9" * 5000] = node("KSampler", seed=1, latent_image=["5", 0])
+    run = run_of(graph)
+    assert sorted(stage.seed for stage in run.stages) == ["1", "123456789012345"]
+
+
 def test_samplers_feeding_each_other_in_a_cycle_still_give_stages() -> None:
     graph = txt2img_graph()
     graph["3"]["inputs"]["latent_image"] = ["50", 0]

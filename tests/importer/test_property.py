@@ -34,7 +34,20 @@ KEYS = [
     "fooocus_scheme",
     "sui_image_params",
 ]
+
+
+def _rgba_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGBA", (16, 16), (1, 2, 3, 255)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 SEEDS = [
+    _rgba_png(),  # no text chunk, an alpha channel: the stealth reader decodes it
     png_bytes([("parameters", INFOTEXT, "tEXt")]),
     png_bytes([("prompt", json.dumps(txt2img_graph()), "zTXt"), ("workflow", "{}", "iTXt")]),
     jpeg_bytes(tiff_exif(unicode_comment(INFOTEXT))),
