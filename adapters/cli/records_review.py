@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -170,6 +171,10 @@ def describe_detail(detail: RunDetail, *, utc: bool = False) -> str:
     ]
     if row.plan_id:
         lines.append(f"plan       {row.plan_id} variant {row.variant_index}")
+    imported = record.metadata.get("import")
+    if isinstance(imported, Mapping) and imported.get("tool"):
+        source = f"{imported['tool']} ({imported.get('format', '?')})"
+        lines.append(f"imported   from {source} at {imported.get('path', '-')}")
     lines.append("stages")
     for event in record.stage_events:
         took = "" if event.duration_ms is None else f" {event.duration_ms} ms"

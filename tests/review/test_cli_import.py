@@ -146,6 +146,8 @@ def test_reparse_reads_old_imports_again_and_the_new_record_supersedes_the_old(
     )
     record = json.loads(invoke(tmp_path, "records", "show", run_id, "--json").stdout)["record"]
     assert record["metadata"]["import"]["reparsed"] is True
+    shown = invoke(tmp_path, "records", "show", run_id).stdout.splitlines()
+    assert f"imported   from a1111 (a1111-infotext) at {image.resolve()}" in shown
     assert record["metadata"]["import"]["parser_version"] == 2
 
     again = invoke(tmp_path, "records", "import", "p", "--reparse")
