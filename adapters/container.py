@@ -123,10 +123,10 @@ def _sqlite_index(
     return SqliteRunIndex(records_path, feedback_path, on_bad_line=on_bad_line)
 
 
-def _png_importer() -> ImageImporter:
-    from adapters.importer.a1111_png import A1111PngImporter  # Pillow only for imports
+def _image_importer() -> ImageImporter:
+    from adapters.importer.image_importer import MetadataImageImporter  # loaded only for imports
 
-    return A1111PngImporter()
+    return MetadataImageImporter()
 
 
 def _query_engine() -> HistoryQueryEngine:
@@ -184,7 +184,7 @@ class Container(containers.DeclarativeContainer):
     )
     import_images = providers.Factory(
         _import_images,
-        importer=providers.Singleton(_png_importer),
+        importer=providers.Singleton(_image_importer),
         store=record_store,
     )
     export_runs = providers.Factory(

@@ -18,12 +18,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 NEGATIVE_PREFIX = "Negative prompt:"
+# Lines some extensions (Dynamic Prompts) write after the settings line.
+EXTENSION_LINE_KEYS = ("Negative Template", "Template")
 MIN_PARAMETER_PAIRS = 3
 
 _KEY = re.compile(r"\w(?:[\w \-/]*[\w\-/])?")
 _SIZE = re.compile(r"(\d+)x(\d+)")
 _NEEDS_QUOTES = (",", ":", "\n", "\r")
 _JSON_STRING = json.JSONDecoder()
+_SCHEDULER_SUFFIXES = (
+    ("Karras", "Karras"),
+    ("Polyexponential", "Polyexponential"),
+    ("Exponential", "Exponential"),
+    ("SGM Uniform", "SGM Uniform"),
+    ("SGMUniform", "SGM Uniform"),
+)
 
 
 def format_infotext(prompt: str, negative_prompt: str, params: Mapping[str, object]) -> str:
@@ -78,6 +87,11 @@ class ParsedInfotext:
         return self.params.get("Schedule type")
 
     @property
+    def sampler_and_scheduler(self) -> tuple[str | None, str | None]:
+        """(sampler, scheduler), splitting the older names that carried it (``DPM++ 2M Karras``)."""
+        return split_sampler(self.sampler, self.schedule_type)
+
+    @property
     def cfg_scale(self) -> float | None:
         return _as_float(self.params.get("CFG scale"))
 
@@ -108,24 +122,79 @@ class ParsedInfotext:
         return self.params.get("Version")
 
 
+def split_sampler(sampler: str | None, schedule_type: str | None) -> tuple[str | None, str | None]:
+    """A sampler name ending in a scheduler's name (A1111 before 1.9) split in two.
+
+    ``Schedule type``, when given, wins over a suffix; a name with no known suffix is kept whole.
+    """
+    if sampler is None:
+        return None, schedule_type
+    for suffix, scheduler in _SCHEDULER_SUFFIXES:
+        head = sampler.removesuffix(" " + suffix)
+        if head != sampler and head.strip():
+            return head, schedule_type or scheduler
+    return sampler, schedule_type
+
+
 def parse_infotext(text: str) -> ParsedInfotext:
-    """Read a ``parameters`` text as A1111 does; never raises on odd text (it becomes prompt)."""
+    """Read a ``parameters`` text as A1111 does, more forgivingly; never raises (odd text becomes prompt).
+
+    Beyond A1111's own reader: blank lines after the settings line are ignored, and lines after
+    it that start with an extension key (``Template:``, ``Negative Template:``) are read as
+    those values (each running to the next such line) instead of hiding the settings line.
+    """
     lines = text.split("\n")
+    found = _settings_line(lines)
+    if found is None:
+        return _with_negative(lines, {})
+    at, extensions = found
     params: dict[str, str] = {}
-    candidate = lines[-1].rstrip("\r")
-    pairs = _parse_parameter_line(candidate)
-    if len(pairs) >= MIN_PARAMETER_PAIRS:
-        lines = lines[:-1]
-        for key, value in pairs:
-            params[key] = value
-            size = _SIZE.fullmatch(value)
-            if size:
-                params[f"{key}-1"], params[f"{key}-2"] = size.group(1), size.group(2)
+    for key, value in _parse_parameter_line(lines[at].rstrip("\r")):
+        params[key] = value
+        size = _SIZE.fullmatch(value)
+        if size:
+            params[f"{key}-1"], params[f"{key}-2"] = size.group(1), size.group(2)
+    for key, value in extensions.items():
+        params.setdefault(key, value)
+    return _with_negative(lines[:at], params)
+
+
+def _with_negative(lines: list[str], params: dict[str, str]) -> ParsedInfotext:
     negative_at = next((i for i, line in enumerate(lines) if line.startswith(NEGATIVE_PREFIX)), None)
     if negative_at is None:
         return ParsedInfotext("\n".join(lines), "", params)
     negative = "\n".join(lines[negative_at:])[len(NEGATIVE_PREFIX) :]
     return ParsedInfotext("\n".join(lines[:negative_at]), negative.removeprefix(" "), params)
+
+
+def _settings_line(lines: list[str]) -> tuple[int, dict[str, str]] | None:
+    """Where the settings line is, and the extension lines after it; None when there is none.
+
+    Walking up from the last non-blank line, every line must belong to an extension block
+    (its key line, then continuation lines) until a line with at least three pairs is met.
+    """
+    end = len(lines)
+    while end > 0 and not lines[end - 1].strip():
+        end -= 1
+    extensions: dict[str, str] = {}
+    block_end = end
+    for index in range(end - 1, -1, -1):
+        line = lines[index].rstrip("\r")
+        key = _extension_key(line)
+        if key is None and len(_parse_parameter_line(line)) >= MIN_PARAMETER_PAIRS:
+            return (index, extensions) if block_end == index + 1 else None
+        if key is not None:
+            rest = [part.rstrip("\r") for part in lines[index + 1 : block_end]]
+            extensions[key] = "\n".join([line[len(key) + 1 :].lstrip(" "), *rest])
+            block_end = index
+    return None
+
+
+def _extension_key(line: str) -> str | None:
+    for key in EXTENSION_LINE_KEYS:
+        if line.startswith(key + ":"):
+            return key
+    return None
 
 
 def _parse_parameter_line(line: str) -> list[tuple[str, str]]:
@@ -160,6 +229,16 @@ def _read_value(line: str, position: int) -> tuple[str, int]:
             rest += 1
         if isinstance(decoded, str) and (rest == len(line) or line[rest] == ","):
             return decoded, rest + 1
+    if line.startswith(("{", "["), position):  # a JSON object or list, kept as its text
+        try:
+            _decoded, after = _JSON_STRING.raw_decode(line, position)
+        except ValueError:
+            after = position
+        rest = after
+        while rest < len(line) and line[rest] in " \t":
+            rest += 1
+        if after > position and (rest == len(line) or line[rest] == ","):
+            return line[position:after], rest + 1
     comma = line.find(",", position)
     if comma < 0:
         return line[position:], len(line)

@@ -6,7 +6,8 @@ in a sane range (wider than A1111's own sliders, so any real image passes):
 - steps: an integer 1..10,000 (A1111's slider stops at 150, its API at a few thousand);
 - CFG scale: a finite number 0..100 (A1111's slider is 1..30);
 - seed: an integer 0..2**32-1 (A1111 seeds are 32-bit unsigned; -1 asks for a random seed and is
-  never the seed an image was made with);
+  never the seed an image was made with); ``check_stage`` takes the tool's own maximum (ComfyUI
+  and Fooocus seeds are 64-bit);
 - width and height: integers 1..16,384 (an imported image may be larger than the 8,192 the
   pipeline generates);
 - denoising strength: a number 0..1.
@@ -22,6 +23,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from domain.imported_run import ImportedStage
 from domain.infotext import ParsedInfotext
 
 STEPS_RANGE = (1, 10_000)
@@ -49,23 +51,72 @@ class CheckedParameters:
 
 def check_parameters(parsed: ParsedInfotext, image_size: tuple[int, int] | None = None) -> CheckedParameters:
     """The checked numbers of ``parsed``; ``image_size`` is the image's real (width, height), if known."""
-    notes: list[str] = []
     params = parsed.params
-    steps = _integer("steps", params.get("Steps"), STEPS_RANGE, notes)
-    cfg_scale = _real("cfg scale", params.get("CFG scale"), CFG_SCALE_RANGE, notes)
-    seed = _integer("seed", params.get("Seed"), SEED_RANGE, notes)
-    denoising = _real("denoising strength", params.get("Denoising strength"), DENOISING_RANGE, notes)
-    size, problem = _size(params.get("Size"))
-    if size is None:
-        upscaled = any(key.startswith("Hires") for key in params)
+    return check_values(
+        steps=params.get("Steps"),
+        cfg_scale=params.get("CFG scale"),
+        seed=params.get("Seed"),
+        denoising_strength=params.get("Denoising strength"),
+        size=params.get("Size"),
+        image_size=image_size,
+        upscaled=any(key.startswith("Hires") for key in params),
+    )
+
+
+def check_stage(
+    stage: ImportedStage,
+    image_size: tuple[int, int] | None = None,
+    *,
+    upscaled: bool = False,
+    seed_max: int = SEED_RANGE[1],
+    label: str = "",
+) -> CheckedParameters:
+    """The checked numbers of one imported stage; notes start with ``label`` when given."""
+    return check_values(
+        steps=stage.steps,
+        cfg_scale=stage.cfg_scale,
+        seed=stage.seed,
+        denoising_strength=stage.denoising_strength,
+        size=stage.size,
+        image_size=image_size,
+        upscaled=upscaled,
+        seed_range=(0, seed_max),
+        label=label,
+    )
+
+
+def check_values(
+    *,
+    steps: str | None,
+    cfg_scale: str | None,
+    seed: str | None,
+    denoising_strength: str | None,
+    size: str | None,
+    image_size: tuple[int, int] | None = None,
+    upscaled: bool = False,
+    seed_range: tuple[int, int] = SEED_RANGE,
+    label: str = "",
+) -> CheckedParameters:
+    """The checked numbers from their text; the image's own size stands in for a bad or missing size
+    unless the image was upscaled after generation."""
+    notes: list[str] = []
+    prefix = f"{label} " if label else ""
+    checked_steps = _integer(prefix + "steps", steps, STEPS_RANGE, notes)
+    checked_cfg = _real(prefix + "cfg scale", cfg_scale, CFG_SCALE_RANGE, notes)
+    checked_seed = _integer(prefix + "seed", seed, seed_range, notes)
+    denoising = _real(prefix + "denoising strength", denoising_strength, DENOISING_RANGE, notes)
+    checked_size, problem = _size(size)
+    if problem:
+        problem = prefix + problem
+    if checked_size is None:
         if image_size is not None and not upscaled and all(_within(side, SIDE_RANGE) for side in image_size):
-            size = image_size
+            checked_size = image_size
             if problem:
-                notes.append(f"{problem}: the image's own {size[0]}x{size[1]} used")
+                notes.append(f"{problem}: the image's own {checked_size[0]}x{checked_size[1]} used")
         elif problem:
             notes.append(f"{problem}: left out")
-    width, height = size if size else (None, None)
-    return CheckedParameters(steps, cfg_scale, seed, width, height, denoising, tuple(notes))
+    width, height = checked_size if checked_size else (None, None)
+    return CheckedParameters(checked_steps, checked_cfg, checked_seed, width, height, denoising, tuple(notes))
 
 
 def _integer(name: str, text: str | None, bounds: tuple[int, int], notes: list[str]) -> int | None:

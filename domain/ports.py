@@ -5,7 +5,7 @@ Contract suites in tests/contract/ check every implementation, real or fake, aga
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TextIO, runtime_checkable
 
 if TYPE_CHECKING:  # the ports name these only in annotations: importing a port builds none of them
@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the ports name these only in annotations: importing a port 
     from domain.history_stats import HistoryStats
     from domain.images import BackendInfo, ImageData, StageOutput
     from domain.import_plan import ImportPlan
+    from domain.imported_run import ImportedRun, Unreadable
     from domain.index_state import IndexCheck, IndexStatus
     from domain.record import LearningRecord
     from domain.run import StageProgress
@@ -267,12 +268,48 @@ class ImageImporter(Protocol):
     an earlier file's, is skipped as already imported (``problem=False``). Every planned record
     can be stored (a file whose record could not is skipped, never failing the others), and a value
     left out of a record as out of range or unreadable is named in ``ImportPlan.notes``. Nothing is
-    stored.
+    stored. A file holding no generation metadata is skipped with ``problem=False``; one whose
+    metadata exists but cannot be read is a problem naming the metadata format. ``progress``, when
+    given, is called with the number of files read so far (for a progress bar).
+
+    ``parser_version`` is the version records made now carry (``metadata.import.parser_version``).
+    ``reread`` maps the sha256 of an image imported by an older version to that record's run id:
+    such a file is read again into a record with the same run id (which supersedes the old one,
+    the newest copy of a run winning), marked ``reparsed``, instead of being skipped.
     """
+
+    parser_version: int
 
     def find(self, paths: Sequence[Path], *, recursive: bool = False) -> list[Path]: ...
 
-    def plan(self, files: Iterable[Path], known_sha256: set[str]) -> ImportPlan: ...
+    def plan(
+        self,
+        files: Iterable[Path],
+        known_sha256: set[str],
+        *,
+        progress: Callable[[int], None] | None = None,
+        reread: Mapping[str, str] | None = None,
+    ) -> ImportPlan: ...
+
+
+@runtime_checkable
+class MetadataReader(Protocol):
+    """Turns one image's metadata texts into an imported run, or a clear reason it cannot.
+
+    ``format`` names the layout it reads (``a1111-infotext``, ``comfyui-prompt``...). ``read``
+    gets the texts the image's container holds, by name (PNG text chunks by keyword, EXIF
+    UserComment as ``UserComment``...) and returns:
+
+    - None when they hold nothing of its format (another reader may take them);
+    - an ImportedRun when it read them (values it could not resolve are None, never guessed);
+    - Unreadable with a one-line reason when they are of its format but cannot be read.
+
+    It never raises, whatever the texts, reads no file, keeps no state and may be called again.
+    """
+
+    format: str
+
+    def read(self, texts: Mapping[str, str]) -> ImportedRun | Unreadable | None: ...
 
 
 @runtime_checkable

@@ -1,14 +1,19 @@
-"""``stablenew records list|show|rate|tag|note|prefer|stats|export|query|import``: review the history."""
+"""``stablenew records list|show|rate|tag|note|prefer|stats|export|query``: review the history.
+
+``records import`` lives in records_import.py.
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
-from adapters.cli.common import EXIT_FAILED, EXIT_USAGE, SettingsOption, exit_with, stderr, stdout
+from adapters.cli import records_import
+from adapters.cli.common import EXIT_USAGE, SettingsOption, exit_with, stderr, stdout
 from adapters.cli.filter_options import with_run_filter
 from adapters.cli.history_session import FeedbackOption, JsonOption, RecordsOption, open_session
 from adapters.cli.times import UtcOption, shown_time, zone_name
@@ -32,7 +37,7 @@ def register(records: typer.Typer) -> None:
     records.command("stats")(stats)
     records.command("export")(export)
     records.command("query")(query)
-    records.command("import")(import_images)
+    records.command("import")(records_import.import_images)
 
 
 @with_run_filter
@@ -166,6 +171,10 @@ def describe_detail(detail: RunDetail, *, utc: bool = False) -> str:
     ]
     if row.plan_id:
         lines.append(f"plan       {row.plan_id} variant {row.variant_index}")
+    imported = record.metadata.get("import")
+    if isinstance(imported, Mapping) and imported.get("tool"):
+        source = f"{imported['tool']} ({imported.get('format', '?')})"
+        lines.append(f"imported   from {source} at {imported.get('path', '-')}")
     lines.append("stages")
     for event in record.stage_events:
         took = "" if event.duration_ms is None else f" {event.duration_ms} ms"
@@ -363,39 +372,6 @@ def query(
                 table.add_row(*(Text("" if value is None else str(value)) for value in values))
             stdout.print(table)
         stderr.print(f"{len(result)} row(s)")
-
-
-def import_images(
-    paths: Annotated[list[Path], typer.Argument(help="PNG files or folders holding them.")],
-    recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Also look in sub-folders.")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would be imported.")] = False,
-    records: RecordsOption = None,
-    settings: SettingsOption = None,
-) -> None:
-    """Import A1111-style PNGs (their 'parameters' text) as records marked source=import.
-
-    Images already in the history (same sha256) are skipped, so importing a folder again adds
-    nothing. Files that cannot be imported are listed and make the exit code 1. A value out of
-    range or unreadable (steps, CFG scale, seed, size, denoising strength) is left out of its record
-    with a 'note:' line; notes do not change the exit code.
-    """
-    missing = [path for path in paths if not path.exists()]
-    if missing:
-        exit_with(f"{missing[0]} does not exist", EXIT_USAGE)
-    with open_session(settings, records, None, require_records=False) as session:
-        plan = session.importer()(paths, recursive=recursive, dry_run=dry_run)
-        for skipped in plan.skipped:
-            stderr.print(f"skipped {skipped.path}: {skipped.reason}")
-        for note in plan.notes:
-            stderr.print(f"note: {note.path}: {note.text}")
-        verb = "would import" if dry_run else "imported"
-        already = len(plan.skipped) - len(plan.problems)
-        stdout.print(
-            f"{verb} {len(plan.records)} image(s) into {session.records_path}"
-            f" ({already} already there, {len(plan.problems)} not importable)",
-        )
-        if plan.problems:
-            raise typer.Exit(EXIT_FAILED)
 
 
 SHOWN_CHARACTERS = 2000

@@ -72,3 +72,14 @@ class ImageImporterContract:
         assert len(plan.records) == 1
         assert [item.path for item in plan.problems] == [text, missing, folder]
         assert all(item.reason for item in plan.problems)
+
+    def test_a_file_to_read_again_keeps_the_earlier_run_id(
+        self, importer: ImageImporter, tmp_path: Path
+    ) -> None:
+        first = self.write_importable(tmp_path / "first.png", 0)
+        (record,) = importer.plan([first], set()).records
+        earlier = "0123456789abcdef" * 2
+        plan = importer.plan([first], set(), reread={record.outputs[0].sha256: earlier})
+        assert [item.run_id for item in plan.records] == [earlier]
+        assert [(item.path, item.run_id, item.reparsed) for item in plan.imported] == [(first, earlier, True)]
+        assert importer.parser_version >= 1

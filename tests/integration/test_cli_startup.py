@@ -50,7 +50,7 @@ NEVER_FOR_HELP = [
     "adapters.container",
     "adapters.settings",
     "adapters.backends.a1111",
-    "adapters.importer.a1111_png",
+    "adapters.importer.image_importer",
     "adapters.review.server",
 ]
 NEVER_FOR_LISTING = [
@@ -62,7 +62,7 @@ NEVER_FOR_LISTING = [
     "adapters.backends.a1111",
     "adapters.backends.fake",
     "adapters.storage.filesystem",
-    "adapters.importer.a1111_png",
+    "adapters.importer.image_importer",
     "adapters.review.server",
 ]
 

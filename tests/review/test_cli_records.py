@@ -273,14 +273,26 @@ def test_import_a1111_pngs_once(
     (pictures / "notes.txt").write_text("not an image")
 
     done = cli(tmp_path, "records", "import", "pictures")
-    assert done.returncode == 1
-    assert done.stdout.strip().startswith("imported 2 image(s) into ")
+    assert done.returncode == 1  # fake.png cannot be read
+    lines = done.stdout.strip().splitlines()
+    assert lines[:2] == [
+        f"imported {Path('pictures', '00001-fox.png')} (a1111-infotext, a1111)",
+        f"imported {Path('pictures', '00002-fox.png')} (a1111-infotext, a1111)",
+    ]
+    assert lines[2] == "  a1111-infotext: 2 imported"
+    assert lines[3].startswith("imported 2 image(s) into ")
+    assert lines[3].endswith("(0 already there, 2 without metadata, 1 failed)")
     problems = sorted(done.stderr.strip().splitlines())
     assert len(problems) == 3
-    assert problems[0].startswith("skipped ")
-    assert problems[0].endswith("fake.png: not a PNG")
-    assert problems[1].endswith("photo.jpg: not a PNG")
-    assert "stripped.png: no 'parameters' text chunk" in problems[2]
+    assert problems[0].endswith("fake.png: not a PNG, JPEG or WEBP image (by its content)")
+    assert problems[0].startswith("failed ")
+    assert problems[1] == (
+        f"skipped {Path('pictures', 'photo.jpg')}:"
+        " no generation metadata (a JPEG with no text chunks or EXIF comment)"
+    )
+    assert problems[2].endswith(
+        "stripped.png: no generation metadata (a PNG with no text chunks or EXIF comment)"
+    )
 
     rows = json.loads(invoke(tmp_path, "records", "list", "--json", "--source", "import").stdout)
     assert len(rows) == 2
@@ -309,7 +321,7 @@ def test_import_a1111_pngs_once(
     again = invoke(tmp_path, "records", "import", "pictures/00001-fox.png", "pictures/00002-fox.png")
     assert again.returncode == 0, again.stderr
     assert "imported 0 image(s)" in again.stdout
-    assert "(2 already there, 0 not importable)" in again.stdout
+    assert "(2 already there, 0 without metadata, 0 failed)" in again.stdout
     assert records.read_bytes() == before
     missing = invoke(tmp_path, "records", "import", "nowhere")
     assert (missing.returncode, missing.stderr.strip()) == (2, "error: nowhere does not exist")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from adapters.feedback.jsonl import JsonlFeedbackStore
-from adapters.importer import a1111_png
+from adapters.importer import image_importer
 from adapters.importer.a1111_png import A1111PngImporter
 from adapters.index.sqlite_index import SqliteRunIndex
 from adapters.query.duckdb_history import DuckDbQueryEngine
@@ -58,15 +58,15 @@ def test_an_image_whose_record_cannot_be_stored_is_skipped_and_the_others_import
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Checked values cannot give such a record today; this keeps any that slips through to its own file.
-    real = a1111_png.read_record
+    real = image_importer.read_record
 
-    def with_nan_for_bad(*args: Any) -> tuple[LearningRecord, tuple[str, ...]]:
-        record, notes = real(*args)
+    def with_nan_for_bad(*args: Any, **kwargs: Any) -> tuple[LearningRecord, tuple[str, ...]]:
+        record, notes = real(*args, **kwargs)
         if args[0].name == "bad.png":
             record = replace(record, metadata={"import": {"score": math.nan}})
         return record, notes
 
-    monkeypatch.setattr(a1111_png, "read_record", with_nan_for_bad)
+    monkeypatch.setattr(image_importer, "read_record", with_nan_for_bad)
     sink = JsonlRecordStore(tmp_path / "records.jsonl")
     good = write_png(tmp_path / "pngs" / "good.png")
     bad = write_png(tmp_path / "pngs" / "bad.png", colour="red")

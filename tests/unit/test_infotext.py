@@ -176,3 +176,76 @@ def test_awkward_prompts_survive_exactly(prompt: str) -> None:
     parsed = parse_infotext(format_infotext(prompt, "no, \"bad\": 'hands'\n", PARAMS))
 
     assert (parsed.prompt, parsed.negative_prompt) == (prompt, "no, \"bad\": 'hands'\n")
+
+
+# Beyond A1111's own reader: what real files hold.
+
+SETTINGS = "Steps: 20, Sampler: Euler a, CFG scale: 7, Seed: 5, Size: 512x768"
+
+
+@pytest.mark.parametrize("ending", ["\n", "\n\n", "\r\n", "\n  \n"])
+def test_blank_lines_after_the_settings_line_are_ignored(ending: str) -> None:
+    parsed = parse_infotext(f"a cat\nNegative prompt: dog\n{SETTINGS}{ending}")
+    assert (parsed.prompt, parsed.negative_prompt, parsed.seed) == ("a cat", "dog", 5)
+
+
+def test_template_lines_after_the_settings_line_are_read_as_values() -> None:
+    text = (
+        "a red cat\nNegative prompt: blurry\n"
+        f"{SETTINGS}\nTemplate: a {{red|blue}} cat,\nwith a hat: yes\nNegative Template: __bad__, x: y\n"
+    )
+    parsed = parse_infotext(text)
+    assert (parsed.prompt, parsed.negative_prompt, parsed.seed) == ("a red cat", "blurry", 5)
+    assert parsed.params["Template"] == "a {red|blue} cat,\nwith a hat: yes"
+    assert parsed.params["Negative Template"] == "__bad__, x: y"
+
+
+def test_lines_after_the_settings_line_that_are_no_extension_make_it_prompt() -> None:
+    text = f"a cat\n{SETTINGS}\njust more prompt"
+    assert parse_infotext(text) == ParsedInfotext(text, "", {})
+
+
+def test_json_object_and_list_values_are_kept_whole() -> None:
+    parsed = parse_infotext(
+        'p\nSteps: 20, Hashes: {"vae": "c6a580b13a", "model": "6ce0161689"}, Seed: 1, List: [1, 2], Size: 8x8'
+    )
+    assert parsed.params["Hashes"] == '{"vae": "c6a580b13a", "model": "6ce0161689"}'
+    assert parsed.params["List"] == "[1, 2]"
+    assert (parsed.seed, parsed.size) == (1, (8, 8))
+
+
+def test_quoted_values_with_commas_colons_and_escapes() -> None:
+    parsed = parse_infotext(
+        'p\nSteps: 20, ADetailer prompt: "a face, smiling: 1.2", Lora hashes: "x: 0123456789ab", '
+        'ControlNet 0: "Module: canny, Model: cn \\"v1\\"", Seed: 9'
+    )
+    assert parsed.params["ADetailer prompt"] == "a face, smiling: 1.2"
+    assert parsed.params["Lora hashes"] == "x: 0123456789ab"
+    assert parsed.params["ControlNet 0"] == 'Module: canny, Model: cn "v1"'
+    assert parsed.seed == 9
+
+
+@pytest.mark.parametrize(
+    ("sampler", "schedule", "expected"),
+    [
+        ("DPM++ 2M Karras", None, ("DPM++ 2M", "Karras")),
+        ("DPM2 a Karras", None, ("DPM2 a", "Karras")),
+        ("DPM++ 2M SDE Exponential", None, ("DPM++ 2M SDE", "Exponential")),
+        ("Euler SGMUniform", None, ("Euler", "SGM Uniform")),
+        ("DPM++ 2M Karras", "Exponential", ("DPM++ 2M", "Exponential")),
+        ("DPM++ 2M", "Karras", ("DPM++ 2M", "Karras")),
+        ("Euler a", None, ("Euler a", None)),
+        ("Karras", None, ("Karras", None)),
+        ("DPM2++ SDE FlowMatch", None, ("DPM2++ SDE FlowMatch", None)),
+    ],
+)
+def test_older_sampler_names_carrying_the_scheduler_are_split(
+    sampler: str, schedule: str | None, expected: tuple[str, str | None]
+) -> None:
+    params = {"Sampler": sampler} | ({"Schedule type": schedule} if schedule else {})
+    assert ParsedInfotext("p", "", params).sampler_and_scheduler == expected
+
+
+@pytest.mark.parametrize("model_hash", ["a2a802b2", "c0d1994c73"])
+def test_8_and_10_hex_model_hashes_are_kept_as_written(model_hash: str) -> None:
+    assert parse_infotext(f"p\nSteps: 1, Seed: 2, Model hash: {model_hash}").model_hash == model_hash
