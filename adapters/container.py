@@ -31,9 +31,11 @@ if TYPE_CHECKING:
     from application.import_images import ImportImages
     from application.insights import DeriveInsights
     from application.query_history import QueryHistory
+    from application.watch_imports import WatchImports
     from domain.ports import (
         ArtifactStore,
         BadLineReport,
+        FolderWatcher,
         HistoryQueryEngine,
         ImageBackend,
         ImageImporter,
@@ -71,6 +73,12 @@ def _import_images(**ports: Any) -> ImportImages:
     from application.import_images import ImportImages
 
     return ImportImages(**ports)
+
+
+def _watch_imports(**ports: Any) -> WatchImports:
+    from application.watch_imports import WatchImports
+
+    return WatchImports(**ports)
 
 
 def _derive_insights(**ports: Any) -> DeriveInsights:
@@ -127,6 +135,13 @@ def _image_importer() -> ImageImporter:
     from adapters.importer.image_importer import MetadataImageImporter  # loaded only for imports
 
     return MetadataImageImporter()
+
+
+def _folder_watcher() -> FolderWatcher:
+    from adapters.importer.folder_watcher import WatchfilesFolderWatcher
+    from adapters.importer.image_importer import IMAGE_SUFFIXES
+
+    return WatchfilesFolderWatcher(IMAGE_SUFFIXES)
 
 
 def _query_engine() -> HistoryQueryEngine:
@@ -186,6 +201,9 @@ class Container(containers.DeclarativeContainer):
         _import_images,
         importer=providers.Singleton(_image_importer),
         store=record_store,
+    )
+    watch_imports = providers.Factory(
+        _watch_imports, import_images=import_images, watcher=providers.Singleton(_folder_watcher)
     )
     export_runs = providers.Factory(
         _export_runs, history=history, writer=providers.Singleton(_run_table_writer)

@@ -313,6 +313,24 @@ class MetadataReader(Protocol):
 
 
 @runtime_checkable
+class FolderWatcher(Protocol):
+    """Tells which files appear or change under some folders, for as long as it is asked.
+
+    ``changes`` yields, in batches, the paths of image files (the importer's suffixes) created or
+    written under ``folders`` (and their sub-folders with ``recursive``) since the last batch,
+    each batch once writing in it has paused, each path under its folder as the caller named it
+    (a relative folder gives relative paths); a path that no longer exists or is not a file is
+    never yielded. Files already there when it starts are not yielded. It blocks between
+    batches and returns when ``stop()`` is true (checked at least every second); Ctrl-C raises
+    KeyboardInterrupt out of it.
+    """
+
+    def changes(
+        self, folders: Sequence[Path], *, recursive: bool, stop: Callable[[], bool]
+    ) -> Iterator[set[Path]]: ...
+
+
+@runtime_checkable
 class RunTableWriter(Protocol):
     """Writes runs as a flat table: one row per run, the columns of ``records export``.
 

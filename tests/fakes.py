@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import stat
+import time
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from domain.record import LearningRecord
 
@@ -81,3 +86,38 @@ class InMemoryArtifactStore:
         except (UnidentifiedImageError, OSError, ValueError) as exc:
             raise ConfigError("init_images", f"not a readable image: {path} ({exc})") from None
         return ImageData(data, size[0], size[1], infotext=parameters if isinstance(parameters, str) else None)
+
+
+class PollingFolderWatcher:
+    """Looks at the folders every ``interval`` seconds; a file whose size and modification time
+    changed and then held still for one look is reported."""
+
+    def __init__(self, suffixes: frozenset[str], interval: float = 0.05) -> None:
+        self._suffixes = suffixes
+        self._interval = interval
+
+    def changes(
+        self, folders: Sequence[Path], *, recursive: bool, stop: Callable[[], bool]
+    ) -> Iterator[set[Path]]:
+        seen = self._look(folders, recursive)
+        waiting: dict[Path, tuple[int, int]] = {}
+        while not stop():
+            time.sleep(self._interval)
+            now = self._look(folders, recursive)
+            changed = {path: sig for path, sig in now.items() if seen.get(path) != sig}
+            ready = {path for path, sig in changed.items() if waiting.get(path) == sig}
+            waiting = {path: sig for path, sig in changed.items() if path not in ready}
+            seen.update((path, now[path]) for path in ready)
+            if ready:
+                yield ready
+
+    def _look(self, folders: Sequence[Path], recursive: bool) -> dict[Path, tuple[int, int]]:
+        found = {}
+        for folder in folders:
+            for path in folder.glob("**/*" if recursive else "*"):
+                if path.suffix.lower() in self._suffixes:
+                    with contextlib.suppress(OSError):
+                        status = path.stat()
+                        if stat.S_ISREG(status.st_mode):
+                            found[path] = (status.st_size, status.st_mtime_ns)
+        return found

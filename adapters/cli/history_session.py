@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from application.import_images import ImportImages
     from application.insights import DeriveInsights
     from application.query_history import QueryHistory
+    from application.watch_imports import WatchImports
     from domain.store_health import BadLine
 
 SHOWN_REASONS = 3
@@ -105,6 +106,10 @@ class Session:
     def importer(self) -> ImportImages:
         self.opened.add("records")
         return self.container.import_images()
+
+    def import_watcher(self) -> WatchImports:
+        self.opened.add("records")
+        return self.container.watch_imports()
 
     def close(self) -> None:
         if "records" in self.opened:

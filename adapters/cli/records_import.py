@@ -81,10 +81,6 @@ def import_images(
 
 def _watch(paths: list[Path], *, recursive: bool, records: Path | None, settings: Path | None) -> None:
     """Import what appears under ``paths`` until Ctrl-C; exit 1 if some file failed meanwhile."""
-    import time
-
-    from application.watch_imports import watch_imports
-
     failed = 0
 
     def report(plan: ImportPlan) -> None:
@@ -95,7 +91,7 @@ def _watch(paths: list[Path], *, recursive: bool, records: Path | None, settings
     with open_session(settings, records, None, require_records=False) as session:
         stderr.print(f"watching {', '.join(str(path) for path in paths)} (Ctrl-C stops)")
         try:
-            watch_imports(session.importer(), paths, recursive=recursive, on_plan=report, sleep=time.sleep)
+            session.import_watcher()(paths, recursive=recursive, on_plan=report)
         except KeyboardInterrupt:
             stderr.print(f"stopped watching ({failed} file(s) failed)")
     if failed:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -154,36 +158,48 @@ def test_reparse_reads_old_imports_again_and_the_new_record_supersedes_the_old(
     assert "imported 0 image(s)" in again.stdout  # the new record is current: nothing to read again
 
 
-def test_watch_imports_what_appears_until_ctrl_c(
-    tmp_path: Path, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import time
-
+@pytest.mark.slow
+def test_watch_imports_what_appears_until_ctrl_c(tmp_path: Path) -> None:
+    """A real process, a real folder written while it watches, and a real SIGINT."""
     (tmp_path / "settings.toml").write_text("", encoding="utf-8")
     folder = tmp_path / "out"
     write(folder / "first.png", png_bytes([("parameters", INFOTEXT, "tEXt")]))
-    naps: list[float] = []
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STABLENEW_")}
+    watching = subprocess.Popen(
+        [sys.executable, "-m", "adapters.cli", "records", "import", "out", "--watch"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert watching.stdout is not None
+        assert watching.stdout.readline() == "imported out/first.png (a1111-infotext, a1111)\n"
+        time.sleep(1.0)  # the watcher is listening
+        write(
+            folder / "second.png",
+            png_bytes([("parameters", INFOTEXT.replace("Seed: 9", "Seed: 10"), "tEXt")]),
+        )
+        (folder / "notes.txt").write_text("not an image", encoding="utf-8")
+        assert watching.stdout.readline() == "imported out/second.png (a1111-infotext, a1111)\n"
+        watching.send_signal(signal.SIGINT)
+        out, err = watching.communicate(timeout=30)
+    finally:
+        watching.kill()
 
-    def sleep(seconds: float) -> None:
-        naps.append(seconds)
-        if len(naps) == 2:
-            write(
-                folder / "second.png",
-                png_bytes([("parameters", INFOTEXT.replace("Seed: 9", "Seed: 10"), "tEXt")]),
-            )
-        if len(naps) == 4:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(time, "sleep", sleep)
-    done = invoke(tmp_path, "records", "import", "out", "--watch")
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == [
-        "imported out/first.png (a1111-infotext, a1111)",
-        "imported out/second.png (a1111-infotext, a1111)",
-    ]
-    assert done.stderr.splitlines() == ["watching out (Ctrl-C stops)", "stopped watching (0 file(s) failed)"]
-    rows = json.loads(invoke(tmp_path, "records", "list", "--json").stdout)
-    assert sorted(row["seed"] for row in rows) == [9, 10]
+    assert watching.returncode == 0, err
+    assert out == ""
+    assert err.splitlines() == ["watching out (Ctrl-C stops)", "stopped watching (0 file(s) failed)"]
+    listed = subprocess.run(
+        [sys.executable, "-m", "adapters.cli", "records", "list", "--json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert sorted(row["seed"] for row in json.loads(listed.stdout)) == [9, 10]
 
 
 def test_watch_refuses_options_that_make_no_sense_with_it(tmp_path: Path, invoke: Invoke) -> None:

@@ -1,14 +1,14 @@
-"""watch_imports: new files are imported once settled, changed ones again, until stopped."""
+"""WatchImports: what is there first, then each batch the watcher reports, until it stops."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from adapters.importer.image_importer import MetadataImageImporter
 from adapters.record_store.jsonl import JsonlRecordStore
 from application.import_images import ImportImages
-from application.watch_imports import watch_imports
+from application.watch_imports import WatchImports
 from domain.import_plan import ImportPlan
 from tests.importer.images import png_bytes, write
 
@@ -19,60 +19,74 @@ def picture(path: Path, seed: int) -> Path:
     return write(path, png_bytes([("parameters", INFOTEXT.format(seed=seed), "tEXt")]))
 
 
-def test_files_are_imported_once_settled_and_again_when_changed(tmp_path: Path) -> None:
+class ScriptedWatcher:
+    """Runs each step (writing files), then reports the files it names, as a batch."""
+
+    def __init__(self, steps: list[Callable[[], set[Path]]]) -> None:
+        self.steps = steps
+        self.asked: list[tuple[list[Path], bool]] = []
+
+    def changes(
+        self, folders: Sequence[Path], *, recursive: bool, stop: Callable[[], bool]
+    ) -> Iterator[set[Path]]:
+        self.asked.append((list(folders), recursive))
+        for step in self.steps:
+            if stop():
+                return
+            yield step()
+
+
+def watch(
+    tmp_path: Path, watcher: ScriptedWatcher, paths: list[Path]
+) -> tuple[list[ImportPlan], JsonlRecordStore]:
+    store = JsonlRecordStore(tmp_path / "records.jsonl")
+    plans: list[ImportPlan] = []
+    WatchImports(ImportImages(MetadataImageImporter(), store), watcher)(
+        paths, recursive=True, on_plan=plans.append
+    )
+    return plans, store
+
+
+def test_what_is_there_first_then_each_reported_batch(tmp_path: Path) -> None:
     folder = tmp_path / "out"
     picture(folder / "old.png", 1)
-    store = JsonlRecordStore(tmp_path / "records.jsonl")
-    plans: list[ImportPlan] = []
-    steps: list[Callable[[], object]] = [
-        lambda: None,  # 1st look saw old.png; 2nd look imports it
-        lambda: picture(folder / "new.png", 2),
-        lambda: None,  # new.png settled: imported
-        lambda: (folder / "partial.png").write_bytes(b"\x89PNG\r\n\x1a\n"),  # still being written...
-        lambda: picture(folder / "partial.png", 3),  # ...finished before the next look: waits again
-        lambda: None,
-        lambda: None,
+    watcher = ScriptedWatcher(
+        [
+            lambda: {picture(folder / "new.png", 2)},
+            lambda: {picture(folder / "a.png", 3), picture(folder / "b.png", 4)},
+        ]
+    )
+
+    plans, store = watch(tmp_path, watcher, [folder])
+
+    assert [sorted(item.path.name for item in plan.imported) for plan in plans] == [
+        ["old.png"],
+        ["new.png"],
+        ["a.png", "b.png"],
     ]
-    looks = iter(steps)
-    done: list[bool] = []
-
-    def sleep(_seconds: float) -> None:
-        step = next(looks, None)
-        if step is None:
-            done.append(True)
-        else:
-            step()
-
-    watch_imports(
-        ImportImages(MetadataImageImporter(), store),
-        [folder],
-        recursive=False,
-        on_plan=plans.append,
-        sleep=sleep,
-        stop=lambda: bool(done),
-        interval=0,
-    )
-    imported = [[item.path.name for item in plan.imported] for plan in plans]
-    assert imported == [["old.png"], ["new.png"], ["partial.png"]]
-    assert [plan.problems for plan in plans] == [[], [], []]
-    assert sorted(record.config["seed"] for record in store.iter_records()) == [1, 2, 3]
+    assert sorted(record.config["seed"] for record in store.iter_records()) == [1, 2, 3, 4]
+    assert watcher.asked == [([folder], True)]
 
 
-def test_a_file_already_in_the_history_is_skipped(tmp_path: Path) -> None:
+def test_a_file_reported_again_with_the_same_bytes_is_skipped_as_known(tmp_path: Path) -> None:
     folder = tmp_path / "out"
-    picture(folder / "a.png", 1)
-    store = JsonlRecordStore(tmp_path / "records.jsonl")
-    use_case = ImportImages(MetadataImageImporter(), store)
-    use_case([folder])
-    plans: list[ImportPlan] = []
-    calls = iter(range(3))
-    watch_imports(
-        use_case,
-        [folder],
-        recursive=False,
-        on_plan=plans.append,
-        sleep=lambda _s: None,
-        stop=lambda: next(calls, None) is None,
-        interval=0,
-    )
-    assert [(plan.records, [item.problem for item in plan.skipped]) for plan in plans] == [([], [False])]
+    same = picture(folder / "a.png", 1)
+    watcher = ScriptedWatcher([lambda: {same}])
+
+    plans, store = watch(tmp_path, watcher, [folder])
+
+    assert [len(plan.imported) for plan in plans] == [1, 0]
+    assert [item.known for item in plans[1].skipped] == [True]
+    assert len(list(store.iter_records())) == 1
+
+
+def test_only_folders_are_watched(tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    single = picture(tmp_path / "one.png", 1)
+    folder.mkdir()
+    watcher = ScriptedWatcher([])
+
+    plans, _store = watch(tmp_path, watcher, [single, folder])
+
+    assert [item.path for item in plans[0].imported] == [single]
+    assert watcher.asked == [([folder], True)]
