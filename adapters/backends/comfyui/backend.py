@@ -1,0 +1,323 @@
+"""ComfyUIImageBackend: the ImageBackend port over ComfyUI's HTTP API, one core-node graph per stage."""
+
+from __future__ import annotations
+
+import io
+import logging
+import secrets
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from PIL import Image, UnidentifiedImageError
+
+from adapters.backends.comfyui import errors, graphs
+from adapters.backends.comfyui.catalog import NODES, ComfyCatalog, catalog_from
+from adapters.backends.comfyui.client import ComfyClient, split_credentials
+from adapters.backends.comfyui.history import Finished, entry_of, queued, wait_for
+from domain.config import PipelineConfig
+from domain.errors import GenerationInterrupted
+from domain.images import BackendInfo, ImageData, StageOutput
+from domain.ports import ImageBackend, RunScoped
+
+logger = logging.getLogger(__name__)
+KIND = "comfyui"
+MAX_SEED = 2**32 - 1  # a random seed is drawn client-side: ComfyUI refuses -1
+_NAMESPACE = uuid.UUID("6d0c1f0e-8c55-4b39-9a57-4a8a5c1b7e21")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class ComfyServerReport:
+    """What ``stablenew backend check`` prints for ComfyUI."""
+
+    url: str
+    version: str | None
+    devices: tuple[str, ...]
+    models: tuple[str, ...]
+    samplers: tuple[str, ...]
+    schedulers: tuple[str, ...]
+    upscalers: tuple[str, ...]
+
+
+class ComfyUIImageBackend(ImageBackend, RunScoped):
+    """Queues one graph per call with ``POST /prompt`` and waits on ``GET /history/{prompt_id}``.
+
+    The catalogue (``/object_info`` of the nodes used) and ``/system_stats`` are read once per
+    instance. A prompt is sent once; its id is derived from the run id, the stage and the call's
+    number, so a request already queued is recognised and waited for, never queued twice. Ctrl-C
+    interrupts only this run's prompt (``/interrupt`` with its id, and removal from the queue).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 600.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        clean_url, url_user, url_password = split_credentials(url)
+        user = username or url_user
+        secret = password if username else (password or url_password)
+        self._client = ComfyClient(
+            clean_url,
+            auth=(user, secret or "") if user else None,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+        )
+        self._deadline = read_timeout
+        self._sleep = sleep
+        self._client_id = uuid.uuid4().hex
+        self._run_id = uuid.uuid4().hex  # until the runner names the run
+        self._calls: dict[str, int] = {}
+        self._catalog: ComfyCatalog | None = None
+        self._stats: dict[str, Any] | None = None
+        self._last_model: str | None = None
+
+    def __repr__(self) -> str:
+        return f"ComfyUIImageBackend(url={self.url!r})"
+
+    @property
+    def url(self) -> str:
+        return self._client.url
+
+    def close(self) -> None:
+        self._client.close()
+
+    # -- the port -------------------------------------------------------------------------
+
+    def begin_run(self, run_id: str) -> None:
+        self._run_id = run_id
+        self._calls = {}
+
+    def prepare(self, config: PipelineConfig) -> None:
+        self.catalog().resolve(config)
+
+    def txt2img(self, config: PipelineConfig) -> StageOutput:
+        names = self.catalog().resolve(config)
+        seed = _concrete_seed(config.seed)
+        prompt_id, prefix = self._ids("txt2img")
+        graph = graphs.txt2img(config, names, seed, prefix)
+        images, timing = self._run(graph, prompt_id, seeds=[seed + i for i in range(config.batch_size)])
+        resolved = self._resolved(config, names.checkpoint, names.sampler, names.scheduler, seed, images)
+        return self._output(images, resolved, graph, prompt_id, timing, names.checkpoint)
+
+    def img2img(self, config: PipelineConfig, image: ImageData, denoising_strength: float) -> StageOutput:
+        names = self.catalog().resolve(config)
+        seed = _concrete_seed(config.seed)
+        prompt_id, prefix = self._ids("img2img")
+        uploaded = self._upload(image, prefix)
+        graph = graphs.img2img(config, names, seed, uploaded, denoising_strength, prefix)
+        images, timing = self._run(graph, prompt_id, seeds=[seed])
+        resolved = self._resolved(config, names.checkpoint, names.sampler, names.scheduler, seed, images)
+        resolved["denoising_strength"] = denoising_strength
+        resolved["input_image"] = uploaded
+        return self._output(images, resolved, graph, prompt_id, timing, names.checkpoint)
+
+    def upscale(self, image: ImageData, upscaler: str, scale: float) -> StageOutput:
+        means = self.catalog().upscaler(upscaler)
+        width, height = round(image.width * scale), round(image.height * scale)
+        prompt_id, prefix = self._ids("upscale")
+        uploaded = self._upload(image, prefix)
+        graph = graphs.upscale(uploaded, means, width, height, prefix)
+        images, timing = self._run(graph, prompt_id, seeds=[image.seed])
+        resolved: dict[str, Any] = {
+            "upscaler": means.model or upscaler,
+            "upscale_model": means.model,
+            "resize_method": means.method,
+            "scale": scale,
+            "seed": image.seed,
+            "width": images[0].width,
+            "height": images[0].height,
+            "input_image": uploaded,
+        }
+        return self._output(images, resolved, graph, prompt_id, timing, self._last_model)
+
+    def describe(self) -> BackendInfo:
+        return BackendInfo(kind=KIND, version=self.version(), model=self._last_model)
+
+    # -- beyond the port --------------------------------------------------------------------
+
+    def catalog(self) -> ComfyCatalog:
+        """The server's names from ``/object_info/<node>`` for each node used, read once."""
+        if self._catalog is None:
+            info: dict[str, Any] = {}
+            for node in NODES:
+                body = self._client.get_json(f"/object_info/{node}")
+                if isinstance(body, dict):
+                    info.update(body)
+            self._catalog = catalog_from(info)
+        return self._catalog
+
+    def system_stats(self) -> dict[str, Any]:
+        if self._stats is None:
+            body = self._client.get_json("/system_stats")
+            if not isinstance(body, dict):
+                raise errors.bad_answer(self.url, "GET /system_stats", "something other than an object")
+            self._stats = body
+        return self._stats
+
+    def version(self) -> str | None:
+        system = self.system_stats().get("system")
+        version = system.get("comfyui_version") if isinstance(system, dict) else None
+        return version if isinstance(version, str) and version else None
+
+    def report(self) -> ComfyServerReport:
+        catalog = self.catalog()
+        devices = self.system_stats().get("devices")
+        return ComfyServerReport(
+            url=self.url,
+            version=self.version(),
+            devices=tuple(_device(d) for d in devices if isinstance(d, dict))
+            if isinstance(devices, list)
+            else (),
+            models=tuple(c.name for c in catalog.checkpoints),
+            samplers=tuple(c.name for c in catalog.samplers),
+            schedulers=tuple(c.name for c in catalog.schedulers),
+            upscalers=tuple(c.name for c in (*catalog.upscale_models, *catalog.resize_methods)),
+        )
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _ids(self, stage: str) -> tuple[str, str]:
+        """The prompt id (stable for this run, stage and call) and the SaveImage prefix unique to it."""
+        number = self._calls.get(stage, 0)
+        self._calls[stage] = number + 1
+        prompt_id = str(uuid.uuid5(_NAMESPACE, f"{self._run_id}/{stage}/{number}"))
+        return prompt_id, f"stablenew/{self._run_id}-{stage}-{number}"
+
+    def _upload(self, image: ImageData, prefix: str) -> str:
+        body = self._client.upload_image(prefix.replace("/", "-") + "-input.png", image.data)
+        subfolder = body.get("subfolder")
+        name = str(body["name"])
+        return f"{subfolder}/{name}" if isinstance(subfolder, str) and subfolder else name
+
+    def _run(
+        self, graph: graphs.Graph, prompt_id: str, *, seeds: list[int | None]
+    ) -> tuple[list[ImageData], dict[str, Any]]:
+        started = time.monotonic()
+        self.version()  # the version for the record, read before anything is queued
+        if entry_of(self._client, prompt_id) is None and not queued(self._client, prompt_id):
+            prompt_id = self._submit(graph, prompt_id)
+        else:
+            logger.info("prompt %s is already known to ComfyUI: waiting for it, not re-sending", prompt_id)
+        finished = self._interruptible(
+            prompt_id,
+            lambda: wait_for(self._client, prompt_id, deadline_seconds=self._deadline, sleep=self._sleep),
+        )
+        images = self._fetch(graph, finished, prompt_id, seeds)
+        self._client.control("/history", {"delete": [prompt_id]})
+        timing = {
+            "prompt_id": prompt_id,
+            "wall_ms": int((time.monotonic() - started) * 1000),
+            "execution_ms": finished.execution_ms,
+            "cached_nodes": list(finished.cached_nodes),
+        }
+        return images, timing
+
+    def _submit(self, graph: graphs.Graph, prompt_id: str) -> str:
+        status, body = self._client.post_json(
+            "/prompt", {"prompt": graph, "client_id": self._client_id, "prompt_id": prompt_id}
+        )
+        if status == 400 and isinstance(body, dict):
+            raise errors.prompt_refused(body, queued=False)
+        if not 200 <= status < 300:
+            raise errors.from_status(self.url, "POST /prompt", status, body)
+        if not isinstance(body, dict):
+            raise errors.bad_answer(self.url, "POST /prompt", "something other than an object")
+        answered = body.get("prompt_id")
+        queued_id = answered if isinstance(answered, str) and answered else prompt_id
+        if body.get("node_errors"):
+            self._client.control("/queue", {"delete": [queued_id]})
+            raise errors.prompt_refused(body, queued=True)
+        return queued_id
+
+    def _interruptible(self, prompt_id: str, call: Callable[[], T]) -> T:
+        try:
+            return call()
+        except KeyboardInterrupt:
+            stopped = self._client.control("/interrupt", {"prompt_id": prompt_id})
+            self._client.control("/queue", {"delete": [prompt_id]})
+            self._client.reset()
+            logger.info("prompt %s interrupted by the user; server told to stop: %s", prompt_id, stopped)
+            raise GenerationInterrupted(
+                "interrupted by the user" + ("" if stopped else "; ComfyUI could not be told to stop")
+            ) from None
+
+    def _fetch(
+        self, graph: graphs.Graph, finished: Finished, prompt_id: str, seeds: list[int | None]
+    ) -> list[ImageData]:
+        images: list[ImageData] = []
+        for index, node_id in enumerate(graphs.save_nodes(graph)):
+            for file in finished.files.get(node_id, ()):
+                data = self._client.get_bytes(
+                    "/view", {"filename": file.filename, "subfolder": file.subfolder, "type": file.type}
+                )
+                images.append(_image(data, seeds[index] if index < len(seeds) else None, self.url))
+        if not images:
+            raise errors.no_images(prompt_id)
+        return images
+
+    def _resolved(
+        self,
+        config: PipelineConfig,
+        checkpoint: str,
+        sampler: str,
+        scheduler: str,
+        seed: int,
+        images: list[ImageData],
+    ) -> dict[str, Any]:
+        return {
+            "seed": seed,
+            "all_seeds": [image.seed for image in images],
+            "sampler": sampler,
+            "scheduler": scheduler,
+            "steps": config.steps,
+            "cfg_scale": config.cfg_scale,
+            "width": images[0].width,
+            "height": images[0].height,
+            "model": checkpoint,
+            "model_hash": None,  # ComfyUI does not report checkpoint hashes
+        }
+
+    def _output(
+        self,
+        images: list[ImageData],
+        resolved: dict[str, Any],
+        graph: graphs.Graph,
+        prompt_id: str,
+        timing: dict[str, Any],
+        model: str | None,
+    ) -> StageOutput:
+        self._last_model = model
+        resolved.update(comfyui_version=self.version(), prompt_id=prompt_id, graph=graph, timing=timing)
+        info = BackendInfo(kind=KIND, version=self.version(), model=model)
+        return StageOutput(images=tuple(images), resolved=resolved, backend=info)
+
+
+def _concrete_seed(seed: int) -> int:
+    return secrets.randbelow(MAX_SEED + 1) if seed == -1 else seed
+
+
+def _image(data: bytes, seed: int | None, url: str) -> ImageData:
+    """The bytes exactly as ComfyUI saved them; the size read from the header."""
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            width, height = opened.size
+            text = opened.info.get("parameters")
+    except (UnidentifiedImageError, OSError):
+        raise errors.bad_answer(url, "GET /view", "bytes that are not an image") from None
+    return ImageData(
+        data=data, width=width, height=height, seed=seed, infotext=text if isinstance(text, str) else None
+    )
+
+
+def _device(device: dict[str, Any]) -> str:
+    name = str(device.get("name") or device.get("type") or "?")
+    total = device.get("vram_total")
+    return f"{name} ({total / 2**30:.1f} GiB VRAM)" if isinstance(total, int | float) and total else name
