@@ -20,6 +20,7 @@ from adapters.cli.common import (
 
 if TYPE_CHECKING:
     from adapters.backends.a1111 import ServerReport
+    from adapters.backends.comfyui import ComfyServerReport
     from domain import BackendInfo
 
 
@@ -45,6 +46,7 @@ def check(
     import orjson
 
     from adapters.backends.a1111 import A1111ImageBackend  # httpx loads only for this command
+    from adapters.backends.comfyui import ComfyUIImageBackend
     from adapters.container import build_container
     from domain import BackendError, ConfigError, GenerationInterrupted
 
@@ -60,6 +62,11 @@ def check(
                 probe = backend.probe_generation(report.samplers[0] if report.samplers else "Euler a")
                 report = _with_version(report, probe)
             facts = _report_facts(report)
+        elif isinstance(backend, ComfyUIImageBackend):
+            comfy = backend.report()
+            if generate:
+                backend.probe_generation()
+            facts = _comfy_facts(comfy)
         else:
             facts = _local_facts(backend.describe(), getattr(backend, "catalog", None))
     except BackendError as exc:
@@ -92,6 +99,20 @@ def _report_facts(report: ServerReport) -> dict[str, Any]:
     }
 
 
+def _comfy_facts(report: ComfyServerReport) -> dict[str, Any]:
+    return {
+        "kind": "comfyui",
+        "url": report.url,
+        "version": report.version,
+        "devices": list(report.devices),
+        "current_model": None,
+        "models": list(report.models),
+        "samplers": list(report.samplers),
+        "schedulers": list(report.schedulers),
+        "upscalers": list(report.upscalers),
+    }
+
+
 def _local_facts(info: BackendInfo, catalog: object) -> dict[str, Any]:
     from adapters.backends.catalog import BackendCatalog
 
@@ -108,14 +129,19 @@ def _local_facts(info: BackendInfo, catalog: object) -> dict[str, Any]:
 
 
 def _render(facts: dict[str, Any]) -> str:
-    where = f" at {facts['url']} (flavor {facts['flavor']})" if "url" in facts else ""
+    flavor = f" (flavor {facts['flavor']})" if "flavor" in facts else ""
+    where = f" at {facts['url']}{flavor}" if "url" in facts else ""
     version = facts["version"] or (
-        "unknown until a generation reports it (try --generate)" if "url" in facts else "unknown"
+        "unknown until a generation reports it (try --generate)" if "flavor" in facts else "unknown"
+    )
+    current = facts["current_model"] or (
+        "none (each ComfyUI graph names its checkpoint)" if "devices" in facts else "none loaded"
     )
     lines = [
         f"backend: {facts['kind']}{where}",
         f"version: {version}",
-        f"current model: {facts['current_model'] or 'none loaded'}",
+        *([_listing("devices", facts["devices"])] if "devices" in facts else []),
+        f"current model: {current}",
         _listing("models", facts["models"]),
         _listing("samplers", facts["samplers"]),
         "schedulers: none (this server has no scheduler choice)"

@@ -17,7 +17,7 @@ from adapters.backends.comfyui import errors, graphs
 from adapters.backends.comfyui.catalog import NODES, ComfyCatalog, catalog_from
 from adapters.backends.comfyui.client import ComfyClient, split_credentials
 from adapters.backends.comfyui.history import Finished, entry_of, queued, wait_for
-from domain.config import PipelineConfig
+from domain.config import PipelineConfig, Txt2ImgStage
 from domain.errors import GenerationInterrupted
 from domain.images import BackendInfo, ImageData, StageOutput
 from domain.ports import ImageBackend, RunScoped
@@ -127,7 +127,7 @@ class ComfyUIImageBackend(ImageBackend, RunScoped):
         graph = graphs.upscale(uploaded, means, width, height, prefix)
         images, timing = self._run(graph, prompt_id, seeds=[image.seed])
         resolved: dict[str, Any] = {
-            "upscaler": means.model or upscaler,
+            "upscaler": means.model or means.method,
             "upscale_model": means.model,
             "resize_method": means.method,
             "scale": scale,
@@ -181,6 +181,21 @@ class ComfyUIImageBackend(ImageBackend, RunScoped):
             schedulers=tuple(c.name for c in catalog.schedulers),
             upscalers=tuple(c.name for c in (*catalog.upscale_models, *catalog.resize_methods)),
         )
+
+    def probe_generation(self) -> BackendInfo:
+        """A 64x64, one-step txt2img with the first checkpoint and sampler: proves generation works."""
+        catalog = self.catalog()
+        config = PipelineConfig(
+            prompt="stablenew backend check",
+            sampler=catalog.samplers[0].name if catalog.samplers else "euler",
+            scheduler=catalog.schedulers[0].name if catalog.schedulers else "normal",
+            steps=1,
+            width=64,
+            height=64,
+            seed=1,
+            stages=(Txt2ImgStage(),),
+        )
+        return self.txt2img(config).backend
 
     # -- internals --------------------------------------------------------------------------
 

@@ -87,7 +87,10 @@ class ComfyClient:
             response = self._http.post(path, json=payload)
         except httpx.TransportError as exc:
             raise self._transport_error(exc, action) from None
-        return response.status_code, _json_or_none(response)
+        body = _json_or_none(response)
+        if body is None and (response.is_success or response.status_code >= 500):
+            raise errors.not_json(self.url, action, response)
+        return response.status_code, body
 
     def upload_image(self, name: str, data: bytes) -> dict[str, Any]:
         """``POST /upload/image`` (multipart ``image``, type ``input``, never overwriting); the answer

@@ -109,7 +109,9 @@ def _error(kind: str, message: str, details: str = "") -> dict[str, Any]:
     return {"type": kind, "message": message, "details": details, "extra_info": {}}
 
 
-def validate(graph: Any, info: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+def validate(
+    graph: Any, info: dict[str, Any], reject: str | None = None
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     """(error, node_errors) as ``POST /prompt`` reports them; (None, {}) for a valid graph."""
     if not isinstance(graph, dict):
         return _error("invalid_prompt", "Invalid prompt"), {}
@@ -143,7 +145,9 @@ def validate(graph: Any, info: dict[str, Any]) -> tuple[dict[str, Any] | None, d
             options = (
                 spec[0] if isinstance(spec[0], list) else spec[1]["options"] if spec[0] == "COMBO" else None
             )
-            if options is not None and not isinstance(value, list) and value not in options:
+            if options is not None and (
+                name == reject or (not isinstance(value, list) and value not in options)
+            ):
                 message = "Invalid image file" if name == "image" else "Value not in list"
                 problems.append(
                     {
@@ -184,7 +188,7 @@ def create_app(state: StandinState) -> Starlette:  # noqa: PLR0915 (one small cl
                 400,
             )
         graph = body["prompt"]
-        error, node_errors = validate(graph, object_info(state))
+        error, node_errors = validate(graph, object_info(state), state.reject_input)
         if error is not None and state.fault != "node_errors_200":
             return JSONResponse({"error": error, "node_errors": node_errors}, 400)
         prompt_id = str(body.get("prompt_id") or uuid.uuid4())

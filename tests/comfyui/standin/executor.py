@@ -131,6 +131,9 @@ class Executor:
         state = self.state
         sampler = next((i for i, n in entry.graph.items() if n.get("class_type") == "KSampler"), "?")
         fault = state.fault
+        if state.fault_after is not None and state.executed >= state.fault_after[0]:
+            fault = state.fault_after[1]
+        state.executed += 1
         if fault == "restart":
             state.restart()
             raise _Restarted

@@ -51,6 +51,9 @@ class StandinState:
     delay: float = 0.0
     new_combo_format: bool = False  # ["COMBO", {"options": [...]}] instead of [[...], {...}]
     has_upscale_models: bool = True
+    reject_input: str | None = None  # validation refuses this input's value wherever it appears
+    fault_after: tuple[int, str] | None = None  # (n, fault): the fault hits from the n-th prompt run on
+    executed: int = 0
     requests: list[SeenRequest] = field(default_factory=list)
     pending: list[Entry] = field(default_factory=list)
     running: Entry | None = None
@@ -71,6 +74,9 @@ class StandinState:
             self.delay = 0.0
             self.new_combo_format = False
             self.has_upscale_models = True
+            self.reject_input = None
+            self.fault_after = None
+            self.executed = 0
             self.requests.clear()
             self.pending.clear()
             self.history.clear()
