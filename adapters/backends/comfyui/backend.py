@@ -203,8 +203,7 @@ class ComfyUIImageBackend(ImageBackend, RunScoped):
         """The prompt id (stable for this run, stage and call) and the SaveImage prefix unique to it."""
         number = self._calls.get(stage, 0)
         self._calls[stage] = number + 1
-        prompt_id = str(uuid.uuid5(_NAMESPACE, f"{self._run_id}/{stage}/{number}"))
-        return prompt_id, f"stablenew/{self._run_id}-{stage}-{number}"
+        return prompt_id_for(self._run_id, stage, number), f"stablenew/{self._run_id}-{stage}-{number}"
 
     def _upload(self, image: ImageData, prefix: str) -> str:
         body = self._client.upload_image(prefix.replace("/", "-") + "-input.png", image.data)
@@ -313,6 +312,12 @@ class ComfyUIImageBackend(ImageBackend, RunScoped):
         resolved.update(comfyui_version=self.version(), prompt_id=prompt_id, graph=graph, timing=timing)
         info = BackendInfo(kind=KIND, version=self.version(), model=model)
         return StageOutput(images=tuple(images), resolved=resolved, backend=info)
+
+
+def prompt_id_for(run_id: str, stage: str, number: int) -> str:
+    """The prompt id of call ``number`` (from 0) of ``stage`` in run ``run_id``: the same request
+    always has the same id, so one already queued is recognised instead of queued again."""
+    return str(uuid.uuid5(_NAMESPACE, f"{run_id}/{stage}/{number}"))
 
 
 def _concrete_seed(seed: int) -> int:
