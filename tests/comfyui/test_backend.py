@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import socket
+import threading
 import time
 from collections.abc import Iterator
 
@@ -17,6 +18,7 @@ from adapters.backends.comfyui.catalog import catalog_from
 from adapters.backends.comfyui.names import combo_options
 from domain.config import PipelineConfig, stages_from_names
 from domain.errors import BackendError
+from domain.run import StageProgress
 from tests.comfyui.conftest import make_backend
 from tests.comfyui.standin import RunningStandin
 
@@ -246,7 +248,7 @@ def test_history_is_polled_with_growing_waits(standin: RunningStandin) -> None:
         time.sleep(seconds)
 
     standin.state.delay = 0.4
-    backend = make_backend(standin, sleep=sleep)
+    backend = make_backend(standin, sleep=sleep, websocket=False)
 
     backend.txt2img(config())
 
@@ -286,3 +288,60 @@ def test_stages_are_named_in_the_prefix_unique_to_the_run(standin: RunningStandi
         "stablenew/run-prefix-txt2img-0_0_00001_.png",
         "stablenew/run-prefix-upscale-0_0_00001_.png",
     ]
+
+
+def test_progress_comes_from_the_websockets_events(standin: RunningStandin) -> None:
+    standin.state.delay = 1.0
+    backend = make_backend(standin)
+    seen: list[StageProgress] = []
+    worker = threading.Thread(target=lambda: backend.txt2img(config(steps=8)))
+    worker.start()
+    try:
+        while worker.is_alive():
+            progress = backend.progress()
+            if progress is not None:
+                seen.append(progress)
+            time.sleep(0.02)
+    finally:
+        worker.join(timeout=20)
+        backend.close()
+
+    assert seen, "no progress was reported"
+    assert {p.steps for p in seen} == {8}
+    steps = [p.step for p in seen]
+    assert steps == sorted(steps)
+    assert 0 < seen[-1].fraction <= 1
+    assert backend.progress() is None  # nothing is generating now
+
+
+def test_a_silent_websocket_falls_back_to_polling_and_completes(standin: RunningStandin) -> None:
+    standin.state.silent_ws = True
+    standin.state.delay = 0.3
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    backend = make_backend(standin, sleep=sleep)
+    output = backend.txt2img(config())
+    backend.close()
+
+    assert output.images
+    assert standin.state.ws_connections >= 1  # the socket was open, and said nothing
+    assert backend.progress() is None
+    history_reads = [r for r in standin.state.requests if r.path.startswith("/history/")]
+    assert len(history_reads) >= 3  # polled: the socket never said the prompt ended
+
+
+def test_the_websocket_wakes_the_wait_as_soon_as_the_prompt_ends(standin: RunningStandin) -> None:
+    standin.state.delay = 0.3
+    slept: list[float] = []
+    backend = make_backend(standin, sleep=slept.append)
+
+    output = backend.txt2img(config())
+    backend.close()
+
+    assert output.images
+    assert standin.state.ws_connections == 1
+    assert all(seconds <= 0.05 for seconds in slept)  # only the moment the history lags the socket

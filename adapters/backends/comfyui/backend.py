@@ -16,11 +16,13 @@ from PIL import Image, UnidentifiedImageError
 from adapters.backends.comfyui import errors, graphs
 from adapters.backends.comfyui.catalog import NODES, ComfyCatalog, catalog_from
 from adapters.backends.comfyui.client import ComfyClient, split_credentials
+from adapters.backends.comfyui.events import ProgressEvents
 from adapters.backends.comfyui.history import Finished, entry_of, queued, wait_for
 from domain.config import PipelineConfig, Txt2ImgStage
 from domain.errors import GenerationInterrupted
 from domain.images import BackendInfo, ImageData, StageOutput
-from domain.ports import ImageBackend, RunScoped
+from domain.ports import ImageBackend, ProgressReporter, RunScoped
+from domain.run import StageProgress
 
 logger = logging.getLogger(__name__)
 KIND = "comfyui"
@@ -42,13 +44,15 @@ class ComfyServerReport:
     upscalers: tuple[str, ...]
 
 
-class ComfyUIImageBackend(ImageBackend, RunScoped):
+class ComfyUIImageBackend(ImageBackend, ProgressReporter, RunScoped):
     """Queues one graph per call with ``POST /prompt`` and waits on ``GET /history/{prompt_id}``.
 
     The catalogue (``/object_info`` of the nodes used) and ``/system_stats`` are read once per
     instance. A prompt is sent once; its id is derived from the run id, the stage and the call's
     number, so a request already queued is recognised and waited for, never queued twice. Ctrl-C
     interrupts only this run's prompt (``/interrupt`` with its id, and removal from the queue).
+    With ``websocket``, the progress events of ``/ws`` drive ``progress`` and wake the waiting
+    loop early; ``/history`` stays the source of truth, polled with backoff either way.
     """
 
     def __init__(
@@ -59,20 +63,21 @@ class ComfyUIImageBackend(ImageBackend, RunScoped):
         password: str | None = None,
         connect_timeout: float = 5.0,
         read_timeout: float = 600.0,
+        websocket: bool = True,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         clean_url, url_user, url_password = split_credentials(url)
         user = username or url_user
         secret = password if username else (password or url_password)
+        auth = (user, secret or "") if user else None
         self._client = ComfyClient(
-            clean_url,
-            auth=(user, secret or "") if user else None,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
+            clean_url, auth=auth, connect_timeout=connect_timeout, read_timeout=read_timeout
         )
         self._deadline = read_timeout
         self._sleep = sleep
         self._client_id = uuid.uuid4().hex
+        self._events = ProgressEvents(clean_url, self._client_id, auth) if websocket else None
+        self._waiting_for: str | None = None
         self._run_id = uuid.uuid4().hex  # until the runner names the run
         self._calls: dict[str, int] = {}
         self._catalog: ComfyCatalog | None = None
@@ -87,6 +92,8 @@ class ComfyUIImageBackend(ImageBackend, RunScoped):
         return self._client.url
 
     def close(self) -> None:
+        if self._events is not None:
+            self._events.close()
         self._client.close()
 
     # -- the port -------------------------------------------------------------------------
@@ -137,6 +144,14 @@ class ComfyUIImageBackend(ImageBackend, RunScoped):
             "input_image": uploaded,
         }
         return self._output(images, resolved, graph, prompt_id, timing, self._last_model)
+
+    def progress(self) -> StageProgress | None:
+        """The sampler's steps of the prompt being waited for, from the websocket's ``progress``
+        events; None without a socket or before the first event."""
+        prompt_id, events = self._waiting_for, self._events
+        if prompt_id is None or events is None:
+            return None
+        return events.progress(prompt_id)
 
     def describe(self) -> BackendInfo:
         return BackendInfo(kind=KIND, version=self.version(), model=self._last_model)
@@ -216,14 +231,24 @@ class ComfyUIImageBackend(ImageBackend, RunScoped):
     ) -> tuple[list[ImageData], dict[str, Any]]:
         started = time.monotonic()
         self.version()  # the version for the record, read before anything is queued
+        if self._events is not None:
+            self._events.start()
         if entry_of(self._client, prompt_id) is None and not queued(self._client, prompt_id):
             prompt_id = self._submit(graph, prompt_id)
         else:
             logger.info("prompt %s is already known to ComfyUI: waiting for it, not re-sending", prompt_id)
-        finished = self._interruptible(
-            prompt_id,
-            lambda: wait_for(self._client, prompt_id, deadline_seconds=self._deadline, sleep=self._sleep),
-        )
+        self._waiting_for = prompt_id
+        try:
+            finished = self._interruptible(
+                prompt_id,
+                lambda: wait_for(
+                    self._client, prompt_id, deadline_seconds=self._deadline, sleep=self._pause(prompt_id)
+                ),
+            )
+        finally:
+            self._waiting_for = None
+            if self._events is not None:
+                self._events.forget(prompt_id)
         images = self._fetch(graph, finished, prompt_id, seeds)
         self._client.control("/history", {"delete": [prompt_id]})
         timing = {
@@ -233,6 +258,21 @@ class ComfyUIImageBackend(ImageBackend, RunScoped):
             "cached_nodes": list(finished.cached_nodes),
         }
         return images, timing
+
+    def _pause(self, prompt_id: str) -> Callable[[float], None]:
+        """Between two reads of the history: until the socket says the prompt ended, if it is
+        connected, else a plain sleep (a silent socket costs nothing but the backoff)."""
+        events = self._events
+
+        def pause(seconds: float) -> None:
+            if events is not None and events.ended(prompt_id):
+                self._sleep(min(seconds, 0.05))  # the history may lag the socket by a moment
+            elif events is not None and events.connected:
+                events.wait_until_ended(prompt_id, seconds)
+            else:
+                self._sleep(seconds)
+
+        return pause
 
     def _submit(self, graph: graphs.Graph, prompt_id: str) -> str:
         status, body = self._client.post_json(

@@ -8,6 +8,7 @@ with ``node_errors``) and queues it; a worker runs it and writes the history ent
 
 from __future__ import annotations
 
+import asyncio
 import email.parser
 import email.policy
 import uuid
@@ -16,7 +17,8 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from tests.comfyui.standin import state as names
 from tests.comfyui.standin.state import Entry, SeenRequest, StandinState
@@ -341,6 +343,30 @@ def create_app(state: StandinState) -> Starlette:  # noqa: PLR0915 (one small cl
             }
         )
 
+    async def websocket(socket: WebSocket) -> None:
+        await socket.accept()
+        client_id = socket.query_params.get("clientId") or uuid.uuid4().hex
+        entry = (client_id, asyncio.get_running_loop(), socket)
+        state.sockets.append(entry)
+        state.ws_connections += 1
+        with state.lock:
+            remaining = len(state.pending) + (state.running is not None)
+        if not state.silent_ws:
+            await socket.send_json(
+                {
+                    "type": "status",
+                    "data": {"status": {"exec_info": {"queue_remaining": remaining}}, "sid": client_id},
+                }
+            )
+        try:
+            while True:
+                await socket.receive_text()
+        except WebSocketDisconnect:
+            pass
+        finally:
+            if entry in state.sockets:
+                state.sockets.remove(entry)
+
     table = [
         ("/prompt", post_prompt, ["POST"]),
         ("/prompt", get_prompt, ["GET"]),
@@ -361,4 +387,5 @@ def create_app(state: StandinState) -> Starlette:  # noqa: PLR0915 (one small cl
         for prefix in ("", "/api")
         for path, handler, methods in table
     ]
+    routes += [WebSocketRoute("/ws", websocket), WebSocketRoute("/api/ws", websocket)]
     return Starlette(routes=routes)

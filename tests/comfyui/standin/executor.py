@@ -76,6 +76,8 @@ class Executor:
                     {"nodes": list(entry.graph), "prompt_id": entry.prompt_id, "timestamp": now_ms()},
                 ]
             )
+            state.send(entry.client_id, *messages[-1])
+            messages.append(["execution_success", {"prompt_id": entry.prompt_id, "timestamp": now_ms()}])
             self._finish(entry, messages, cached_outputs, ok=True)
             return
         messages.append(
@@ -139,11 +141,33 @@ class Executor:
             raise _Restarted
         if fault == "interrupted":
             raise Interrupted(sampler, "KSampler")
-        deadline = time.monotonic() + state.delay
+        steps = int(entry.graph.get(sampler, {}).get("inputs", {}).get("steps", 1) or 1)
+        state.send(
+            entry.client_id,
+            "executing",
+            {"node": sampler, "display_node": sampler, "prompt_id": entry.prompt_id},
+        )
+        started = time.monotonic()
+        deadline = started + state.delay
+        shown = 0
         while fault == "hang" or time.monotonic() < deadline:
             if state.interrupt_flag or self.stop.is_set():
                 raise Interrupted(sampler, "KSampler")
+            if state.delay > 0:
+                done = min(steps - 1, int(steps * (time.monotonic() - started) / state.delay))
+                if done > shown:
+                    shown = done
+                    state.send(
+                        entry.client_id,
+                        "progress",
+                        {"value": done, "max": steps, "prompt_id": entry.prompt_id, "node": sampler},
+                    )
             time.sleep(0.01)
+        state.send(
+            entry.client_id,
+            "progress",
+            {"value": steps, "max": steps, "prompt_id": entry.prompt_id, "node": sampler},
+        )
         if fault == "execution_error":
             raise Failure(
                 sampler,
@@ -160,6 +184,22 @@ class Executor:
             )
 
     def _finish(self, entry: Entry, messages: list[list[Any]], outputs: dict[str, Any], *, ok: bool) -> None:
+        """The socket hears the end first, then the history entry appears, as in ComfyUI."""
+        send = self.state.send
+        if ok:
+            for node_id, output in outputs.items():
+                send(
+                    entry.client_id,
+                    "executed",
+                    {
+                        "node": node_id,
+                        "display_node": node_id,
+                        "output": output,
+                        "prompt_id": entry.prompt_id,
+                    },
+                )
+            send(entry.client_id, "executing", {"node": None, "prompt_id": entry.prompt_id})
+        send(entry.client_id, *messages[-1])
         with self.state.lock:
             if self.state.running is not entry:
                 return  # the server restarted meanwhile

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +56,9 @@ class StandinState:
     reject_input: str | None = None  # validation refuses this input's value wherever it appears
     fault_after: tuple[int, str] | None = None  # (n, fault): the fault hits from the n-th prompt run on
     executed: int = 0
+    silent_ws: bool = False  # the websocket accepts connections and then never says anything
+    sockets: list[Any] = field(default_factory=list)  # (client_id, loop, websocket) of open sockets
+    ws_connections: int = 0
     requests: list[SeenRequest] = field(default_factory=list)
     pending: list[Entry] = field(default_factory=list)
     running: Entry | None = None
@@ -77,6 +82,8 @@ class StandinState:
             self.reject_input = None
             self.fault_after = None
             self.executed = 0
+            self.silent_ws = False
+            self.ws_connections = 0
             self.requests.clear()
             self.pending.clear()
             self.history.clear()
@@ -94,6 +101,20 @@ class StandinState:
             self.history.clear()
             self.cache.clear()
             self.running = None
+
+    def send(self, client_id: str | None, kind: str, data: dict[str, Any]) -> None:
+        """One event to the sockets of ``client_id`` (None: to every socket), as ComfyUI sends them."""
+        if self.silent_ws:
+            return
+        text = json.dumps({"type": kind, "data": data})
+        for sid, loop, socket in list(self.sockets):
+            if client_id is None or sid == client_id:
+                future = asyncio.run_coroutine_threadsafe(socket.send_text(text), loop)
+                try:
+                    future.result(timeout=2)
+                except Exception:  # a client that went away
+                    if (sid, loop, socket) in self.sockets:
+                        self.sockets.remove((sid, loop, socket))
 
     def posted_prompts(self) -> int:
         return sum(1 for r in self.requests if r.method == "POST" and r.path.endswith("/prompt"))
