@@ -17,7 +17,7 @@ from adapters.backends.comfyui.backend import prompt_id_for
 from adapters.backends.comfyui.catalog import catalog_from
 from adapters.backends.comfyui.names import combo_options
 from domain.config import PipelineConfig, stages_from_names
-from domain.errors import BackendError
+from domain.errors import BackendError, GenerationInterrupted
 from domain.run import StageProgress
 from tests.comfyui.conftest import make_backend
 from tests.comfyui.standin import RunningStandin
@@ -345,3 +345,53 @@ def test_the_websocket_wakes_the_wait_as_soon_as_the_prompt_ends(standin: Runnin
     assert output.images
     assert standin.state.ws_connections == 1
     assert all(seconds <= 0.05 for seconds in slept)  # only the moment the history lags the socket
+
+
+def test_a_200_with_node_errors_is_a_failure_and_the_prompt_is_taken_back(standin: RunningStandin) -> None:
+    standin.state.fault = "node_errors_200"
+    standin.state.delay = 5.0  # it would run long: taking it back must stop it
+    backend = make_backend(standin)
+
+    with pytest.raises(BackendError, match="accepted the prompt but reported node errors"):
+        backend.txt2img(config())
+
+    posted = next(r for r in standin.state.requests if r.path == "/prompt" and r.method == "POST")
+    prompt_id = posted.body["prompt_id"]
+    taken_back = [r.body for r in standin.state.requests if r.path == "/queue" and r.method == "POST"]
+    assert taken_back == [{"delete": [prompt_id]}]
+    assert standin.state.pending == []
+    if standin.state.interrupt_requests:  # it had started: stopped by its own id only
+        assert standin.state.interrupt_requests == [{"prompt_id": prompt_id}]
+    backend.close()
+
+
+def test_ctrl_c_never_interrupts_a_prompt_this_run_does_not_own(
+    standin: RunningStandin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    standin.state.fault = "hang"
+    with httpx.Client(base_url=standin.url) as http:  # another client's job is running
+        graph = graphs.txt2img(config(), make_backend(standin).catalog().resolve(config()), 1, "other/job")
+        http.post("/prompt", json={"prompt": graph, "prompt_id": "someone-else"})
+    deadline = time.monotonic() + 5
+    while standin.state.running is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    backend = make_backend(standin)
+    calls = 0
+
+    def interrupt_soon(seconds: float) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(backend, "_pause", lambda prompt_id: interrupt_soon)
+
+    with pytest.raises(GenerationInterrupted):
+        backend.txt2img(config())
+
+    assert standin.state.interrupt_requests == []  # ours was only queued: removed, nothing interrupted
+    assert [e.prompt_id for e in standin.state.pending] == []
+    assert standin.state.running is not None
+    assert standin.state.running.prompt_id == "someone-else"
+    backend.close()

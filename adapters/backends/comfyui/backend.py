@@ -17,7 +17,7 @@ from adapters.backends.comfyui import errors, graphs
 from adapters.backends.comfyui.catalog import NODES, ComfyCatalog, catalog_from
 from adapters.backends.comfyui.client import ComfyClient, split_credentials
 from adapters.backends.comfyui.events import ProgressEvents
-from adapters.backends.comfyui.history import Finished, entry_of, queued, wait_for
+from adapters.backends.comfyui.history import Finished, entry_of, queued, running_state, wait_for
 from domain.config import PipelineConfig, Txt2ImgStage
 from domain.errors import GenerationInterrupted
 from domain.images import BackendInfo, ImageData, StageOutput
@@ -233,17 +233,10 @@ class ComfyUIImageBackend(ImageBackend, ProgressReporter, RunScoped):
         self.version()  # the version for the record, read before anything is queued
         if self._events is not None:
             self._events.start()
-        if entry_of(self._client, prompt_id) is None and not queued(self._client, prompt_id):
-            prompt_id = self._submit(graph, prompt_id)
-        else:
-            logger.info("prompt %s is already known to ComfyUI: waiting for it, not re-sending", prompt_id)
         self._waiting_for = prompt_id
         try:
-            finished = self._interruptible(
-                prompt_id,
-                lambda: wait_for(
-                    self._client, prompt_id, deadline_seconds=self._deadline, sleep=self._pause(prompt_id)
-                ),
+            prompt_id, finished = self._interruptible(
+                prompt_id, lambda: self._queue_and_wait(graph, prompt_id)
             )
         finally:
             self._waiting_for = None
@@ -258,6 +251,19 @@ class ComfyUIImageBackend(ImageBackend, ProgressReporter, RunScoped):
             "cached_nodes": list(finished.cached_nodes),
         }
         return images, timing
+
+    def _queue_and_wait(self, graph: graphs.Graph, prompt_id: str) -> tuple[str, Finished]:
+        """Queue ``graph`` unless its id is already known to the server (a request seen again is
+        waited for, never queued twice), then wait for its history entry."""
+        if entry_of(self._client, prompt_id) is None and not queued(self._client, prompt_id):
+            prompt_id = self._submit(graph, prompt_id)
+            self._waiting_for = prompt_id
+        else:
+            logger.info("prompt %s is already known to ComfyUI: waiting for it, not re-sending", prompt_id)
+        finished = wait_for(
+            self._client, prompt_id, deadline_seconds=self._deadline, sleep=self._pause(prompt_id)
+        )
+        return prompt_id, finished
 
     def _pause(self, prompt_id: str) -> Callable[[float], None]:
         """Between two reads of the history: until the socket says the prompt ended, if it is
@@ -287,17 +293,28 @@ class ComfyUIImageBackend(ImageBackend, ProgressReporter, RunScoped):
         answered = body.get("prompt_id")
         queued_id = answered if isinstance(answered, str) and answered else prompt_id
         if body.get("node_errors"):
-            self._client.control("/queue", {"delete": [queued_id]})
+            self._cancel(queued_id)
             raise errors.prompt_refused(body, queued=True)
         return queued_id
+
+    def _cancel(self, prompt_id: str) -> bool:
+        """Stop this prompt and only it: removed from the queue if waiting; ``/interrupt`` with its
+        id only while the server runs it (an older ComfyUI ignores the id and would stop another
+        client's job). Never raises; True when the prompt is no longer running or queued."""
+        state = running_state(self._client, prompt_id)
+        stopped = True
+        if state == "running":
+            stopped = self._client.control("/interrupt", {"prompt_id": prompt_id})
+        if state != "gone":
+            stopped = self._client.control("/queue", {"delete": [prompt_id]}) and stopped
+        return stopped
 
     def _interruptible(self, prompt_id: str, call: Callable[[], T]) -> T:
         try:
             return call()
         except KeyboardInterrupt:
-            stopped = self._client.control("/interrupt", {"prompt_id": prompt_id})
-            self._client.control("/queue", {"delete": [prompt_id]})
-            self._client.reset()
+            self._client.reset()  # the interrupted call may have left its connection half-read
+            stopped = self._cancel(self._waiting_for or prompt_id)
             logger.info("prompt %s interrupted by the user; server told to stop: %s", prompt_id, stopped)
             raise GenerationInterrupted(
                 "interrupted by the user" + ("" if stopped else "; ComfyUI could not be told to stop")

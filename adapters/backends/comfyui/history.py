@@ -57,6 +57,22 @@ def queued(client: ComfyClient, prompt_id: str) -> bool:
     return False
 
 
+def running_state(client: ComfyClient, prompt_id: str) -> str:
+    """ "running", "pending", "gone", or "unknown" when the queue cannot be read; never raises."""
+    try:
+        body = client.get_json("/queue")
+    except Exception:
+        return "unknown"
+    if not isinstance(body, dict):
+        return "unknown"
+    for key, state in (("queue_running", "running"), ("queue_pending", "pending")):
+        items = body.get(key)
+        for item in items if isinstance(items, list) else ():
+            if isinstance(item, list) and len(item) > 1 and item[1] == prompt_id:
+                return state
+    return "gone"
+
+
 def wait_for(
     client: ComfyClient,
     prompt_id: str,
