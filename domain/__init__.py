@@ -22,7 +22,7 @@ from domain.errors import (
     StableNewError,
     UnsupportedSchemaVersion,
 )
-from domain.images import BackendInfo, ImageArtifact, ImageData, StageOutput
+from domain.images import BackendInfo, BackendReport, ImageArtifact, ImageData, StageOutput
 from domain.ports import ArtifactStore, Clock, ImageBackend, RecordReader, RecordSink, SinkFactory
 from domain.record import SCHEMA_VERSION, LearningRecord, RunMetrics
 from domain.run import (
@@ -42,6 +42,7 @@ __all__ = [
     "ArtifactStore",
     "BackendError",
     "BackendInfo",
+    "BackendReport",
     "BadLine",
     "Clock",
     "ConfigError",

@@ -50,6 +50,27 @@ class BackendInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class BackendReport:
+    """What a backend's server offers, as ``stablenew backend check`` shows it.
+
+    ``url``, ``flavor`` and ``devices`` are None where they do not apply (a built-in backend has
+    no URL; only the WebUI has flavors; only ComfyUI lists its devices). ``schedulers`` is None
+    when the backend has no scheduler choice.
+    """
+
+    kind: str
+    version: str | None
+    current_model: str | None
+    models: tuple[str, ...]
+    samplers: tuple[str, ...]
+    schedulers: tuple[str, ...] | None
+    upscalers: tuple[str, ...]
+    url: str | None = None
+    flavor: str | None = None
+    devices: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class StageOutput:
     """What one backend call returned: the images and the parameters the backend really used."""
 

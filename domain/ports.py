@@ -13,7 +13,7 @@ from typing import Any, Protocol, TextIO, runtime_checkable
 from domain.config import PipelineConfig
 from domain.feedback import FeedbackEvent, RunFeedback
 from domain.history_stats import HistoryStats
-from domain.images import BackendInfo, ImageData, StageOutput
+from domain.images import BackendInfo, BackendReport, ImageData, StageOutput
 from domain.import_plan import ImportPlan
 from domain.index_state import IndexCheck, IndexStatus
 from domain.record import LearningRecord
@@ -165,6 +165,20 @@ class ProgressReporter(Protocol):
     """
 
     def progress(self) -> StageProgress | None: ...
+
+
+@runtime_checkable
+class BackendInspector(Protocol):
+    """A backend that can say what its server offers (``stablenew backend check``).
+
+    ``inspect`` reads the backend's names, version and model without generating anything; with
+    ``generate`` it also makes one tiny image (64x64, one step) to prove generation works, and
+    reports what that taught it (a version some servers give only with a generation). It raises
+    ``BackendError`` (one line, a hint) when the server cannot be reached or read, and
+    ``GenerationInterrupted`` on Ctrl-C during the generation.
+    """
+
+    def inspect(self, *, generate: bool = False) -> BackendReport: ...
 
 
 @runtime_checkable

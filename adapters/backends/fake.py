@@ -18,9 +18,9 @@ from PIL import Image, ImageDraw, PngImagePlugin, UnidentifiedImageError
 from adapters.backends.catalog import BackendCatalog
 from domain.config import STAGE_NAMES, PipelineConfig
 from domain.errors import BackendError
-from domain.images import BackendInfo, ImageData, StageOutput
+from domain.images import BackendInfo, BackendReport, ImageData, StageOutput
 from domain.infotext import format_infotext
-from domain.ports import ImageBackend, ProgressReporter
+from domain.ports import BackendInspector, ImageBackend, ProgressReporter
 from domain.run import StageProgress
 
 KIND = "fake"
@@ -50,7 +50,7 @@ def model_hash(model: str) -> str:
     return hashlib.sha256(model.encode("utf-8")).hexdigest()[:10]
 
 
-class FakeImageBackend(ImageBackend, ProgressReporter):
+class FakeImageBackend(ImageBackend, ProgressReporter, BackendInspector):
     """Offline stand-in for a Stable Diffusion server.
 
     ``latency`` seconds are slept in every generating call (and reported by ``progress`` as
@@ -76,6 +76,23 @@ class FakeImageBackend(ImageBackend, ProgressReporter):
 
     def describe(self) -> BackendInfo:
         return self._info(self._model)
+
+    def inspect(self, *, generate: bool = False) -> BackendReport:
+        if generate:
+            self.txt2img(
+                PipelineConfig(prompt="stablenew backend check", steps=1, width=64, height=64, seed=1)
+            )
+        info = self.describe()
+        names = self.catalog
+        return BackendReport(
+            kind=info.kind,
+            version=info.version,
+            current_model=info.model,
+            models=names.models,
+            samplers=names.samplers,
+            schedulers=names.schedulers,
+            upscalers=names.upscalers,
+        )
 
     def prepare(self, config: PipelineConfig) -> None:
         self.catalog.check(config)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -19,9 +18,7 @@ from adapters.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from adapters.backends.a1111 import ServerReport
-    from adapters.backends.comfyui import ComfyServerReport
-    from domain import BackendInfo
+    from domain import BackendReport
 
 
 def register(app: typer.Typer) -> None:
@@ -45,30 +42,19 @@ def check(
     """Print the backend's version, models, samplers, schedulers and upscalers (exit 1 if unreachable)."""
     import orjson
 
-    from adapters.backends.a1111 import A1111ImageBackend  # httpx loads only for this command
-    from adapters.backends.comfyui import ComfyUIImageBackend
     from adapters.container import build_container
     from domain import BackendError, ConfigError, GenerationInterrupted
+    from domain.ports import BackendInspector
 
     loaded, _ = load_settings_or_exit(settings)
     try:
         backend = build_container(loaded).image_backend()
     except ConfigError as exc:
         exit_with(str(exc), EXIT_USAGE)
+    if not isinstance(backend, BackendInspector):
+        exit_with(f"the {backend.describe().kind} backend cannot say what it offers", EXIT_FAILED)
     try:
-        if isinstance(backend, A1111ImageBackend):
-            report = backend.report()
-            if generate:
-                probe = backend.probe_generation(report.samplers[0] if report.samplers else "Euler a")
-                report = _with_version(report, probe)
-            facts = _report_facts(report)
-        elif isinstance(backend, ComfyUIImageBackend):
-            comfy = backend.report()
-            if generate:
-                backend.probe_generation()
-            facts = _comfy_facts(comfy)
-        else:
-            facts = _local_facts(backend.describe(), getattr(backend, "catalog", None))
+        facts = _facts(backend.inspect(generate=generate))
     except BackendError as exc:
         exit_with(str(exc), EXIT_FAILED)
     except GenerationInterrupted:
@@ -79,53 +65,24 @@ def check(
         stdout.print(_render(facts))
 
 
-def _with_version(report: ServerReport, probe: BackendInfo) -> ServerReport:
-    return replace(
-        report, version=probe.version or report.version, current_model=report.current_model or probe.model
+def _facts(report: BackendReport) -> dict[str, Any]:
+    """The report as JSON values; ``url``, ``flavor`` and ``devices`` only where they apply."""
+    facts: dict[str, Any] = {"kind": report.kind}
+    if report.url is not None:
+        facts["url"] = report.url
+    if report.flavor is not None:
+        facts["flavor"] = report.flavor
+    facts["version"] = report.version
+    if report.devices is not None:
+        facts["devices"] = list(report.devices)
+    facts.update(
+        current_model=report.current_model,
+        models=list(report.models),
+        samplers=list(report.samplers),
+        schedulers=None if report.schedulers is None else list(report.schedulers),
+        upscalers=list(report.upscalers),
     )
-
-
-def _report_facts(report: ServerReport) -> dict[str, Any]:
-    return {
-        "kind": "a1111",
-        "url": report.url,
-        "flavor": report.flavor,
-        "version": report.version,
-        "current_model": report.current_model,
-        "models": list(report.models),
-        "samplers": list(report.samplers),
-        "schedulers": None if report.schedulers is None else list(report.schedulers),
-        "upscalers": list(report.upscalers),
-    }
-
-
-def _comfy_facts(report: ComfyServerReport) -> dict[str, Any]:
-    return {
-        "kind": "comfyui",
-        "url": report.url,
-        "version": report.version,
-        "devices": list(report.devices),
-        "current_model": None,
-        "models": list(report.models),
-        "samplers": list(report.samplers),
-        "schedulers": list(report.schedulers),
-        "upscalers": list(report.upscalers),
-    }
-
-
-def _local_facts(info: BackendInfo, catalog: object) -> dict[str, Any]:
-    from adapters.backends.catalog import BackendCatalog
-
-    names = catalog if isinstance(catalog, BackendCatalog) else BackendCatalog((), (), None, ())
-    return {
-        "kind": info.kind,
-        "version": info.version,
-        "current_model": info.model,
-        "models": list(names.models),
-        "samplers": list(names.samplers),
-        "schedulers": None if names.schedulers is None else list(names.schedulers),
-        "upscalers": list(names.upscalers),
-    }
+    return facts
 
 
 def _render(facts: dict[str, Any]) -> str:

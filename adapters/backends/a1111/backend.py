@@ -14,8 +14,8 @@ from adapters.backends.a1111.flavors import Flavor, flavor_named
 from adapters.backends.a1111.responses import decode_image, generation_result, progress_of, resolved_values
 from domain.config import PipelineConfig, Txt2ImgStage
 from domain.errors import BackendError, GenerationInterrupted
-from domain.images import BackendInfo, ImageData, StageOutput
-from domain.ports import ImageBackend, ProgressReporter
+from domain.images import BackendInfo, BackendReport, ImageData, StageOutput
+from domain.ports import BackendInspector, ImageBackend, ProgressReporter
 from domain.run import StageProgress
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class ServerReport:
     upscalers: tuple[str, ...]
 
 
-class A1111ImageBackend(ImageBackend, ProgressReporter):
+class A1111ImageBackend(ImageBackend, ProgressReporter, BackendInspector):
     """Generates through ``/sdapi/v1`` with every relevant field sent explicitly.
 
     The catalogues are read once per instance (first ``prepare`` or generation). Generation
@@ -161,6 +161,26 @@ class A1111ImageBackend(ImageBackend, ProgressReporter):
             samplers=tuple(c.name for c in catalog.samplers),
             schedulers=None if catalog.schedulers is None else tuple(c.name for c in catalog.schedulers),
             upscalers=tuple(c.name for c in catalog.upscalers),
+        )
+
+    def inspect(self, *, generate: bool = False) -> BackendReport:
+        """``report``; with ``generate`` a probe generation fills in the version (A1111 and Forge
+        tell it only with a generation) and the model."""
+        report = self.report()
+        version, model = report.version, report.current_model
+        if generate:
+            probe = self.probe_generation(report.samplers[0] if report.samplers else "Euler a")
+            version, model = probe.version or version, model or probe.model
+        return BackendReport(
+            kind=KIND,
+            url=report.url,
+            flavor=report.flavor,
+            version=version,
+            current_model=model,
+            models=report.models,
+            samplers=report.samplers,
+            schedulers=report.schedulers,
+            upscalers=report.upscalers,
         )
 
     def probe_generation(self, sampler: str) -> BackendInfo:

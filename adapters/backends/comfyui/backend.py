@@ -8,7 +8,6 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from PIL import Image, UnidentifiedImageError
@@ -20,8 +19,8 @@ from adapters.backends.comfyui.events import ProgressEvents
 from adapters.backends.comfyui.history import Finished, entry_of, queued, running_state, wait_for
 from domain.config import PipelineConfig, Txt2ImgStage
 from domain.errors import GenerationInterrupted
-from domain.images import BackendInfo, ImageData, StageOutput
-from domain.ports import ImageBackend, ProgressReporter, RunScoped
+from domain.images import BackendInfo, BackendReport, ImageData, StageOutput
+from domain.ports import BackendInspector, ImageBackend, ProgressReporter, RunScoped
 from domain.run import StageProgress
 
 logger = logging.getLogger(__name__)
@@ -31,20 +30,7 @@ _NAMESPACE = uuid.UUID("6d0c1f0e-8c55-4b39-9a57-4a8a5c1b7e21")
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class ComfyServerReport:
-    """What ``stablenew backend check`` prints for ComfyUI."""
-
-    url: str
-    version: str | None
-    devices: tuple[str, ...]
-    models: tuple[str, ...]
-    samplers: tuple[str, ...]
-    schedulers: tuple[str, ...]
-    upscalers: tuple[str, ...]
-
-
-class ComfyUIImageBackend(ImageBackend, ProgressReporter, RunScoped):
+class ComfyUIImageBackend(ImageBackend, ProgressReporter, RunScoped, BackendInspector):
     """Queues one graph per call with ``POST /prompt`` and waits on ``GET /history/{prompt_id}``.
 
     The catalogue (``/object_info`` of the nodes used) and ``/system_stats`` are read once per
@@ -182,12 +168,18 @@ class ComfyUIImageBackend(ImageBackend, ProgressReporter, RunScoped):
         version = system.get("comfyui_version") if isinstance(system, dict) else None
         return version if isinstance(version, str) and version else None
 
-    def report(self) -> ComfyServerReport:
+    def inspect(self, *, generate: bool = False) -> BackendReport:
+        """Version and devices from ``/system_stats``, the names from ``/object_info``; with
+        ``generate``, one 64x64 one-step graph is queued too. ComfyUI has no current model."""
         catalog = self.catalog()
         devices = self.system_stats().get("devices")
-        return ComfyServerReport(
+        if generate:
+            self.probe_generation()
+        return BackendReport(
+            kind=KIND,
             url=self.url,
             version=self.version(),
+            current_model=None,
             devices=tuple(_device(d) for d in devices if isinstance(d, dict))
             if isinstance(devices, list)
             else (),
