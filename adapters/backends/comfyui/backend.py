@@ -89,7 +89,10 @@ class ComfyUIImageBackend(ImageBackend, ProgressReporter, RunScoped, BackendInsp
         self._calls = {}
 
     def prepare(self, config: PipelineConfig) -> None:
+        """Check every name against ``/object_info``; read ``/system_stats`` (the version for the
+        record) too, so an unreachable or foreign server is found before anything is queued."""
         self.catalog().resolve(config)
+        self.system_stats()
 
     def txt2img(self, config: PipelineConfig) -> StageOutput:
         names = self.catalog().resolve(config)

@@ -91,7 +91,7 @@ def wait_for(
             if entry is None:
                 raise errors.forgotten(client.url, prompt_id)
         if entry is not None:
-            finished = _finished(entry, prompt_id)
+            finished = read_entry(entry, prompt_id)
             if finished is not None:
                 return finished
         if clock() >= give_up:
@@ -100,7 +100,8 @@ def wait_for(
         delay = min(MAX_DELAY, delay * BACKOFF)
 
 
-def _finished(entry: dict[str, Any], prompt_id: str) -> Finished | None:
+def read_entry(entry: dict[str, Any], prompt_id: str) -> Finished | None:
+    """A history entry: None while it is incomplete, Finished once it succeeded; a failure raises."""
     status = entry.get("status") if isinstance(entry.get("status"), dict) else {}
     assert isinstance(status, dict)
     messages = [m for m in status.get("messages") or [] if isinstance(m, list) and len(m) == 2]
