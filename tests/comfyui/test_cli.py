@@ -186,22 +186,42 @@ def test_each_error_has_its_line_and_exit_code_and_leaves_records_and_files_unto
     assert not [n for n in written if n.startswith(failed_stage) or not n.endswith(".png")], written
 
 
-def test_pre_flight_refuses_an_unknown_sampler_with_nothing_queued(
+PRE_FLIGHT = [
+    (["--sampler", "DPM++ 2N"], "unknown sampler 'DPM++ 2N'", "did you mean 'dpmpp_2m' or"),
+    (["--scheduler", "Karas"], "unknown scheduler 'Karas'", "did you mean 'karras'"),
+    (
+        ["--model", "v1-5-pruned"],
+        "unknown model 'v1-5-pruned'",
+        "did you mean 'v1-5-pruned-emaonly.safetensors'",
+    ),
+    (
+        ["--upscaler", "RealESRGAN_x2"],
+        "unknown upscaler 'RealESRGAN_x2'",
+        "did you mean 'RealESRGAN_x4plus.pth'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("flags", "line", "hint"), PRE_FLIGHT, ids=[p[0][0] for p in PRE_FLIGHT])
+def test_pre_flight_refuses_an_unknown_name_with_nothing_queued(
     comfy: RunningStandin,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    flags: list[str],
+    line: str,
+    hint: str,
 ) -> None:
     for key, value in backend_env(comfy).items():
         monkeypatch.setenv(key, value)
 
     with pytest.raises(SystemExit) as exited:
-        main(run_args(tmp_path, "--sampler", "DPM++ 2N", "--stages", "txt2img,img2img,upscale"))
+        main(run_args(tmp_path, "--stages", "txt2img,img2img,upscale", *flags))
 
     err = capsys.readouterr().err
     assert exited.value.code == 1
-    assert "unknown sampler 'DPM++ 2N'" in err
-    assert "did you mean 'dpmpp_2m' or" in err
+    assert line in err
+    assert hint in err
     assert comfy.state.posted_prompts() == 0
     assert not any(r.path.endswith("/upload/image") for r in comfy.state.requests)
 
