@@ -395,3 +395,16 @@ def test_ctrl_c_never_interrupts_a_prompt_this_run_does_not_own(
     assert standin.state.running is not None
     assert standin.state.running.prompt_id == "someone-else"
     backend.close()
+
+
+def test_a_server_that_ignores_the_clients_prompt_id_is_followed_by_its_own(standin: RunningStandin) -> None:
+    standin.state.ignores_prompt_id = True
+    backend = make_backend(standin)
+    backend.begin_run("run-old-server")
+
+    output = backend.txt2img(config())
+    backend.close()
+
+    assert output.images
+    assert output.resolved["prompt_id"] != prompt_id_for("run-old-server", "txt2img", 0)
+    assert standin.state.history == {}  # its entry, under the server's id, was deleted

@@ -101,7 +101,7 @@ class ComfyUIImageBackend(ImageBackend, ProgressReporter, RunScoped, BackendInsp
         graph = graphs.txt2img(config, names, seed, prefix)
         images, timing = self._run(graph, prompt_id, seeds=[seed + i for i in range(config.batch_size)])
         resolved = self._resolved(config, names.checkpoint, names.sampler, names.scheduler, seed, images)
-        return self._output(images, resolved, graph, prompt_id, timing, names.checkpoint)
+        return self._output(images, resolved, graph, timing, names.checkpoint)
 
     def img2img(self, config: PipelineConfig, image: ImageData, denoising_strength: float) -> StageOutput:
         names = self.catalog().resolve(config)
@@ -113,7 +113,7 @@ class ComfyUIImageBackend(ImageBackend, ProgressReporter, RunScoped, BackendInsp
         resolved = self._resolved(config, names.checkpoint, names.sampler, names.scheduler, seed, images)
         resolved["denoising_strength"] = denoising_strength
         resolved["input_image"] = uploaded
-        return self._output(images, resolved, graph, prompt_id, timing, names.checkpoint)
+        return self._output(images, resolved, graph, timing, names.checkpoint)
 
     def upscale(self, image: ImageData, upscaler: str, scale: float) -> StageOutput:
         means = self.catalog().upscaler(upscaler)
@@ -132,7 +132,7 @@ class ComfyUIImageBackend(ImageBackend, ProgressReporter, RunScoped, BackendInsp
             "height": images[0].height,
             "input_image": uploaded,
         }
-        return self._output(images, resolved, graph, prompt_id, timing, self._last_model)
+        return self._output(images, resolved, graph, timing, self._last_model)
 
     def progress(self) -> StageProgress | None:
         """The sampler's steps of the prompt being waited for, from the websocket's ``progress``
@@ -356,12 +356,14 @@ class ComfyUIImageBackend(ImageBackend, ProgressReporter, RunScoped, BackendInsp
         images: list[ImageData],
         resolved: dict[str, Any],
         graph: graphs.Graph,
-        prompt_id: str,
         timing: dict[str, Any],
         model: str | None,
     ) -> StageOutput:
         self._last_model = model
-        resolved.update(comfyui_version=self.version(), prompt_id=prompt_id, graph=graph, timing=timing)
+        # the id the server queued it under (an old server answers its own)
+        resolved.update(
+            comfyui_version=self.version(), prompt_id=timing["prompt_id"], graph=graph, timing=timing
+        )
         info = BackendInfo(kind=KIND, version=self.version(), model=model)
         return StageOutput(images=tuple(images), resolved=resolved, backend=info)
 

@@ -193,7 +193,8 @@ def create_app(state: StandinState) -> Starlette:  # noqa: PLR0915 (one small cl
         error, node_errors = validate(graph, object_info(state), state.reject_input)
         if error is not None and state.fault != "node_errors_200":
             return JSONResponse({"error": error, "node_errors": node_errors}, 400)
-        prompt_id = str(body.get("prompt_id") or uuid.uuid4())
+        given = None if state.ignores_prompt_id else body.get("prompt_id")
+        prompt_id = str(given or uuid.uuid4())
         with state.lock:
             state.number += 1
             outputs = [n for n, node in graph.items() if node["class_type"] in OUTPUT_NODES]

@@ -56,6 +56,7 @@ class StandinState:
     reject_input: str | None = None  # validation refuses this input's value wherever it appears
     fault_after: tuple[int, str] | None = None  # (n, fault): the fault hits from the n-th prompt run on
     executed: int = 0
+    ignores_prompt_id: bool = False  # an older ComfyUI: the client's prompt_id is not taken
     silent_ws: bool = False  # the websocket accepts connections and then never says anything
     sockets: list[Any] = field(default_factory=list)  # (client_id, loop, websocket) of open sockets
     ws_connections: int = 0
@@ -83,6 +84,7 @@ class StandinState:
             self.fault_after = None
             self.executed = 0
             self.silent_ws = False
+            self.ignores_prompt_id = False
             self.ws_connections = 0
             self.requests.clear()
             self.pending.clear()
