@@ -104,7 +104,7 @@ class ProgressEvents:
                 self._attempt_done.set()
                 for raw in socket:
                     if isinstance(raw, str):  # binary frames are preview images
-                        self._take(raw)
+                        self.take(raw)
         except (OSError, WebSocketException, TimeoutError) as exc:
             logger.debug("ComfyUI websocket unavailable (%s); polling /history only", type(exc).__name__)
         finally:
@@ -114,7 +114,8 @@ class ProgressEvents:
                 self._socket = None
                 self._changed.notify_all()
 
-    def _take(self, raw: str) -> None:
+    def take(self, raw: str) -> None:
+        """One text frame of the socket (JSON ``{"type", "data"}``); anything else is ignored."""
         try:
             message = json.loads(raw)
         except ValueError:
