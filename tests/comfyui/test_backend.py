@@ -385,7 +385,7 @@ def test_ctrl_c_never_interrupts_a_prompt_this_run_does_not_own(
         if calls == 3:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(backend, "_pause", lambda prompt_id: interrupt_soon)
+    monkeypatch.setattr(backend._prompts, "_pause", lambda prompt_id: interrupt_soon)
 
     with pytest.raises(GenerationInterrupted):
         backend.txt2img(config())

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import io
 import logging
 import secrets
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
-
-from PIL import Image, UnidentifiedImageError
+from typing import Any
 
 from adapters.backends.comfyui import errors, graphs
 from adapters.backends.comfyui.catalog import NODES, ComfyCatalog, catalog_from
 from adapters.backends.comfyui.client import ComfyClient, split_credentials
 from adapters.backends.comfyui.events import ProgressEvents
-from adapters.backends.comfyui.history import Finished, entry_of, queued, running_state, wait_for
+from adapters.backends.comfyui.prompts import PromptQueue, prompt_id_for
 from domain.config import PipelineConfig, Txt2ImgStage
-from domain.errors import GenerationInterrupted
 from domain.images import BackendInfo, BackendReport, ImageData, StageOutput
 from domain.ports import BackendInspector, ImageBackend, ProgressReporter, RunScoped
 from domain.run import StageProgress
@@ -26,8 +22,6 @@ from domain.run import StageProgress
 logger = logging.getLogger(__name__)
 KIND = "comfyui"
 MAX_SEED = 2**32 - 1  # a random seed is drawn client-side: ComfyUI refuses -1
-_NAMESPACE = uuid.UUID("6d0c1f0e-8c55-4b39-9a57-4a8a5c1b7e21")
-T = TypeVar("T")
 
 
 class ComfyUIImageBackend(ImageBackend, ProgressReporter, RunScoped, BackendInspector):
@@ -59,11 +53,11 @@ class ComfyUIImageBackend(ImageBackend, ProgressReporter, RunScoped, BackendInsp
         self._client = ComfyClient(
             clean_url, auth=auth, connect_timeout=connect_timeout, read_timeout=read_timeout
         )
-        self._deadline = read_timeout
-        self._sleep = sleep
-        self._client_id = uuid.uuid4().hex
-        self._events = ProgressEvents(clean_url, self._client_id, auth) if websocket else None
-        self._waiting_for: str | None = None
+        client_id = uuid.uuid4().hex
+        self._events = ProgressEvents(clean_url, client_id, auth) if websocket else None
+        self._prompts = PromptQueue(
+            self._client, self._events, client_id=client_id, deadline=read_timeout, sleep=sleep
+        )
         self._run_id = uuid.uuid4().hex  # until the runner names the run
         self._calls: dict[str, int] = {}
         self._catalog: ComfyCatalog | None = None
@@ -137,10 +131,7 @@ class ComfyUIImageBackend(ImageBackend, ProgressReporter, RunScoped, BackendInsp
     def progress(self) -> StageProgress | None:
         """The sampler's steps of the prompt being waited for, from the websocket's ``progress``
         events; None without a socket or before the first event."""
-        prompt_id, events = self._waiting_for, self._events
-        if prompt_id is None or events is None:
-            return None
-        return events.progress(prompt_id)
+        return self._prompts.progress()
 
     def describe(self) -> BackendInfo:
         return BackendInfo(kind=KIND, version=self.version(), model=self._last_model)
@@ -224,110 +215,8 @@ class ComfyUIImageBackend(ImageBackend, ProgressReporter, RunScoped, BackendInsp
     def _run(
         self, graph: graphs.Graph, prompt_id: str, *, seeds: list[int | None]
     ) -> tuple[list[ImageData], dict[str, Any]]:
-        started = time.monotonic()
         self.version()  # the version for the record, read before anything is queued
-        if self._events is not None:
-            self._events.start()
-        self._waiting_for = prompt_id
-        try:
-            prompt_id, finished = self._interruptible(
-                prompt_id, lambda: self._queue_and_wait(graph, prompt_id)
-            )
-        finally:
-            self._waiting_for = None
-            if self._events is not None:
-                self._events.forget(prompt_id)
-        images = self._fetch(graph, finished, prompt_id, seeds)
-        self._client.control("/history", {"delete": [prompt_id]})
-        timing = {
-            "prompt_id": prompt_id,
-            "wall_ms": int((time.monotonic() - started) * 1000),
-            "execution_ms": finished.execution_ms,
-            "cached_nodes": list(finished.cached_nodes),
-        }
-        return images, timing
-
-    def _queue_and_wait(self, graph: graphs.Graph, prompt_id: str) -> tuple[str, Finished]:
-        """Queue ``graph`` unless its id is already known to the server (a request seen again is
-        waited for, never queued twice), then wait for its history entry."""
-        if entry_of(self._client, prompt_id) is None and not queued(self._client, prompt_id):
-            prompt_id = self._submit(graph, prompt_id)
-            self._waiting_for = prompt_id
-        else:
-            logger.info("prompt %s is already known to ComfyUI: waiting for it, not re-sending", prompt_id)
-        finished = wait_for(
-            self._client, prompt_id, deadline_seconds=self._deadline, sleep=self._pause(prompt_id)
-        )
-        return prompt_id, finished
-
-    def _pause(self, prompt_id: str) -> Callable[[float], None]:
-        """Between two reads of the history: until the socket says the prompt ended, if it is
-        connected, else a plain sleep (a silent socket costs nothing but the backoff)."""
-        events = self._events
-
-        def pause(seconds: float) -> None:
-            if events is not None and events.ended(prompt_id):
-                self._sleep(min(seconds, 0.05))  # the history may lag the socket by a moment
-            elif events is not None and events.connected:
-                events.wait_until_ended(prompt_id, seconds)
-            else:
-                self._sleep(seconds)
-
-        return pause
-
-    def _submit(self, graph: graphs.Graph, prompt_id: str) -> str:
-        status, body = self._client.post_json(
-            "/prompt", {"prompt": graph, "client_id": self._client_id, "prompt_id": prompt_id}
-        )
-        if status == 400 and isinstance(body, dict):
-            raise errors.prompt_refused(body, queued=False)
-        if not 200 <= status < 300:
-            raise errors.from_status(self.url, "POST /prompt", status, body)
-        if not isinstance(body, dict):
-            raise errors.bad_answer(self.url, "POST /prompt", "something other than an object")
-        answered = body.get("prompt_id")
-        queued_id = answered if isinstance(answered, str) and answered else prompt_id
-        if body.get("node_errors"):
-            self._cancel(queued_id)
-            raise errors.prompt_refused(body, queued=True)
-        return queued_id
-
-    def _cancel(self, prompt_id: str) -> bool:
-        """Stop this prompt and only it: removed from the queue if waiting; ``/interrupt`` with its
-        id only while the server runs it (an older ComfyUI ignores the id and would stop another
-        client's job). Never raises; True when the prompt is no longer running or queued."""
-        state = running_state(self._client, prompt_id)
-        stopped = True
-        if state == "running":
-            stopped = self._client.control("/interrupt", {"prompt_id": prompt_id})
-        if state != "gone":
-            stopped = self._client.control("/queue", {"delete": [prompt_id]}) and stopped
-        return stopped
-
-    def _interruptible(self, prompt_id: str, call: Callable[[], T]) -> T:
-        try:
-            return call()
-        except KeyboardInterrupt:
-            self._client.reset()  # the interrupted call may have left its connection half-read
-            stopped = self._cancel(self._waiting_for or prompt_id)
-            logger.info("prompt %s interrupted by the user; server told to stop: %s", prompt_id, stopped)
-            raise GenerationInterrupted(
-                "interrupted by the user" + ("" if stopped else "; ComfyUI could not be told to stop")
-            ) from None
-
-    def _fetch(
-        self, graph: graphs.Graph, finished: Finished, prompt_id: str, seeds: list[int | None]
-    ) -> list[ImageData]:
-        images: list[ImageData] = []
-        for index, node_id in enumerate(graphs.save_nodes(graph)):
-            for file in finished.files.get(node_id, ()):
-                data = self._client.get_bytes(
-                    "/view", {"filename": file.filename, "subfolder": file.subfolder, "type": file.type}
-                )
-                images.append(_image(data, seeds[index] if index < len(seeds) else None, self.url))
-        if not images:
-            raise errors.no_images(prompt_id)
-        return images
+        return self._prompts.run(graph, prompt_id, seeds=seeds)
 
     def _resolved(
         self,
@@ -368,30 +257,14 @@ class ComfyUIImageBackend(ImageBackend, ProgressReporter, RunScoped, BackendInsp
         return StageOutput(images=tuple(images), resolved=resolved, backend=info)
 
 
-def prompt_id_for(run_id: str, stage: str, number: int) -> str:
-    """The prompt id of call ``number`` (from 0) of ``stage`` in run ``run_id``: the same request
-    always has the same id, so one already queued is recognised instead of queued again."""
-    return str(uuid.uuid5(_NAMESPACE, f"{run_id}/{stage}/{number}"))
-
-
 def _concrete_seed(seed: int) -> int:
     return secrets.randbelow(MAX_SEED + 1) if seed == -1 else seed
-
-
-def _image(data: bytes, seed: int | None, url: str) -> ImageData:
-    """The bytes exactly as ComfyUI saved them; the size read from the header."""
-    try:
-        with Image.open(io.BytesIO(data)) as opened:
-            width, height = opened.size
-            text = opened.info.get("parameters")
-    except (UnidentifiedImageError, OSError):
-        raise errors.bad_answer(url, "GET /view", "bytes that are not an image") from None
-    return ImageData(
-        data=data, width=width, height=height, seed=seed, infotext=text if isinstance(text, str) else None
-    )
 
 
 def _device(device: dict[str, Any]) -> str:
     name = str(device.get("name") or device.get("type") or "?")
     total = device.get("vram_total")
     return f"{name} ({total / 2**30:.1f} GiB VRAM)" if isinstance(total, int | float) and total else name
+
+
+__all__ = ["ComfyUIImageBackend", "prompt_id_for"]
