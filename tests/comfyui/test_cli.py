@@ -312,3 +312,17 @@ def test_ctrl_c_interrupts_only_this_runs_prompt_and_exits_130(comfy: RunningSta
     assert "Traceback" not in err
     assert not (tmp_path / "records.jsonl").exists()
     assert not any((tmp_path / "out").rglob("*.png"))
+
+
+def test_settings_show_names_the_url_an_empty_setting_means(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("STABLENEW_BACKEND__KIND", "comfyui")
+    monkeypatch.delenv("STABLENEW_BACKEND__URL", raising=False)
+    (tmp_path / "settings.toml").write_text("", encoding="utf-8")
+
+    with pytest.raises(SystemExit) as exited:
+        main(["settings", "show", "--settings", str(tmp_path / "settings.toml")])
+
+    assert exited.value.code == 0
+    assert 'url = ""  # default: http://127.0.0.1:8188 for kind comfyui\n' in capsys.readouterr().out
