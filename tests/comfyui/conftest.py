@@ -16,13 +16,20 @@ def _standin_server() -> Iterator[RunningStandin]:
         yield running
 
 
+_made: list[ComfyUIImageBackend] = []
+
+
 @pytest.fixture
-def standin(_standin_server: RunningStandin) -> RunningStandin:
+def standin(_standin_server: RunningStandin) -> Iterator[RunningStandin]:
     _standin_server.state.reset()
-    return _standin_server
+    yield _standin_server
+    while _made:  # each test's backends close their websocket threads
+        _made.pop().close()
 
 
 def make_backend(standin: RunningStandin, **overrides: object) -> ComfyUIImageBackend:
     values: dict[str, object] = {"connect_timeout": 2.0, "read_timeout": 10.0}
     values.update(overrides)
-    return ComfyUIImageBackend(standin.url, **values)  # type: ignore[arg-type]
+    backend = ComfyUIImageBackend(standin.url, **values)  # type: ignore[arg-type]
+    _made.append(backend)
+    return backend
