@@ -158,7 +158,7 @@ def test_each_error_has_its_line_and_exit_code_and_leaves_records_and_files_unto
     if breakage.get("url") == "closed":
         env["STABLENEW_BACKEND__URL"] = closed_port_url()
     if breakage.get("fault") == "hang":
-        env["STABLENEW_BACKEND__READ_TIMEOUT"] = "0.5"
+        env["STABLENEW_BACKEND__READ_TIMEOUT"] = "1.5"  # the deadline; each GET answers well within it
     comfy.state.fault = breakage.get("fault")
     for key, value in env.items():
         monkeypatch.setenv(key, value)
