@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -14,7 +15,7 @@ from PIL import Image
 
 from adapters.backends.comfyui import ComfyUIImageBackend, graphs
 from adapters.backends.comfyui.backend import prompt_id_for
-from adapters.backends.comfyui.catalog import catalog_from
+from adapters.backends.comfyui.catalog import NODES, catalog_from
 from adapters.backends.comfyui.names import combo_options
 from domain.config import PipelineConfig, stages_from_names
 from domain.errors import BackendError, GenerationInterrupted
@@ -60,8 +61,13 @@ def test_both_combo_forms_are_read(form: str) -> None:
     assert combo_options(["INT", {"default": 1}]) is None
 
 
+def with_every_node(info: dict[str, Any]) -> dict[str, Any]:
+    """An ``/object_info`` answer with every node a graph uses, choices only where ``info`` gives them."""
+    return {node: {"input": {"required": {}}} for node in NODES} | info
+
+
 def test_a1111_names_map_to_comfyuis_and_comfyuis_own_names_are_accepted() -> None:
-    info = {
+    info: dict[str, Any] = {
         "CheckpointLoaderSimple": {"input": {"required": {"ckpt_name": [["sub/model.safetensors"]]}}},
         "KSampler": {
             "input": {
@@ -73,7 +79,7 @@ def test_a1111_names_map_to_comfyuis_and_comfyuis_own_names_are_accepted() -> No
         },
         "ImageScale": {"input": {"required": {"upscale_method": [["nearest-exact", "lanczos"]]}}},
     }
-    catalog = catalog_from(info)
+    catalog = catalog_from(with_every_node(info))
 
     a1111 = catalog.resolve(config(model="model", sampler="DPM++ 2M", scheduler="Karras"))
     comfy = catalog.resolve(config(model="sub/model.safetensors", sampler="dpmpp_2m", scheduler="karras"))
@@ -96,7 +102,7 @@ def test_a1111_names_map_to_comfyuis_and_comfyuis_own_names_are_accepted() -> No
 
 
 def test_unknown_names_get_close_matches_among_both_spellings() -> None:
-    info = {
+    info: dict[str, Any] = {
         "CheckpointLoaderSimple": {"input": {"required": {"ckpt_name": [["model.safetensors"]]}}},
         "KSampler": {
             "input": {"required": {"sampler_name": [["dpmpp_2m", "euler"]], "scheduler": [["normal"]]}}
@@ -104,7 +110,9 @@ def test_unknown_names_get_close_matches_among_both_spellings() -> None:
     }
 
     with pytest.raises(BackendError) as raised:
-        catalog_from(info).resolve(config(model="", sampler="DPM++ 2", scheduler="Automatic"))
+        catalog_from(with_every_node(info)).resolve(
+            config(model="", sampler="DPM++ 2", scheduler="Automatic")
+        )
 
     assert raised.value.message.startswith("unknown sampler 'DPM++ 2'; ComfyUI offers: dpmpp_2m, euler")
     assert raised.value.hint == "did you mean 'dpmpp_2m'?"
@@ -408,3 +416,24 @@ def test_a_server_that_ignores_the_clients_prompt_id_is_followed_by_its_own(stan
     assert output.images
     assert output.resolved["prompt_id"] != prompt_id_for("run-old-server", "txt2img", 0)
     assert standin.state.history == {}  # its entry, under the server's id, was deleted
+
+
+def test_pre_flight_names_a_core_node_the_server_lacks_for_the_stages_asked(standin: RunningStandin) -> None:
+    standin.state.missing_nodes = {"VAEEncode"}
+    backend = make_backend(standin)
+
+    backend.prepare(config(stages=stages_from_names("txt2img,upscale")))
+    with pytest.raises(BackendError) as raised:
+        backend.prepare(config(stages=stages_from_names("txt2img,img2img")))
+
+    assert raised.value.message == "ComfyUI lacks the core node VAEEncode that the img2img stage needs"
+    assert standin.state.posted_prompts() == 0
+
+
+def test_an_upscale_model_needs_the_upscale_nodes_a_plain_resize_does_not(standin: RunningStandin) -> None:
+    standin.state.missing_nodes = {"ImageUpscaleWithModel"}
+    backend = make_backend(standin)
+
+    backend.prepare(config(stages=stages_from_names("txt2img,upscale")))  # Lanczos: a plain resize
+    with pytest.raises(BackendError, match="lacks the core node ImageUpscaleWithModel"):
+        backend.catalog().upscaler("RealESRGAN_x4plus")

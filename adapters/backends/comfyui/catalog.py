@@ -11,13 +11,16 @@ from adapters.backends.comfyui import names
 from domain.config import PipelineConfig, UpscaleStage
 from domain.errors import BackendError
 
-NODES = (
-    "CheckpointLoaderSimple",
-    "KSampler",
-    "UpscaleModelLoader",
-    "ImageScale",
-)
-"""The nodes whose inputs the catalogue reads (the graphs also use nodes with no choices)."""
+_GENERATE = ("CheckpointLoaderSimple", "CLIPTextEncode", "KSampler", "VAEDecode", "SaveImage")
+STAGE_NODES: dict[str, tuple[str, ...]] = {
+    "txt2img": (*_GENERATE, "EmptyLatentImage"),
+    "img2img": (*_GENERATE, "LoadImage", "VAEEncode"),
+    "upscale": ("LoadImage", "ImageScale", "SaveImage"),
+}
+"""The core nodes each stage's graph is made of (an upscale model adds MODEL_NODES)."""
+MODEL_NODES = ("UpscaleModelLoader", "ImageUpscaleWithModel")
+NODES = tuple(dict.fromkeys(node for nodes in STAGE_NODES.values() for node in nodes)) + MODEL_NODES
+"""Every node a graph may use: each is looked up in ``/object_info/<node>`` before a run."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +59,13 @@ class ComfyCatalog:
     schedulers: tuple[Choice, ...]
     upscale_models: tuple[Choice, ...]
     resize_methods: tuple[Choice, ...]
+    missing: tuple[str, ...] = ()  # nodes of NODES the server does not have
 
     def resolve(self, config: PipelineConfig) -> Resolved:
-        """Check every name of ``config`` (BackendError with close matches); the names to send.
-        An empty model means the server's first checkpoint: ComfyUI has no current model."""
+        """Check every node and name of ``config`` (BackendError with close matches); the names
+        to send. An empty model means the server's first checkpoint: ComfyUI has no current model."""
+        for stage in config.stages:
+            self.require_nodes(stage.name, STAGE_NODES[stage.name])
         if config.model:
             checkpoint = _known("model", config.model, self.checkpoints)
         elif self.checkpoints:
@@ -83,12 +89,22 @@ class ComfyCatalog:
         """An upscale model by file name (with or without extension), else a plain resize method."""
         for choice in self.upscale_models:
             if choice.matches(wanted):
+                self.require_nodes("upscale", MODEL_NODES)
                 return Upscaler(model=choice.name, method=self._default_method())
         for choice in self.resize_methods:
             if choice.matches(wanted):
                 return Upscaler(model=None, method=choice.name)
         _known("upscaler", wanted, (*self.upscale_models, *self.resize_methods))
         raise AssertionError("unreachable: _known raised")  # pragma: no cover
+
+    def require_nodes(self, stage: str, nodes: tuple[str, ...]) -> None:
+        lacking = [node for node in nodes if node in self.missing]
+        if lacking:
+            raise BackendError(
+                f"ComfyUI lacks the core node{'s' if len(lacking) > 1 else ''} {', '.join(lacking)} "
+                f"that the {stage} stage needs",
+                hint="update ComfyUI, or check that [backend] url points at ComfyUI itself",
+            )
 
     def names(self) -> BackendCatalog:
         return BackendCatalog(
@@ -110,7 +126,9 @@ def catalog_from(object_info: object) -> ComfyCatalog:
     def combo(node: str, name: str) -> tuple[str, ...]:
         return names.node_input(object_info, node, name) or ()
 
+    known = object_info if isinstance(object_info, dict) else {}
     return ComfyCatalog(
+        missing=tuple(node for node in NODES if not isinstance(known.get(node), dict)),
         checkpoints=tuple(_file_choice(name) for name in combo("CheckpointLoaderSimple", "ckpt_name")),
         samplers=_with_aliases(combo("KSampler", "sampler_name"), names.SAMPLERS),
         schedulers=_with_aliases(combo("KSampler", "scheduler"), names.SCHEDULERS),

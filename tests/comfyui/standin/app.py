@@ -104,6 +104,8 @@ def object_info(state: StandinState) -> dict[str, Any]:
         info["ImageUpscaleWithModel"] = node(
             {"upscale_model": ["UPSCALE_MODEL"], "image": ["IMAGE"]}, ["IMAGE"], "image/upscaling"
         )
+    for missing in state.missing_nodes:
+        info.pop(missing, None)
     return info
 
 

@@ -53,6 +53,7 @@ class StandinState:
     delay: float = 0.0
     new_combo_format: bool = False  # ["COMBO", {"options": [...]}] instead of [[...], {...}]
     has_upscale_models: bool = True
+    missing_nodes: set[str] = field(default_factory=set)  # core nodes this server lacks
     reject_input: str | None = None  # validation refuses this input's value wherever it appears
     fault_after: tuple[int, str] | None = None  # (n, fault): the fault hits from the n-th prompt run on
     executed: int = 0
@@ -80,6 +81,7 @@ class StandinState:
             self.delay = 0.0
             self.new_combo_format = False
             self.has_upscale_models = True
+            self.missing_nodes = set()
             self.reject_input = None
             self.fault_after = None
             self.executed = 0
