@@ -99,6 +99,18 @@ def _a1111_backend(**settings: Any) -> ImageBackend:
     return A1111ImageBackend(**settings)
 
 
+def _backend_url(kind: str, url: str) -> str:
+    from adapters.settings import backend_url
+
+    return backend_url(kind, url)
+
+
+def _comfyui_backend(**settings: Any) -> ImageBackend:
+    from adapters.backends.comfyui import ComfyUIImageBackend  # httpx
+
+    return ComfyUIImageBackend(**settings)
+
+
 def _fake_backend(**settings: Any) -> ImageBackend:
     from adapters.backends.fake import FakeImageBackend  # Pillow
 
@@ -225,10 +237,18 @@ class Container(containers.DeclarativeContainer):
         ),
         a1111=providers.Singleton(
             _a1111_backend,
-            url=config.backend.url,
+            url=providers.Callable(_backend_url, config.backend.kind, config.backend.url),
             username=providers.Callable(_none_if_empty, config.backend.username),
             password=providers.Callable(_reveal, config.backend.password),
             flavor=config.backend.flavor,
+            connect_timeout=config.backend.connect_timeout,
+            read_timeout=config.backend.read_timeout,
+        ),
+        comfyui=providers.Singleton(
+            _comfyui_backend,
+            url=providers.Callable(_backend_url, config.backend.kind, config.backend.url),
+            username=providers.Callable(_none_if_empty, config.backend.username),
+            password=providers.Callable(_reveal, config.backend.password),
             connect_timeout=config.backend.connect_timeout,
             read_timeout=config.backend.read_timeout,
         ),

@@ -67,9 +67,13 @@ class LearningSettings(_Section):
     record_failures: bool = False
 
 
+DEFAULT_URLS = {"a1111": "http://127.0.0.1:7860", "comfyui": "http://127.0.0.1:8188"}
+"""The URL each server kind listens on out of the box; an empty ``backend.url`` means this one."""
+
+
 class BackendSettings(_Section):
-    kind: Literal["fake", "a1111"] = "fake"
-    url: str = "http://127.0.0.1:7860"
+    kind: Literal["fake", "a1111", "comfyui"] = "fake"
+    url: str = ""  # empty: the kind's own default (DEFAULT_URLS)
     username: str = ""
     password: SecretStr = SecretStr("")
     flavor: Literal["a1111", "forge", "sdnext"] = "a1111"
@@ -81,8 +85,15 @@ class BackendSettings(_Section):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
+        if not value.strip():
+            return ""
         parse_http_url(value)  # the backend would fail later, with a traceback, on what this refuses
         return value.strip()
+
+
+def backend_url(kind: str, url: str) -> str:
+    """``backend.url``, or the kind's default when it is empty."""
+    return url or DEFAULT_URLS.get(kind, DEFAULT_URLS["a1111"])
 
 
 class OutputSettings(_Section):

@@ -16,7 +16,7 @@ from application.record_builder import build_learning_record
 from domain.config import Img2ImgStage, PipelineConfig, StageSpec, Txt2ImgStage, UpscaleStage
 from domain.errors import BackendError, GenerationInterrupted, StableNewError
 from domain.images import BackendInfo, ImageArtifact, ImageData, StageOutput
-from domain.ports import ArtifactStore, Clock, ImageBackend, ProgressReporter, RecordSink
+from domain.ports import ArtifactStore, Clock, ImageBackend, ProgressReporter, RecordSink, RunScoped
 from domain.run import (
     LearningOutcome,
     PipelineRunResult,
@@ -103,6 +103,8 @@ class PipelineRunner:
         """Run ``config`` to the end or to its first failing stage; ``observer`` hears each stage."""
         observer = observer or _Silent()
         run_id = self._run_ids()
+        if isinstance(self._backend, RunScoped):
+            self._backend.begin_run(run_id)
         started_at = self._clock.now()
         progress = _Progress()
         refusal = self._preflight(config, progress)

@@ -8,6 +8,7 @@ start-up would pay for.
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from domain.backend_report import BackendReport
     from domain.config import (
         STAGE_NAMES,
         Img2ImgStage,
@@ -45,6 +46,7 @@ _HOME = {
     "ArtifactStore": "domain.ports",
     "BackendError": "domain.errors",
     "BackendInfo": "domain.images",
+    "BackendReport": "domain.backend_report",
     "BadLine": "domain.store_health",
     "Clock": "domain.ports",
     "ConfigError": "domain.errors",
@@ -98,6 +100,7 @@ __all__ = [
     "ArtifactStore",
     "BackendError",
     "BackendInfo",
+    "BackendReport",
     "BadLine",
     "Clock",
     "ConfigError",

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class BackendReport:
     """The backend's own view of what it can do. ``schedulers`` is None when it has no scheduler
-    choice; ``url`` and ``flavor`` are None for a backend that is not a server."""
+    choice; ``url``, ``flavor`` and ``devices`` are None where they do not apply (a built-in
+    backend has no URL; only the WebUI has flavors; only ComfyUI lists its devices)."""
 
     kind: str
     version: str | None
@@ -19,6 +20,7 @@ class BackendReport:
     upscalers: tuple[str, ...]
     url: str | None = None
     flavor: str | None = None
+    devices: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

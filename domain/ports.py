@@ -172,6 +172,18 @@ class ProgressReporter(Protocol):
 
 
 @runtime_checkable
+class RunScoped(Protocol):
+    """A backend that names what it sends after the run it belongs to.
+
+    ``begin_run`` is called once at the start of each run, before any other call for that run,
+    with the run's id; the backend may use it to derive request ids and file names that are
+    unique to the run and recognisable when a request is seen again. It never raises.
+    """
+
+    def begin_run(self, run_id: str) -> None: ...
+
+
+@runtime_checkable
 class ImageBackend(Protocol):
     """Makes images, one pipeline stage per call.
 
@@ -186,8 +198,10 @@ class ImageBackend(Protocol):
 
     - ``txt2img`` makes ``config.batch_size`` images of ``config.width`` x ``config.height``;
       image ``i`` uses seed ``seed + i``, and a seed of -1 is first replaced by a concrete one.
-      Each PNG carries an A1111 ``parameters`` text chunk (domain.infotext) whose prompt is
-      ``config.prompt`` exactly. ``resolved`` holds what the backend really used: ``seed`` (the
+      Each PNG records ``config.prompt`` exactly in the text chunks its server wrote: an A1111
+      ``parameters`` chunk (domain.infotext) for the WebUI and the fake backend, the ``prompt``
+      chunk (the API graph) for ComfyUI. The bytes are never rewritten to add a chunk: they stay
+      the server's own file. ``resolved`` holds what the backend really used: ``seed`` (the
       first image's), ``sampler``, ``scheduler`` (only if the backend has schedulers),
       ``steps``, ``cfg_scale``, ``width``, ``height``, and where known ``all_seeds`` and ``model``.
     - ``img2img`` re-draws ``image`` with ``denoising_strength``, the same way, into exactly one
@@ -250,8 +264,9 @@ class BackendInspector(Protocol):
 
     ``report`` lists the backend's models, samplers, schedulers (None when it has no scheduler
     choice) and upscalers in the backend's own spelling, with its kind, version (None when it
-    tells it only with a generation) and current model; it raises ``BackendError`` (one line with
-    a hint) when the backend cannot be reached or answers nonsense.
+    tells it only with a generation), current model (None when it has none: ComfyUI's graphs
+    each name theirs) and, for a server, its URL, flavor and devices where they apply. It raises
+    ``BackendError`` (one line with a hint) when the backend cannot be reached or answers nonsense.
     """
 
     def report(self) -> BackendReport: ...

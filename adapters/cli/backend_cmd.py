@@ -65,12 +65,17 @@ def check(
 
 
 def _facts(result: BackendCheck) -> dict[str, Any]:
+    """The report as JSON values; ``url``, ``flavor`` and ``devices`` only where they apply."""
     report = result.report
     facts: dict[str, Any] = {"kind": report.kind}
     if report.url is not None:
-        facts |= {"url": report.url, "flavor": report.flavor}
+        facts["url"] = report.url
+    if report.flavor is not None:
+        facts["flavor"] = report.flavor
+    facts["version"] = report.version
+    if report.devices is not None:
+        facts["devices"] = list(report.devices)
     return facts | {
-        "version": report.version,
         "current_model": report.current_model,
         "models": list(report.models),
         "samplers": list(report.samplers),
@@ -81,14 +86,19 @@ def _facts(result: BackendCheck) -> dict[str, Any]:
 
 
 def _render(facts: dict[str, Any]) -> str:
-    where = f" at {facts['url']} (flavor {facts['flavor']})" if "url" in facts else ""
+    flavor = f" (flavor {facts['flavor']})" if "flavor" in facts else ""
+    where = f" at {facts['url']}{flavor}" if "url" in facts else ""
     version = facts["version"] or (
-        "unknown until a generation reports it (try --generate)" if "url" in facts else "unknown"
+        "unknown until a generation reports it (try --generate)" if "flavor" in facts else "unknown"
+    )
+    current = facts["current_model"] or (
+        "none (each ComfyUI graph names its checkpoint)" if "devices" in facts else "none loaded"
     )
     lines = [
         f"backend: {facts['kind']}{where}",
         f"version: {version}",
-        f"current model: {facts['current_model'] or 'none loaded'}",
+        *([_listing("devices", facts["devices"])] if "devices" in facts else []),
+        f"current model: {current}",
         _listing("models", facts["models"]),
         _listing("samplers", facts["samplers"]),
         "schedulers: none (this server has no scheduler choice)"

@@ -27,6 +27,7 @@ def show(settings: SettingsOption = None) -> None:
 
 
 def render(settings: Settings, layers: SettingsLayers) -> str:
+    from adapters.settings import backend_url
     from adapters.urls import redact_url
 
     lines = [f"# settings file: {layers.file or 'none (built-in defaults)'}"]
@@ -34,7 +35,10 @@ def render(settings: Settings, layers: SettingsLayers) -> str:
         lines.append(f"\n[{section}]")
         for key, value in getattr(settings, section):
             shown = redact_url(value) if isinstance(value, str) and key == "url" else value
-            lines.append(f"{key} = {_toml_value(shown)}  # {layers.source_of(f'{section}.{key}')}")
+            note = layers.source_of(f"{section}.{key}")
+            if section == "backend" and key == "url" and not value and settings.backend.kind != "fake":
+                note += f": {backend_url(settings.backend.kind, value)} for kind {settings.backend.kind}"
+            lines.append(f"{key} = {_toml_value(shown)}  # {note}")
     return "\n".join(lines)
 
 

@@ -60,11 +60,15 @@ class ImageBackendContract:
             assert _decoded_size(image) == (96, 64)
             assert (image.width, image.height) == (96, 64)
 
-    def test_each_png_carries_the_prompt_in_its_parameters_chunk(self, backend: ImageBackend) -> None:
+    def prompt_in_png(self, image: ImageData) -> str:
+        """The prompt as the PNG's text chunks record it. A1111-style servers write a ``parameters``
+        chunk (the default here); a backend whose server writes another chunk overrides this."""
+        return parse_infotext(_parameters(image)).prompt
+
+    def test_each_png_carries_the_prompt_in_its_text_chunks(self, backend: ImageBackend) -> None:
         output = backend.txt2img(self.config(prompt=UNICODE_PROMPT))
 
-        parsed = parse_infotext(_parameters(output.images[0]))
-        assert parsed.prompt == UNICODE_PROMPT
+        assert self.prompt_in_png(output.images[0]) == UNICODE_PROMPT
 
     def test_explicit_seed_is_reported_and_image_i_uses_seed_plus_i(self, backend: ImageBackend) -> None:
         output = backend.txt2img(self.config(seed=4242, batch_size=2))

@@ -75,7 +75,7 @@ def test_with_learning_on_only_the_chosen_sink_is_built(tmp_path: Path) -> None:
     assert real_jsonl().records_path == tmp_path / "r.jsonl"
 
 
-@pytest.mark.parametrize("kind", ["fake", "a1111"])
+@pytest.mark.parametrize("kind", ["fake", "a1111", "comfyui"])
 def test_only_the_chosen_backend_is_built(tmp_path: Path, kind: str) -> None:
     container = container_from(tmp_path, f'[backend]\nkind = "{kind}"\n[output]\ndir = "out"\n')
     spies = {name: BuildSpy() for name in container.image_backend.providers if name != kind}
@@ -84,3 +84,17 @@ def test_only_the_chosen_backend_is_built(tmp_path: Path, kind: str) -> None:
     container.controller().run(make_config())
     assert spies, "the selector offers more than one backend"
     assert all(spy.builds == 0 for spy in spies.values())
+
+
+@pytest.mark.parametrize(
+    ("toml", "url"),
+    [
+        ('[backend]\nkind = "comfyui"\n', "http://127.0.0.1:8188"),
+        ('[backend]\nkind = "a1111"\n', "http://127.0.0.1:7860"),
+        ('[backend]\nkind = "comfyui"\nurl = "http://gpu-box:9000/"\n', "http://gpu-box:9000"),
+    ],
+)
+def test_an_empty_backend_url_means_the_kinds_default(tmp_path: Path, toml: str, url: str) -> None:
+    backend = container_from(tmp_path, toml + '[output]\ndir = "out"\n').image_backend()
+
+    assert backend.url == url  # type: ignore[attr-defined]

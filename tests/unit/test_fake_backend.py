@@ -245,3 +245,15 @@ def test_prepare_suggests_close_names() -> None:
 
     assert caught.value.hint is not None
     assert "Euler a" in caught.value.hint
+
+
+def test_report_gives_the_fake_names_without_a_url() -> None:
+    backend = FakeImageBackend()
+
+    report = backend.report()
+
+    assert report.kind == "fake"
+    assert (report.url, report.flavor, report.devices) == (None, None, None)
+    assert report.models == backend.catalog.models
+    assert report.current_model == backend.describe().model
+    assert "Euler a" in report.samplers

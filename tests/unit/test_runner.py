@@ -255,3 +255,23 @@ def test_a_refused_sampler_fails_the_first_stage_unrun() -> None:
     ]
     assert result.error is not None
     assert "did you mean 'Euler a'" in result.error
+
+
+class _RunScopedBackend(FakeImageBackend):
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: list[str] = []
+
+    def begin_run(self, run_id: str) -> None:
+        self.runs.append(run_id)
+
+
+def test_a_run_scoped_backend_hears_each_run_id_before_its_stages() -> None:
+    backend = _RunScopedBackend()
+    ids = count(1)
+    runner = PipelineRunner(backend, InMemoryArtifactStore(), FakeClock(), run_ids=lambda: f"run-{next(ids)}")
+
+    first = runner.run(make_config())
+    second = runner.run(make_config())
+
+    assert backend.runs == [first.run_id, second.run_id] == ["run-1", "run-2"]
