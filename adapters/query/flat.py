@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from typing import Any
 
 from domain.config import STAGE_NAMES
@@ -91,6 +93,13 @@ def flat_event(event: FeedbackEvent) -> dict[str, Any]:
     }
 
 
-def sql_time(timestamp: str) -> str:
-    """``2026-11-24T09:00:00.123Z`` -> ``2026-11-24 09:00:00.123`` (UTC)."""
-    return timestamp.replace("T", " ").removesuffix("Z")
+def sql_time(timestamp: str) -> str | None:
+    """``2026-11-24T09:00:00.123Z`` -> ``2026-11-24 09:00:00.123`` (UTC); None for a text that is
+    not a time (a record may hold one: the query shows NULL there instead of failing to load)."""
+    try:
+        moment = datetime.fromisoformat(timestamp)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(sep=" ")

@@ -572,3 +572,32 @@ def test_a_wide_query_result_is_shown_a_row_per_block(
         line.split(" | ") == [f"{'run_id':<{len('negative_prompt')}}", specs[-1].run_id] for line in lines
     )
     assert sum(line.startswith("-[ row ") for line in lines) == 2
+
+
+def test_query_shows_null_for_a_recorded_time_that_is_not_a_time(
+    tmp_path: Path, invoke: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    from adapters.record_store.jsonl import JsonlRecordStore
+    from tests.factories import make_record
+
+    (tmp_path / "settings.toml").write_text(
+        f'[learning]\nrecords_path = "{tmp_path / "r.jsonl"}"\n', encoding="utf-8"
+    )
+    store = JsonlRecordStore(tmp_path / "r.jsonl")
+    store.append_record(make_record("odd", timestamp="0"))
+    store.append_record(make_record("zoned", timestamp="2026-11-24T11:00:00+02:00"))
+    store.close()
+
+    done = invoke(
+        tmp_path,
+        "records",
+        "query",
+        "SELECT run_id, CAST(timestamp AS VARCHAR) AS t FROM runs ORDER BY run_id",
+        "--json",
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [
+        {"run_id": "odd", "t": None},
+        {"run_id": "zoned", "t": "2026-11-24 09:00:00"},
+    ]
