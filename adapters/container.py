@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from application.feedback_recorder import FeedbackRecorder
     from application.import_images import ImportImages
     from application.insights import DeriveInsights
+    from application.presets import DerivePreset, VerifyPreset
     from application.query_history import QueryHistory
     from domain.ports import (
         ArtifactStore,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
         ImageBackend,
         ImageImporter,
         MaintainedFile,
+        PresetStore,
         RunIndex,
         RunTableWriter,
     )
@@ -77,6 +79,18 @@ def _derive_insights(**ports: Any) -> DeriveInsights:
     from application.insights import DeriveInsights
 
     return DeriveInsights(**ports)
+
+
+def _derive_preset(**ports: Any) -> DerivePreset:
+    from application.presets import DerivePreset
+
+    return DerivePreset(**ports)
+
+
+def _verify_preset(**ports: Any) -> VerifyPreset:
+    from application.presets import VerifyPreset
+
+    return VerifyPreset(**ports)
 
 
 def _query_history(**ports: Any) -> QueryHistory:
@@ -123,6 +137,12 @@ def _sqlite_index(
     return SqliteRunIndex(records_path, feedback_path, on_bad_line=on_bad_line)
 
 
+def _preset_store(folder: Path) -> PresetStore:
+    from adapters.presets.toml_store import TomlPresetStore
+
+    return TomlPresetStore(folder)
+
+
 def _png_importer() -> ImageImporter:
     from adapters.importer.a1111_png import A1111PngImporter  # Pillow only for imports
 
@@ -153,8 +173,8 @@ class Container(containers.DeclarativeContainer):
     """Selectors pick the sink and the backend by name; only the chosen one is ever built.
 
     The read side: ``history(index__on_bad_line=report)``, and ``history__index__on_bad_line``
-    for the use cases built on it (feedback recorder, export, query, insights), pass the bad-line
-    callback down.
+    for the use cases built on it (feedback recorder, export, query, insights), and
+    ``insights__history__index__on_bad_line`` for the preset use cases, pass the bad-line callback down.
     """
 
     config = providers.Configuration(strict=True)
@@ -197,6 +217,11 @@ class Container(containers.DeclarativeContainer):
         engine=providers.Singleton(_query_engine),
     )
     derive_insights = providers.Factory(_derive_insights, history=history, feedback=feedback_store)
+    preset_store = providers.Singleton(_preset_store, folder=config.presets.dir)
+    derive_preset = providers.Factory(
+        _derive_preset, insights=derive_insights, store=preset_store, clock=clock
+    )
+    verify_preset = providers.Factory(_verify_preset, insights=derive_insights, store=preset_store)
 
     image_backend = providers.Selector(
         config.backend.kind,
