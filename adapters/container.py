@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from application.feedback_recorder import FeedbackRecorder
     from application.import_images import ImportImages
     from application.insights import DeriveInsights
+    from application.preset_model import CheckPresetModel
     from application.presets import DerivePreset, VerifyPreset
     from application.query_history import QueryHistory
     from domain.ports import (
@@ -91,6 +92,12 @@ def _verify_preset(**ports: Any) -> VerifyPreset:
     from application.presets import VerifyPreset
 
     return VerifyPreset(**ports)
+
+
+def _check_preset_model(**ports: Any) -> CheckPresetModel:
+    from application.preset_model import CheckPresetModel
+
+    return CheckPresetModel(**ports)
 
 
 def _query_history(**ports: Any) -> QueryHistory:
@@ -242,6 +249,7 @@ class Container(containers.DeclarativeContainer):
     )
 
     check_backend = providers.Factory(_check_backend, backend=image_backend, clock=clock)
+    check_preset_model = providers.Factory(_check_preset_model, backend=image_backend)
 
     controller = providers.Factory(
         _controller,

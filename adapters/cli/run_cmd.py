@@ -235,30 +235,20 @@ def _metadata(recalled: RecalledRun | None, preset: Preset | None) -> dict[str, 
 
 
 def _check_preset_model(preset: Preset, container: Container, run_model: str, strict: bool) -> bool:
-    """Warn (``strict``: exit 2) when the run's model hash differs from the preset's. The hash is known
-    before the run only when the run uses the backend's current model; True when it was checked."""
-    from domain.errors import StableNewError
-
-    if not preset.model_hash:
-        return True
-    try:
-        current = container.image_backend().describe()
-    except StableNewError:
-        current = None  # the backend is unreachable: the run will say so
-    if current is None or (run_model and run_model != current.model):
-        if strict:
-            exit_with(
-                f"--strict: cannot check before the run that model {run_model or '(current)'} has the "
-                f"preset's model hash {preset.model_hash}",
-                EXIT_USAGE,
-            )
-        return False
-    warning = preset.model_warning(current.model_hash)
-    if warning and strict:
-        exit_with(f"--strict: {warning}", EXIT_USAGE)
-    if warning:
+    """Print the preset's model warnings (``strict``: exit 2 on a different or uncheckable model hash);
+    True when the hash was checked before the run."""
+    fit = container.check_preset_model()(preset, run_model)
+    if strict and fit.mismatch:
+        exit_with(f"--strict: {fit.warnings[-1]}", EXIT_USAGE)
+    if strict and not fit.checked:
+        exit_with(
+            f"--strict: cannot check before the run that model {run_model or '(current)'} has the "
+            f"preset's model hash {preset.model_hash}",
+            EXIT_USAGE,
+        )
+    for warning in fit.warnings:
         stderr.print(f"warning: {warning}")
-    return True
+    return fit.checked
 
 
 def _warn_on_run_model(preset: Preset, result: PipelineRunResult) -> None:
