@@ -20,13 +20,24 @@ def fingerprint(report: InsightsReport) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def preset_from_report(name: str, pack: str, model: str, report: InsightsReport, created: str) -> Preset:
-    """The preset of the values rated ``best`` in the persons' scope with the most rated runs (ties:
-    report order); raises NothingConfident when no value is."""
+def preset_from_report(
+    name: str,
+    pack: str,
+    model: str,
+    report: InsightsReport,
+    created: str,
+    stages: tuple[str, ...] | None = None,
+) -> Preset:
+    """The preset of the values rated ``best`` in the persons' scope of ``stages`` if there is one,
+    else the one with the most rated runs (ties: report order); raises NothingConfident when no
+    value is."""
     scopes = [insight for insight in report.insights if insight.rater == PERSONS]
     if not scopes:
         raise NothingConfident(f"no person rated runs of pack {pack}: nothing is confidently best")
-    chosen = max(scopes, key=lambda insight: insight.rated_runs)  # max keeps the first of equals
+    same_stages = [insight for insight in scopes if insight.scope.stages == stages]
+    chosen = max(
+        same_stages or scopes, key=lambda insight: insight.rated_runs
+    )  # max keeps the first of equals
     settings: dict[str, SettingValue] = {}
     evidence: dict[str, SettingEvidence] = {}
     for parameter in chosen.parameters:
@@ -122,8 +133,9 @@ class Verification:
 
 
 class VerifyPreset:
-    """Derives the named preset again from today's history and lists each setting that changed,
-    appeared or lost its evidence. Never writes anything."""
+    """Derives the named preset again from today's history (the same pack, model and rater, and the
+    stored stage list while it still has rated runs) and lists each setting that changed, appeared
+    or lost its evidence. Never writes anything."""
 
     def __init__(self, insights: DeriveInsights, store: PresetStore) -> None:
         self._insights = insights
@@ -133,7 +145,7 @@ class VerifyPreset:
         stored = self._store.load(name)
         try:
             report = _report(self._insights, stored.pack, stored.model or None)
-            today = preset_from_report(name, stored.pack, stored.model, report, stored.created)
+            today = preset_from_report(name, stored.pack, stored.model, report, stored.created, stored.stages)
             settings: dict[str, SettingValue] = dict(today.settings)
             today_fingerprint = today.fingerprint
         except (NothingConfident, InsightsError):  # the evidence for every stored value is gone

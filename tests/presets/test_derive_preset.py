@@ -99,3 +99,16 @@ def test_verify_lists_nothing_while_it_holds_and_each_change_once_it_does_not() 
     changes = verify("wide").changes
     assert [change.describe() for change in changes] == ["~ width: 768 -> 512"]
     assert store.load("wide") == stored  # verify writes nothing
+
+
+def test_verify_keeps_to_the_stored_stage_list_when_another_gets_more_ratings() -> None:
+    rows, events = history()
+    derive, verify, _store, feedback = use_cases(rows, events)
+    derive(name="wide", pack="portraits")
+    upscaled = [
+        make_row(f"u{n:03d}", width=(768, 512)[n % 2], height=512, stages=("txt2img", "upscale"), seed=n // 2)
+        for n in range(60)
+    ]
+    rows.extend(upscaled)  # the in-memory index reads this list
+    feedback.append([rating(row.run_id, 3 + (n // 2) % 2) for n, row in enumerate(upscaled)])
+    assert verify("wide").unchanged
