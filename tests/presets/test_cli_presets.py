@@ -219,3 +219,39 @@ def _sha256(data: dict[str, object]) -> str:
 
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def test_with_from_the_preset_wins_over_the_recalled_run_and_a_flag_over_both(derived: Path) -> None:
+    first = cli(
+        derived,
+        "run",
+        "-p",
+        "a cat",
+        "--stages",
+        "txt2img",
+        "--learning",
+        "--sampler",
+        "DDIM",
+        "--steps",
+        "12",
+    )
+    assert first.returncode == 0, first.stderr
+    run_id = str(last_record(derived)["run_id"])
+    again = cli(derived, "run", "--from", run_id, "--learning", "--preset", "best")
+    assert again.returncode == 0, again.stderr
+    config = last_record(derived)["config"]
+    assert isinstance(config, dict)
+    assert (config["sampler"], config["steps"], config["prompt"]) == (GOOD, 12, "a cat")
+    assert config["metadata"]["preset"]["name"] == "best"
+    flagged = cli(derived, "run", "--from", run_id, "--learning", "--preset", "best", "--sampler", "Heun")
+    assert flagged.returncode == 0, flagged.stderr
+    config = last_record(derived)["config"]
+    assert isinstance(config, dict)
+    assert config["sampler"] == "Heun"
+
+
+def test_derive_for_an_unknown_pack_is_exit_2_naming_the_packs(home: Path) -> None:
+    done = cli(home, "preset", "derive", "--pack", "nope", "--name", "x")
+    assert done.returncode == 2
+    assert f"packs: {PACK}" in done.stderr
+    assert not (home / "presets").exists()
