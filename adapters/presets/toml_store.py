@@ -8,6 +8,7 @@ a file, and without ``overwrite`` an existing preset is never replaced, even by 
 from __future__ import annotations
 
 import contextlib
+import errno
 import math
 import os
 import tempfile
@@ -114,13 +115,25 @@ class TomlPresetStore(PresetStore):
 
 
 def _link_new(temporary: Path, target: Path) -> None:
-    """Put ``temporary`` at ``target`` only if nothing is there (a hard link fails if it is)."""
+    """Put ``temporary`` at ``target`` only if nothing is there (a hard link fails if it is). Where the
+    file system has no hard links, a check then a rename: a racing writer could win, never tear it."""
     try:
         os.link(temporary, target)
     except FileExistsError:
-        raise PresetExists(
-            f"preset {target.stem} already exists ({target}); give --force to replace it"
-        ) from None
+        raise _exists(target) from None
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINKS:
+            raise
+        if os.path.lexists(target):
+            raise _exists(target) from None
+        os.replace(temporary, target)
+
+
+_NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.ENOSYS}
+
+
+def _exists(target: Path) -> PresetExists:
+    return PresetExists(f"preset {target.stem} already exists ({target}); give --force to replace it")
 
 
 def _fsync_folder(folder: Path) -> None:

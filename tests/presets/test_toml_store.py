@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tomllib
 from pathlib import Path
@@ -99,3 +100,17 @@ def test_files_that_are_not_presets_are_not_listed(store: TomlPresetStore) -> No
     (store.folder / ".portraits-best.abc.tmp").write_text("x", encoding="utf-8")
     (store.folder / "sub.toml").mkdir()
     assert store.names() == ["portraits-best"]
+
+
+def test_without_hard_links_a_new_preset_is_renamed_into_place_and_a_taken_name_still_refused(
+    store: TomlPresetStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(source: object, target: object) -> None:
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    store.save(preset("other"))
+    assert store.load("other") == preset("other")
+    with pytest.raises(PresetError, match="already exists"):
+        store.save(preset("other", sampler="DDIM"))
+    assert sorted(path.name for path in store.folder.iterdir()) == ["other.toml", "portraits-best.toml"]
