@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from application.insights import DeriveInsights
 from domain.insights import PERSONS, InsightsError, InsightsReport, ParameterInsight
 from domain.ports import Clock, PresetStore
-from domain.preset import NothingConfident, Preset, SettingEvidence, SettingValue, parameter_values
+from domain.preset import (
+    NothingConfident,
+    Preset,
+    SettingEvidence,
+    SettingValue,
+    check_name,
+    parameter_values,
+)
 from domain.timefmt import format_timestamp
 
 
@@ -35,9 +42,8 @@ def preset_from_report(
     if not scopes:
         raise NothingConfident(f"no person rated runs of pack {pack}: nothing is confidently best")
     same_stages = [insight for insight in scopes if insight.scope.stages == stages]
-    chosen = max(
-        same_stages or scopes, key=lambda insight: insight.rated_runs
-    )  # max keeps the first of equals
+    # max keeps the first of equals: the report's order breaks ties
+    chosen = max(same_stages or scopes, key=lambda insight: insight.rated_runs)
     settings: dict[str, SettingValue] = {}
     evidence: dict[str, SettingEvidence] = {}
     for parameter in chosen.parameters:
@@ -97,6 +103,7 @@ class DerivePreset:
         self._clock = clock
 
     def __call__(self, *, name: str, pack: str, model: str | None = None, overwrite: bool = False) -> Preset:
+        check_name(name)  # before the insights are computed
         report = _report(self._insights, pack, model)
         preset = preset_from_report(name, pack, model or "", report, format_timestamp(self._clock.now()))
         self._store.save(preset, overwrite=overwrite)

@@ -11,7 +11,7 @@ from application.insights import DeriveInsights
 from application.presets import DerivePreset, VerifyPreset, fingerprint
 from domain.feedback import FeedbackEvent
 from domain.ports import RunIndex
-from domain.preset import NothingConfident, PresetExists
+from domain.preset import NothingConfident, PresetError, PresetExists
 from domain.run_row import RunRow
 from tests.fakes import FakeClock, InMemoryPresetStore
 from tests.insights.rows import RowsIndex, make_row, rating
@@ -112,3 +112,10 @@ def test_verify_keeps_to_the_stored_stage_list_when_another_gets_more_ratings() 
     rows.extend(upscaled)  # the in-memory index reads this list
     feedback.append([rating(row.run_id, 3 + (n // 2) % 2) for n, row in enumerate(upscaled)])
     assert verify("wide").unchanged
+
+
+def test_a_name_that_cannot_be_a_file_name_is_refused_and_nothing_stored() -> None:
+    derive, _verify, store, _feedback = use_cases(*history())
+    with pytest.raises(PresetError, match="invalid preset name"):
+        derive(name="../wide", pack="portraits")
+    assert store.names() == []
