@@ -255,3 +255,21 @@ def test_derive_for_an_unknown_pack_is_exit_2_naming_the_packs(home: Path) -> No
     assert done.returncode == 2
     assert f"packs: {PACK}" in done.stderr
     assert not (home / "presets").exists()
+
+
+def test_list_show_verify_and_a_run_without_learning_change_no_stored_byte(derived: Path) -> None:
+    def stored() -> dict[str, bytes]:
+        files = [*(derived / "presets").iterdir(), *(derived / "records").glob("*.jsonl")]
+        return {str(path): path.read_bytes() for path in files}
+
+    before = stored()
+    for args in (
+        ("preset", "list"),
+        ("preset", "show", "best"),
+        ("preset", "show", "best", "--json"),
+        ("preset", "verify", "best"),
+        ("run", "-p", "a cat", "--stages", "txt2img", "--no-learning", "--preset", "best"),
+    ):
+        done = cli(derived, *args)
+        assert done.returncode == 0, (args, done.stderr)
+    assert stored() == before
