@@ -146,7 +146,7 @@ def run(
             "upscale_factor": upscale_factor,
         },
     }
-    preset = _preset_or_exit(preset_name, settings, flags) if preset_name is not None else None
+    preset = _preset_or_exit(preset_name, settings, flags, strict=strict)
     preset_layer = PresetLayer.of_pipeline(preset.name, preset.settings) if preset else None
     recalled_sources = (
         _put_recalled_under_flags(recalled, flags["pipeline"], preset_layer) if recalled else {}
@@ -211,11 +211,18 @@ def _recall_or_exit(text: str, settings: Path | None, records: Path | None) -> R
         return session.history.recall(text)
 
 
-def _preset_or_exit(name: str, settings_file: Path | None, flags: dict[str, Any]) -> Preset:
-    """The preset ``name`` from the configured presets folder; a missing or bad one exits 2."""
+def _preset_or_exit(
+    name: str | None, settings_file: Path | None, flags: dict[str, Any], *, strict: bool
+) -> Preset | None:
+    """The preset ``name`` from the configured presets folder (None without ``--preset``); a missing
+    or bad one, or ``--strict`` alone, exits 2."""
     from adapters.container import build_container
     from domain.preset import PresetError
 
+    if name is None:
+        if strict:
+            exit_with("--strict needs --preset NAME (it checks the preset's model)", EXIT_USAGE)
+        return None
     loaded, _layers = load_settings_or_exit(settings_file, flags)
     try:
         return build_container(loaded).preset_store().load(name)

@@ -273,3 +273,9 @@ def test_list_show_verify_and_a_run_without_learning_change_no_stored_byte(deriv
         done = cli(derived, *args)
         assert done.returncode == 0, (args, done.stderr)
     assert stored() == before
+
+
+def test_strict_without_a_preset_is_a_usage_error(home: Path) -> None:
+    done = cli(home, "run", "-p", "a cat", "--strict")
+    assert done.returncode == 2
+    assert done.stderr.strip() == "error: --strict needs --preset NAME (it checks the preset's model)"
