@@ -231,11 +231,8 @@ def _preset_or_exit(
 
 
 def _metadata(recalled: RecalledRun | None, preset: Preset | None) -> dict[str, Any]:
-    """The run's metadata: the recalled run's, naming the preset applied now (if any), never the
-    preset the recalled run had applied."""
-    metadata = {
-        key: value for key, value in (recalled.metadata if recalled else {}).items() if key != "preset"
-    }
+    """The run's metadata: ``from_run`` with ``--from``, ``preset`` with ``--preset``."""
+    metadata = dict(recalled.metadata) if recalled else {}
     if preset is not None:
         metadata["preset"] = preset.record_metadata()
     return metadata
