@@ -279,3 +279,13 @@ def test_strict_without_a_preset_is_a_usage_error(home: Path) -> None:
     done = cli(home, "run", "-p", "a cat", "--strict")
     assert done.returncode == 2
     assert done.stderr.strip() == "error: --strict needs --preset NAME (it checks the preset's model)"
+
+
+def test_text_from_a_preset_file_is_printed_as_it_is_never_as_markup(derived: Path) -> None:
+    markup = "[bold red]dpm[/] :smile:"
+    path = derived / "presets" / "best.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace(GOOD, markup), encoding="utf-8")
+    for args in (("preset", "list"), ("preset", "show", "best")):
+        done = cli(derived, *args)
+        assert done.returncode == 0, done.stderr
+        assert markup in done.stdout
