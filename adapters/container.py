@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         ImageBackend,
         ImageImporter,
         MaintainedFile,
+        PresetExporter,
         PresetStore,
         RunIndex,
         RunTableWriter,
@@ -268,6 +269,20 @@ def history_file(path: Path) -> MaintainedFile:
     from adapters.record_store.jsonl import JsonlRecordStore
 
     return JsonlFeedbackStore(path) if holds_feedback(path) else JsonlRecordStore(path)
+
+
+EXPORT_FORMATS = ("fooocus",)
+"""Formats ``preset_exporter`` knows. A1111 styles and InvokeAI style presets hold prompts only,
+which a preset never sets, so they are not offered."""
+
+
+def preset_exporter(format_name: str) -> PresetExporter:
+    """The exporter of ``format_name`` (one of EXPORT_FORMATS); ValueError for any other."""
+    if format_name != "fooocus":
+        raise ValueError(f"unknown export format {format_name!r} (known: {', '.join(EXPORT_FORMATS)})")
+    from adapters.presets.fooocus import FooocusPresetExporter
+
+    return FooocusPresetExporter()
 
 
 def build_container(settings: Settings) -> Container:

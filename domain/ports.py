@@ -114,6 +114,17 @@ class PresetStore(Protocol):
     def names(self) -> list[str]: ...
 
 
+class PresetExporter(Protocol):
+    """Writes a preset in another tool's format.
+
+    ``render`` returns the whole text of the other tool's file holding what the preset sets (nothing
+    else, never a prompt), or raises ``PresetError`` naming the setting that tool cannot express. It
+    has no side effects and may be called any number of times.
+    """
+
+    def render(self, preset: Preset) -> str: ...
+
+
 BadLineReport = Callable[[str, "BadLine"], None]
 """Told ``("records" | "feedback", bad line)`` for every stored line that was skipped."""
 

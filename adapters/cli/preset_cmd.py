@@ -36,6 +36,7 @@ def register(app: typer.Typer) -> None:
     presets.command("list")(list_presets)
     presets.command("show")(show)
     presets.command("verify")(verify)
+    presets.command("export")(export)
     app.add_typer(presets, name="preset")
 
 
@@ -141,6 +142,33 @@ def verify(
     for change in verification.changes:
         stdout.print(f"  {change.describe()}")
     raise typer.Exit(EXIT_CHANGED)
+
+
+def export(
+    name: NameArgument,
+    format_name: Annotated[
+        str,
+        typer.Option("--format", help="fooocus: a Fooocus preset (presets/NAME.json).", show_default=False),
+    ],
+    presets_dir: PresetsDirOption = None,
+    settings: SettingsOption = None,
+) -> None:
+    """Print the preset in another tool's format (only what it sets). Exit 2 for an unknown format
+    or a setting that format cannot express."""
+    from adapters.container import preset_exporter
+    from domain.preset import PresetError
+
+    try:
+        exporter = preset_exporter(format_name)
+    except ValueError as exc:
+        exit_with(f"--format: {exc}", EXIT_USAGE)
+    with open_session(settings, None, None, require_records=False, presets_dir=presets_dir) as session:
+        preset = _load_or_exit(session.presets(), name)
+    try:
+        text = exporter.render(preset)
+    except PresetError as exc:
+        exit_with(f"preset {name}: {exc}", EXIT_USAGE)
+    sys.stdout.write(text)
 
 
 def _load_or_exit(store: PresetStore, name: str) -> Preset:

@@ -289,3 +289,12 @@ def test_text_from_a_preset_file_is_printed_as_it_is_never_as_markup(derived: Pa
         done = cli(derived, *args)
         assert done.returncode == 0, done.stderr
         assert markup in done.stdout
+
+
+def test_export_prints_a_fooocus_preset_and_refuses_other_formats(derived: Path) -> None:
+    done = cli(derived, "preset", "export", "best", "--format", "fooocus")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"default_sampler": "euler_ancestral"}
+    other = cli(derived, "preset", "export", "best", "--format", "styles-csv")
+    assert other.returncode == 2
+    assert other.stderr.strip() == "error: --format: unknown export format 'styles-csv' (known: fooocus)"
