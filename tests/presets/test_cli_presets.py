@@ -298,3 +298,13 @@ def test_export_prints_a_fooocus_preset_and_refuses_other_formats(derived: Path)
     other = cli(derived, "preset", "export", "best", "--format", "styles-csv")
     assert other.returncode == 2
     assert other.stderr.strip() == "error: --format: unknown export format 'styles-csv' (known: fooocus)"
+
+
+def test_list_names_an_unusable_file_and_still_lists_the_others(derived: Path) -> None:
+    (derived / "presets" / "broken.toml").write_text("[preset\n", encoding="utf-8")
+    done = cli(derived, "preset", "list")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("best  pack")
+    assert lines[1].startswith("broken  (unusable: preset file ")
+    assert "is not valid TOML" in lines[1]
