@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from application.feedback_recorder import FeedbackRecorder
     from application.import_images import ImportImages
     from application.insights import DeriveInsights
+    from application.preset_model import CheckPresetModel
+    from application.presets import DerivePreset, VerifyPreset
     from application.query_history import QueryHistory
     from application.watch_imports import WatchImports
     from domain.ports import (
@@ -40,6 +42,8 @@ if TYPE_CHECKING:
         ImageBackend,
         ImageImporter,
         MaintainedFile,
+        PresetExporter,
+        PresetStore,
         RunIndex,
         RunTableWriter,
     )
@@ -85,6 +89,24 @@ def _derive_insights(**ports: Any) -> DeriveInsights:
     from application.insights import DeriveInsights
 
     return DeriveInsights(**ports)
+
+
+def _derive_preset(**ports: Any) -> DerivePreset:
+    from application.presets import DerivePreset
+
+    return DerivePreset(**ports)
+
+
+def _verify_preset(**ports: Any) -> VerifyPreset:
+    from application.presets import VerifyPreset
+
+    return VerifyPreset(**ports)
+
+
+def _check_preset_model(**ports: Any) -> CheckPresetModel:
+    from application.preset_model import CheckPresetModel
+
+    return CheckPresetModel(**ports)
 
 
 def _query_history(**ports: Any) -> QueryHistory:
@@ -143,6 +165,12 @@ def _sqlite_index(
     return SqliteRunIndex(records_path, feedback_path, on_bad_line=on_bad_line)
 
 
+def _preset_store(folder: Path) -> PresetStore:
+    from adapters.presets.toml_store import TomlPresetStore
+
+    return TomlPresetStore(folder)
+
+
 def _image_importer() -> ImageImporter:
     from adapters.importer.image_importer import MetadataImageImporter  # loaded only for imports
 
@@ -180,8 +208,8 @@ class Container(containers.DeclarativeContainer):
     """Selectors pick the sink and the backend by name; only the chosen one is ever built.
 
     The read side: ``history(index__on_bad_line=report)``, and ``history__index__on_bad_line``
-    for the use cases built on it (feedback recorder, export, query, insights), pass the bad-line
-    callback down.
+    for the use cases built on it (feedback recorder, export, query, insights), and
+    ``insights__history__index__on_bad_line`` for the preset use cases, pass the bad-line callback down.
     """
 
     config = providers.Configuration(strict=True)
@@ -227,6 +255,11 @@ class Container(containers.DeclarativeContainer):
         engine=providers.Singleton(_query_engine),
     )
     derive_insights = providers.Factory(_derive_insights, history=history, feedback=feedback_store)
+    preset_store = providers.Singleton(_preset_store, folder=config.presets.dir)
+    derive_preset = providers.Factory(
+        _derive_preset, insights=derive_insights, store=preset_store, clock=clock
+    )
+    verify_preset = providers.Factory(_verify_preset, insights=derive_insights, store=preset_store)
 
     image_backend = providers.Selector(
         config.backend.kind,
@@ -255,6 +288,7 @@ class Container(containers.DeclarativeContainer):
     )
 
     check_backend = providers.Factory(_check_backend, backend=image_backend, clock=clock)
+    check_preset_model = providers.Factory(_check_preset_model, backend=image_backend)
 
     controller = providers.Factory(
         _controller,
@@ -273,6 +307,20 @@ def history_file(path: Path) -> MaintainedFile:
     from adapters.record_store.jsonl import JsonlRecordStore
 
     return JsonlFeedbackStore(path) if holds_feedback(path) else JsonlRecordStore(path)
+
+
+EXPORT_FORMATS = ("fooocus",)
+"""Formats ``preset_exporter`` knows. A1111 styles and InvokeAI style presets hold prompts only,
+which a preset never sets, so they are not offered."""
+
+
+def preset_exporter(format_name: str) -> PresetExporter:
+    """The exporter of ``format_name`` (one of EXPORT_FORMATS); ValueError for any other."""
+    if format_name != "fooocus":
+        raise ValueError(f"unknown export format {format_name!r} (known: {', '.join(EXPORT_FORMATS)})")
+    from adapters.presets.fooocus import FooocusPresetExporter
+
+    return FooocusPresetExporter()
 
 
 def build_container(settings: Settings) -> Container:

@@ -1,4 +1,4 @@
-"""Settings: built-in defaults < settings.toml < STABLENEW_* environment < command-line flags.
+"""Settings: built-in defaults < settings.toml < STABLENEW_* environment < a preset < command-line flags.
 
 The TOML file is ``--settings PATH``, else ``$STABLENEW_SETTINGS``, else ``./settings.toml`` when
 it exists (no file at all means defaults; anything but a regular file is refused). Relative paths
@@ -100,6 +100,10 @@ class OutputSettings(_Section):
     dir: SettingPath = Path("output")
 
 
+class PresetsSettings(_Section):
+    dir: SettingPath = Path("presets")
+
+
 class FeedbackSettings(_Section):
     path: SettingPath | None = None  # None: feedback.jsonl in the records file's folder
     user: str = ""
@@ -194,6 +198,7 @@ class Settings(BaseSettings):
     learning: LearningSettings = Field(default_factory=LearningSettings)
     backend: BackendSettings = Field(default_factory=BackendSettings)
     output: OutputSettings = Field(default_factory=OutputSettings)
+    presets: PresetsSettings = Field(default_factory=PresetsSettings)
     feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
 
@@ -209,6 +214,19 @@ class Settings(BaseSettings):
         return self.feedback.path or self.learning.records_path.parent / "feedback.jsonl"
 
 
+@dataclass(frozen=True, slots=True)
+class PresetLayer:
+    """A preset's values (nested like the settings: ``{"pipeline": {"sampler": ...}}``), to go
+    between the environment and the command-line flags."""
+
+    name: str
+    values: dict[str, Any]
+
+    @staticmethod
+    def of_pipeline(name: str, pipeline_values: Mapping[str, Any]) -> PresetLayer:
+        return PresetLayer(name, {"pipeline": dict(pipeline_values)})
+
+
 class SettingsError(ValueError):
     """Settings that cannot be used; the message is one line naming the key and its source."""
 
@@ -222,6 +240,7 @@ class SettingsLayers:
     env_values: dict[str, Any]
     env_names: dict[str, str]
     flag_values: dict[str, Any]
+    preset: PresetLayer | None = None
 
     def source_of(self, dotted_key: str) -> str:
         """The layer that set ``dotted_key``; a part of a setting (``pipeline.stages.0``) is
@@ -229,6 +248,8 @@ class SettingsLayers:
         dotted_key = ".".join(dotted_key.split(".")[:2])
         if _lookup(self.flag_values, dotted_key) is not _MISSING:
             return "command line"
+        if self.preset is not None and _lookup(self.preset.values, dotted_key) is not _MISSING:
+            return f"preset {self.preset.name}"
         if dotted_key in self.env_names:
             return f"environment {self.env_names[dotted_key]}"
         if _lookup(self.file_values, dotted_key) is not _MISSING:
@@ -240,10 +261,11 @@ def load_settings(
     settings_file: Path | None = None,
     flags: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    preset: PresetLayer | None = None,
 ) -> tuple[Settings, SettingsLayers]:
     """The effective settings and where each value came from; raises SettingsError."""
     environ = os.environ if environ is None else environ
-    layers = _read_layers(settings_file, dict(flags or {}), environ)
+    layers = _read_layers(settings_file, dict(flags or {}), environ, preset)
     _check_file_types(layers)
     file_values = layers.file_values
 
@@ -264,7 +286,9 @@ def load_settings(
             )
 
     try:
-        loaded = _LayeredSettings(**layers.flag_values)
+        loaded = _LayeredSettings(
+            **_merged(layers.preset.values if layers.preset else {}, layers.flag_values)
+        )
     except ValidationError as exc:
         raise SettingsError(_describe(exc, layers)) from None
     return _absolute_paths(loaded), layers
@@ -284,14 +308,26 @@ class _MappingSource(PydanticBaseSettingsSource):
         return self._values
 
 
+def _merged(lower: Mapping[str, Any], upper: Mapping[str, Any]) -> dict[str, Any]:
+    """``upper`` over ``lower``, section by section."""
+    merged = {key: dict(value) if isinstance(value, Mapping) else value for key, value in lower.items()}
+    for key, value in upper.items():
+        below = merged.get(key)
+        merged[key] = {**below, **value} if isinstance(below, dict) and isinstance(value, Mapping) else value
+    return merged
+
+
 def _read_layers(
-    settings_file: Path | None, flags: dict[str, Any], environ: Mapping[str, str]
+    settings_file: Path | None,
+    flags: dict[str, Any],
+    environ: Mapping[str, str],
+    preset: PresetLayer | None = None,
 ) -> SettingsLayers:
     chosen = settings_file or (Path(environ[SETTINGS_FILE_ENV]) if environ.get(SETTINGS_FILE_ENV) else None)
     path = chosen or (DEFAULT_SETTINGS_FILE if DEFAULT_SETTINGS_FILE.exists() else None)
     file_values = _read_toml(path.absolute()) if path else {}
     env_values, env_names = _read_env(environ)
-    return SettingsLayers(path.resolve() if path else None, file_values, env_values, env_names, flags)
+    return SettingsLayers(path.resolve() if path else None, file_values, env_values, env_names, flags, preset)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

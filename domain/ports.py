@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the ports name these only in annotations: importing a port 
     from domain.import_plan import ImportPlan
     from domain.imported_run import ImportedRun, Unreadable
     from domain.index_state import IndexCheck, IndexStatus
+    from domain.preset import Preset
     from domain.record import LearningRecord
     from domain.run import StageProgress
     from domain.run_filter import RunFilter
@@ -94,6 +95,35 @@ class FeedbackStore(Protocol):
     def iter_events(
         self, *, on_bad_line: Callable[[BadLine], None] | None = None
     ) -> Iterator[FeedbackEvent]: ...
+
+
+class PresetStore(Protocol):
+    """Named presets (docs/presets.md), each kept whole.
+
+    ``save`` stores the preset under its name, all of it or nothing (a reader never sees half a
+    preset); it raises ``PresetExists`` when that name is taken, unless ``overwrite``. ``load``
+    returns what was saved under ``name`` (equal to it); ``PresetNotFound`` when there is none and
+    ``PresetError`` (one line naming where and the key) when what is stored is not a valid preset.
+    ``names`` lists the stored names sorted; a store that does not exist yet holds none. Reading
+    never changes what is stored. Every method may be called any number of times.
+    """
+
+    def save(self, preset: Preset, *, overwrite: bool = False) -> None: ...
+
+    def load(self, name: str) -> Preset: ...
+
+    def names(self) -> list[str]: ...
+
+
+class PresetExporter(Protocol):
+    """Writes a preset in another tool's format.
+
+    ``render`` returns the whole text of the other tool's file holding what the preset sets (nothing
+    else, never a prompt), or raises ``PresetError`` naming the setting that tool cannot express. It
+    has no side effects and may be called any number of times.
+    """
+
+    def render(self, preset: Preset) -> str: ...
 
 
 BadLineReport = Callable[[str, "BadLine"], None]

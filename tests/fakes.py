@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from domain.preset import Preset, PresetExists, PresetNotFound, check_name
 from domain.record import LearningRecord
 
 
@@ -33,6 +34,26 @@ class InMemoryRecordSink:
 
     def append_record(self, record: LearningRecord) -> None:
         self.records.append(record)
+
+
+class InMemoryPresetStore:
+    """Keeps saved presets in a dict by name, as the TOML store keeps them in a folder."""
+
+    def __init__(self) -> None:
+        self.presets: dict[str, Preset] = {}
+
+    def save(self, preset: Preset, *, overwrite: bool = False) -> None:
+        if preset.name in self.presets and not overwrite:
+            raise PresetExists(f"preset {preset.name} already exists")
+        self.presets[preset.name] = preset
+
+    def load(self, name: str) -> Preset:
+        if check_name(name) not in self.presets:
+            raise PresetNotFound(f"no preset {name}")
+        return self.presets[name]
+
+    def names(self) -> list[str]:
+        return sorted(self.presets)
 
 
 class FailingRecordSink:

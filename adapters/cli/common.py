@@ -15,7 +15,7 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from adapters.settings import Settings, SettingsLayers
+    from adapters.settings import PresetLayer, Settings, SettingsLayers
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -68,13 +68,13 @@ def exit_with(message: str, code: int = EXIT_FAILED) -> NoReturn:
 
 
 def load_settings_or_exit(
-    settings_file: Path | None, flags: dict[str, Any] | None = None
+    settings_file: Path | None, flags: dict[str, Any] | None = None, preset: PresetLayer | None = None
 ) -> tuple[Settings, SettingsLayers]:
     """The effective settings, or exit 2 with one line naming the bad key and where it came from."""
     from adapters.settings import SettingsError, load_settings  # pydantic-settings: only when needed
 
     try:
-        return load_settings(settings_file, _drop_unset(flags or {}))
+        return load_settings(settings_file, _drop_unset(flags or {}), preset=preset)
     except SettingsError as exc:
         exit_with(str(exc), EXIT_USAGE)
 

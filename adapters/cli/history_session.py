@@ -26,8 +26,10 @@ if TYPE_CHECKING:
     from application.history import History
     from application.import_images import ImportImages
     from application.insights import DeriveInsights
+    from application.presets import DerivePreset, VerifyPreset
     from application.query_history import QueryHistory
     from application.watch_imports import WatchImports
+    from domain.ports import PresetStore
     from domain.store_health import BadLine
 
 SHOWN_REASONS = 3
@@ -103,6 +105,17 @@ class Session:
         self.opened.add("feedback")
         return self.container.derive_insights(history__index__on_bad_line=self.bad_lines)
 
+    def derive_preset(self) -> DerivePreset:
+        self.opened.add("feedback")
+        return self.container.derive_preset(insights__history__index__on_bad_line=self.bad_lines)
+
+    def verify_preset(self) -> VerifyPreset:
+        self.opened.add("feedback")
+        return self.container.verify_preset(insights__history__index__on_bad_line=self.bad_lines)
+
+    def presets(self) -> PresetStore:
+        return self.container.preset_store()
+
     def importer(self) -> ImportImages:
         self.opened.add("records")
         return self.container.import_images()
@@ -126,13 +139,17 @@ def open_session(
     feedback: Path | None,
     *,
     require_records: bool = True,
+    presets_dir: Path | None = None,
 ) -> Iterator[Session]:
     """The history of the configured (or given) files; expected errors exit with one line."""
     from adapters.container import build_container
 
-    settings, _layers = load_settings_or_exit(
-        settings_file, {"learning": {"records_path": records}, "feedback": {"path": feedback}}
-    )
+    flags = {
+        "learning": {"records_path": records},
+        "feedback": {"path": feedback},
+        "presets": {"dir": presets_dir},
+    }
+    settings, _layers = load_settings_or_exit(settings_file, flags)
     records_path = settings.learning.records_path
     feedback_path = settings.feedback_path
     if records_path.is_dir():

@@ -15,6 +15,7 @@ import typer
 from adapters.cli import (
     backend_cmd,
     insights_cmd,
+    preset_cmd,
     records_index,
     records_review,
     records_store,
@@ -70,6 +71,7 @@ settings_cmd.register(app)
 backend_cmd.register(app)
 review_cmd.register(app)
 insights_cmd.register(app)
+preset_cmd.register(app)
 records_store.register(records_app)
 records_review.register(records_app)
 records_index.register(records_app)

@@ -21,8 +21,10 @@ from adapters.cli.common import (
 from domain.config import STAGE_NAMES, Img2ImgStage, PipelineConfig, UpscaleStage, field_default
 
 if TYPE_CHECKING:
-    from adapters.settings import PipelineSettings, Settings, SettingsLayers
+    from adapters.container import Container
+    from adapters.settings import PipelineSettings, PresetLayer, Settings, SettingsLayers
     from domain import PipelineConfig, PipelineRunResult, StageEvent
+    from domain.preset import Preset
     from domain.recall import RecalledRun
     from domain.run import StageProgress
 
@@ -57,6 +59,19 @@ def run(
             show_default=False,
         ),
     ] = None,
+    preset_name: Annotated[
+        str | None,
+        typer.Option(
+            "--preset",
+            help="Apply a preset (stablenew preset list): its settings win over the settings file and "
+            "the environment; any flag given overrides its value.",
+            show_default=False,
+        ),
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="With --preset: refuse to run a model other than the preset's."),
+    ] = False,
     negative_prompt: Annotated[str | None, _setting("negative_prompt", "What to avoid.")] = None,
     stages: Annotated[
         str | None, _setting("stages", "Comma-separated: txt2img,img2img,upscale.", ",".join(STAGE_NAMES))
@@ -105,6 +120,7 @@ def run(
     import orjson
 
     from adapters.container import build_container
+    from adapters.settings import PresetLayer
     from domain import ConfigError, RunStatus
 
     if prompt is None and from_run is None:
@@ -130,8 +146,12 @@ def run(
             "upscale_factor": upscale_factor,
         },
     }
-    recalled_sources = _put_recalled_under_flags(recalled, flags["pipeline"]) if recalled else {}
-    loaded, layers = load_settings_or_exit(settings, flags)
+    preset = _preset_or_exit(preset_name, settings, flags, strict=strict)
+    preset_layer = PresetLayer.of_pipeline(preset.name, preset.settings) if preset else None
+    recalled_sources = (
+        _put_recalled_under_flags(recalled, flags["pipeline"], preset_layer) if recalled else {}
+    )
+    loaded, layers = load_settings_or_exit(settings, flags, preset_layer)
     for path in init_image or []:
         if path.is_dir():
             exit_with(f"--init-image {path}: is a directory, not an image file", EXIT_USAGE)
@@ -162,13 +182,17 @@ def run(
         init_images,
         prompt_pack,
         prompt_id,
-        recalled.metadata if recalled else None,
+        _metadata(recalled, preset),
     )
+    container = build_container(loaded)
+    checked_model = _check_preset_model(preset, container, loaded.pipeline.model, strict) if preset else True
     try:
-        controller = build_container(loaded).controller()
+        controller = container.controller()
     except ConfigError as exc:
         exit_with(f"invalid setting {exc}", EXIT_USAGE)
     result = controller.run(config, observer=None if json_output else _Progress())
+    if preset is not None and not checked_model:
+        _warn_on_run_model(preset, result)
     if json_output:
         stdout.print(orjson.dumps(result_to_json(result, loaded)).decode())
     else:
@@ -187,14 +211,68 @@ def _recall_or_exit(text: str, settings: Path | None, records: Path | None) -> R
         return session.history.recall(text)
 
 
-def _put_recalled_under_flags(recalled: RecalledRun, pipeline_flags: dict[str, Any]) -> dict[str, str]:
-    """Fill the pipeline flags not given with the recalled values (so a flag wins, then the record, then
-    the settings); the settings each recalled value now sets, mapped to where it came from."""
+def _preset_or_exit(
+    name: str | None, settings_file: Path | None, flags: dict[str, Any], *, strict: bool
+) -> Preset | None:
+    """The preset ``name`` from the configured presets folder (None without ``--preset``); a missing
+    or bad one, or ``--strict`` alone, exits 2."""
+    from adapters.container import build_container
+    from domain.preset import PresetError
+
+    if name is None:
+        if strict:
+            exit_with("--strict needs --preset NAME (it checks the preset's model)", EXIT_USAGE)
+        return None
+    loaded, _layers = load_settings_or_exit(settings_file, flags)
+    try:
+        return build_container(loaded).preset_store().load(name)
+    except PresetError as exc:
+        exit_with(str(exc), EXIT_USAGE)
+
+
+def _metadata(recalled: RecalledRun | None, preset: Preset | None) -> dict[str, Any]:
+    """The run's metadata: ``from_run`` with ``--from``, ``preset`` with ``--preset``."""
+    metadata = dict(recalled.metadata) if recalled else {}
+    if preset is not None:
+        metadata["preset"] = preset.record_metadata()
+    return metadata
+
+
+def _check_preset_model(preset: Preset, container: Container, run_model: str, strict: bool) -> bool:
+    """Print the preset's model warnings (``strict``: exit 2 on a different or uncheckable model hash);
+    True when the hash was checked before the run."""
+    fit = container.check_preset_model()(preset, run_model)
+    if strict and fit.mismatch:
+        exit_with(f"--strict: {fit.warnings[-1]}", EXIT_USAGE)
+    if strict and not fit.checked:
+        exit_with(
+            f"--strict: cannot check before the run that model {run_model or '(current)'} has the "
+            f"preset's model hash {preset.model_hash}",
+            EXIT_USAGE,
+        )
+    for warning in fit.warnings:
+        stderr.print(f"warning: {warning}")
+    return fit.checked
+
+
+def _warn_on_run_model(preset: Preset, result: PipelineRunResult) -> None:
+    warning = preset.model_warning(result.backend.model_hash if result.backend else None)
+    if warning:
+        stderr.print(f"warning: {warning}")
+
+
+def _put_recalled_under_flags(
+    recalled: RecalledRun, pipeline_flags: dict[str, Any], preset: PresetLayer | None = None
+) -> dict[str, str]:
+    """Fill the pipeline flags not given with the recalled values (so a flag wins, then a preset, then
+    the record, then the settings); the settings each recalled value now sets, mapped to where it came
+    from."""
     from adapters.settings import PipelineSettings
 
+    preset_keys = set(preset.values.get("pipeline", {})) if preset else set()
     sources: dict[str, str] = {}
     for key, value in PipelineSettings.recalled_layer(recalled.values).items():
-        if pipeline_flags.get(key) is None:
+        if pipeline_flags.get(key) is None and key not in preset_keys:
             pipeline_flags[key] = value
             sources[f"pipeline.{key}"] = f"run {recalled.run_id}"
     return sources

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.settings import Settings, SettingsError, load_settings
+from adapters.settings import PresetLayer, Settings, SettingsError, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,6 +48,29 @@ def test_layers_apply_in_order(tmp_path: Path) -> None:
     assert layers.source_of("pipeline.steps") == "environment STABLENEW_PIPELINE__STEPS"
     assert layers.source_of("pipeline.cfg_scale") == "command line"
     assert layers.source_of("pipeline.height") == "default"
+
+
+def test_a_preset_goes_between_the_environment_and_the_flags(tmp_path: Path) -> None:
+    file = tmp_path / "s.toml"
+    file.write_text('[pipeline]\nsampler = "Heun"\nwidth = 640\n')
+    env = {"STABLENEW_PIPELINE__SAMPLER": "DDIM", "STABLENEW_PIPELINE__STEPS": "40"}
+    preset = PresetLayer.of_pipeline("best", {"sampler": "Euler a", "steps": 30, "cfg_scale": 6.0})
+    settings, layers = load_settings(file, {"pipeline": {"cfg_scale": 9.0}}, env, preset=preset)
+    pipeline = settings.pipeline
+    assert (pipeline.sampler, pipeline.steps, pipeline.cfg_scale, pipeline.width) == ("Euler a", 30, 9.0, 640)
+    assert layers.source_of("pipeline.sampler") == "preset best"
+    assert layers.source_of("pipeline.steps") == "preset best"
+    assert layers.source_of("pipeline.cfg_scale") == "command line"
+    assert layers.source_of("pipeline.width") == str(file)
+
+
+def test_presets_dir_resolves_against_the_settings_file(tmp_path: Path) -> None:
+    file = tmp_path / "s.toml"
+    file.write_text('[presets]\ndir = "mine"\n')
+    settings, _ = load_settings(file, {}, {})
+    assert settings.presets.dir == tmp_path / "mine"
+    default, _ = load_settings(None, {}, {})
+    assert default.presets.dir == Path("presets").absolute()
 
 
 def test_settings_file_comes_from_the_environment_when_not_given(tmp_path: Path) -> None:

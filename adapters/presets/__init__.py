@@ -1,0 +1,1 @@
+"""Preset stores: TomlPresetStore keeps each preset as a human-editable TOML file."""
