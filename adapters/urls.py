@@ -59,6 +59,20 @@ def parse_http_url(url: str) -> HttpUrl:
     )
 
 
+def split_credentials(url: str) -> tuple[str, str | None, str | None]:
+    """``http://u:p@host:7860/`` -> (``http://host:7860``, u, p): the URL shown anywhere has no secret.
+
+    Raises ConfigError for ``backend.url``; the message never quotes the URL, which may hold a password.
+    """
+    from domain.errors import ConfigError
+
+    try:
+        parsed = parse_http_url(url)
+    except ValueError as exc:
+        raise ConfigError("backend.url", str(exc)) from None
+    return parsed.address, parsed.username, parsed.password
+
+
 def redact_url(url: str) -> str:
     """``url`` with any user-info replaced by a mask: ``http://********@host:7860``.
 

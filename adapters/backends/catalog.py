@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from domain.config import PipelineConfig, UpscaleStage
@@ -43,8 +43,41 @@ def close_matches(wanted: str, names: Iterable[str], *, limit: int = 3) -> list[
     return list(dict.fromkeys(starts + near))[:limit]
 
 
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One name a server offers (``name``, what is sent) and the other spellings it accepts for it."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+
+    def matches(self, wanted: str) -> bool:
+        folded = wanted.strip().casefold()
+        return any(folded == alias.casefold() for alias in (self.name, *self.aliases) if alias)
+
+
+def refuse_unknown(
+    kind: str,
+    wanted: str,
+    choices: Sequence[Choice],
+    *,
+    server: str = "the backend",
+    stage: str | None = None,
+) -> BackendError:
+    """The refusal of a name no choice matches, with close matches found among every alias (a
+    checkpoint's title is long; its file stem is what people type)."""
+    by_alias = {alias: choice.name for choice in choices for alias in (choice.name, *choice.aliases)}
+    suggestions = list(dict.fromkeys(by_alias[alias] for alias in close_matches(wanted, by_alias, limit=6)))
+    return unknown_name(kind, wanted, [c.name for c in choices], suggestions[:3], server=server, stage=stage)
+
+
 def unknown_name(
-    kind: str, wanted: str, choices: list[str], suggestions: list[str], *, stage: str | None
+    kind: str,
+    wanted: str,
+    choices: list[str],
+    suggestions: list[str],
+    *,
+    server: str = "the backend",
+    stage: str | None = None,
 ) -> BackendError:
     """The one-line refusal of a name the backend does not serve, with the real choices."""
     listed = ", ".join(choices[:12]) + (", ..." if len(choices) > 12 else "")
@@ -54,7 +87,7 @@ def unknown_name(
         else f"pick one of the {kind}s the backend lists (stablenew backend check)"
     )
     return BackendError(
-        f"unknown {kind} {wanted!r}; the backend offers: {listed or 'none'}", hint=hint, stage=stage
+        f"unknown {kind} {wanted!r}; {server} offers: {listed or 'none'}", hint=hint, stage=stage
     )
 
 

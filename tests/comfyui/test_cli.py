@@ -187,7 +187,7 @@ def test_each_error_has_its_line_and_exit_code_and_leaves_records_and_files_unto
 
 
 PRE_FLIGHT = [
-    (["--sampler", "DPM++ 2N"], "unknown sampler 'DPM++ 2N'", "did you mean 'dpmpp_2m' or"),
+    (["--sampler", "DPM++ 2N"], "unknown sampler 'DPM++ 2N'", "did you mean 'dpmpp_2m'?"),
     (["--scheduler", "Karas"], "unknown scheduler 'Karas'", "did you mean 'karras'"),
     (
         ["--model", "v1-5-pruned"],

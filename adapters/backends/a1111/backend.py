@@ -8,9 +8,10 @@ from typing import Any, TypeVar
 
 from adapters.backends.a1111 import payloads
 from adapters.backends.a1111.catalog import ServerCatalog, fetch_catalog
-from adapters.backends.a1111.client import WebuiClient, split_credentials
+from adapters.backends.a1111.client import WebuiClient
 from adapters.backends.a1111.flavors import Flavor, flavor_named
 from adapters.backends.a1111.responses import decode_image, generation_result, progress_of, resolved_values
+from adapters.urls import split_credentials
 from domain.backend_report import BackendReport
 from domain.config import PipelineConfig
 from domain.errors import BackendError, GenerationInterrupted

@@ -10,20 +10,8 @@ from typing import Any
 
 from adapters.backends.a1111 import errors
 from adapters.backends.a1111.client import WebuiClient
-from adapters.backends.catalog import BackendCatalog, close_matches, unknown_name
+from adapters.backends.catalog import BackendCatalog, Choice, refuse_unknown
 from domain.config import PipelineConfig
-
-
-@dataclass(frozen=True, slots=True)
-class Choice:
-    """One name the server offers (``name``, what we send) and every spelling it also accepts."""
-
-    name: str
-    aliases: tuple[str, ...] = ()
-
-    def matches(self, wanted: str) -> bool:
-        folded = wanted.strip().casefold()
-        return any(folded == alias.casefold() for alias in (self.name, *self.aliases) if alias)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,14 +64,8 @@ class ServerCatalog:
 
 
 def _require_known(kind: str, wanted: str, choices: tuple[Choice, ...]) -> None:
-    """BackendCatalog's refusal, with close matches found among every alias (a checkpoint's
-    title is long; its file stem is what people type)."""
-    if any(choice.matches(wanted) for choice in choices):
-        return
-    by_alias = {alias: choice.name for choice in choices for alias in (choice.name, *choice.aliases)}
-    close = close_matches(wanted, by_alias, limit=6)
-    suggestions = list(dict.fromkeys(by_alias[alias] for alias in close))[:3]
-    raise unknown_name(kind, wanted, [c.name for c in choices], suggestions, stage=None)
+    if not any(choice.matches(wanted) for choice in choices):
+        raise refuse_unknown(kind, wanted, choices)
 
 
 def _canonical(choices: Iterable[Choice], wanted: str) -> str:

@@ -12,22 +12,12 @@ from typing import Any
 import httpx
 
 from adapters.backends.a1111 import errors
-from adapters.urls import parse_http_url, redact_url
-from domain.errors import ConfigError
+from adapters.urls import redact_url
 
 API_PREFIX = "/sdapi/v1"
 CATALOG_READ_TIMEOUT = 60.0
 INTERRUPT_TIMEOUT = 5.0
 PROGRESS_TIMEOUT = 1.0
-
-
-def split_credentials(url: str) -> tuple[str, str | None, str | None]:
-    """``http://u:p@host:7860/`` -> (``http://host:7860``, u, p); the URL shown anywhere has no secret."""
-    try:
-        parsed = parse_http_url(url)
-    except ValueError as exc:  # the message never quotes the URL, which may hold a password
-        raise ConfigError("backend.url", str(exc)) from None
-    return parsed.address, parsed.username, parsed.password
 
 
 class WebuiClient:

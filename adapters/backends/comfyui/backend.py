@@ -11,9 +11,10 @@ from typing import Any
 
 from adapters.backends.comfyui import errors, graphs
 from adapters.backends.comfyui.catalog import NODES, ComfyCatalog, catalog_from
-from adapters.backends.comfyui.client import ComfyClient, split_credentials
+from adapters.backends.comfyui.client import ComfyClient
 from adapters.backends.comfyui.events import ProgressEvents
 from adapters.backends.comfyui.prompts import PromptQueue, prompt_id_for
+from adapters.urls import split_credentials
 from domain.backend_report import BackendReport
 from domain.config import PipelineConfig
 from domain.images import BackendInfo, ImageData, StageOutput

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass
 
-from adapters.backends.catalog import BackendCatalog
+from adapters.backends.catalog import BackendCatalog, Choice, refuse_unknown
 from adapters.backends.comfyui import names
 from domain.config import PipelineConfig, UpscaleStage
 from domain.errors import BackendError
@@ -21,18 +20,6 @@ STAGE_NODES: dict[str, tuple[str, ...]] = {
 MODEL_NODES = ("UpscaleModelLoader", "ImageUpscaleWithModel")
 NODES = tuple(dict.fromkeys(node for nodes in STAGE_NODES.values() for node in nodes)) + MODEL_NODES
 """Every node a graph may use: each is looked up in ``/object_info/<node>`` before a run."""
-
-
-@dataclass(frozen=True, slots=True)
-class Choice:
-    """One name the server offers (``name``, what is sent) and the other spellings accepted for it."""
-
-    name: str
-    aliases: tuple[str, ...] = ()
-
-    def matches(self, wanted: str) -> bool:
-        folded = wanted.strip().casefold()
-        return any(folded == alias.casefold() for alias in (self.name, *self.aliases) if alias)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +69,10 @@ class ComfyCatalog:
         )
         for stage in config.stages:
             if isinstance(stage, UpscaleStage):
-                self.upscaler(stage.upscaler)
+                self.upscaler(stage.upscaler, stage=stage.name)
         return resolved
 
-    def upscaler(self, wanted: str) -> Upscaler:
+    def upscaler(self, wanted: str, *, stage: str | None = None) -> Upscaler:
         """An upscale model by file name (with or without extension), else a plain resize method."""
         for choice in self.upscale_models:
             if choice.matches(wanted):
@@ -94,7 +81,7 @@ class ComfyCatalog:
         for choice in self.resize_methods:
             if choice.matches(wanted):
                 return Upscaler(model=None, method=choice.name)
-        _known("upscaler", wanted, (*self.upscale_models, *self.resize_methods))
+        _known("upscaler", wanted, (*self.upscale_models, *self.resize_methods), stage=stage)
         raise AssertionError("unreachable: _known raised")  # pragma: no cover
 
     def require_nodes(self, stage: str, nodes: tuple[str, ...]) -> None:
@@ -149,20 +136,9 @@ def _with_aliases(offered: tuple[str, ...], table: dict[str, str]) -> tuple[Choi
     )
 
 
-def _known(kind: str, wanted: str, choices: tuple[Choice, ...]) -> str:
+def _known(kind: str, wanted: str, choices: tuple[Choice, ...], *, stage: str | None = None) -> str:
     """The server's name for ``wanted``; BackendError with close matches (over every alias) if unknown."""
     for choice in choices:
         if choice.matches(wanted):
             return choice.name
-    by_alias = {
-        alias.casefold(): choice.name for choice in choices for alias in (choice.name, *choice.aliases)
-    }
-    close = difflib.get_close_matches(wanted.casefold(), list(by_alias), n=6, cutoff=0.5)
-    suggestions = list(dict.fromkeys(by_alias[alias] for alias in close))[:3]
-    listed = ", ".join(c.name for c in choices[:12]) + (", ..." if len(choices) > 12 else "")
-    hint = (
-        f"did you mean {' or '.join(repr(name) for name in suggestions)}?"
-        if suggestions
-        else f"pick one of the {kind}s the backend lists (stablenew backend check)"
-    )
-    raise BackendError(f"unknown {kind} {wanted!r}; ComfyUI offers: {listed or 'none'}", hint=hint)
+    raise refuse_unknown(kind, wanted, choices, server="ComfyUI", stage=stage)

@@ -11,19 +11,9 @@ from typing import Any
 import httpx
 
 from adapters.backends.comfyui import errors
-from adapters.urls import parse_http_url, redact_url
-from domain.errors import ConfigError
+from adapters.urls import redact_url
 
 CONTROL_TIMEOUT = 5.0  # /interrupt and /queue deletion when a run is being stopped
-
-
-def split_credentials(url: str) -> tuple[str, str | None, str | None]:
-    """``http://u:p@host:8188`` -> (``http://host:8188``, u, p); the URL shown anywhere has no secret."""
-    try:
-        parsed = parse_http_url(url)
-    except ValueError as exc:  # the message never quotes the URL, which may hold a password
-        raise ConfigError("backend.url", str(exc)) from None
-    return parsed.address, parsed.username, parsed.password
 
 
 class ComfyClient:
