@@ -4,7 +4,9 @@ The names below are loaded on first use (PEP 562), so importing one use case (a 
 ``History``) does not load the run side.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from domain import lazy_names
 
 if TYPE_CHECKING:
     from application.controller import PipelineController
@@ -19,14 +21,6 @@ _HOME = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _HOME:
-        raise AttributeError(f"module 'application' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(_HOME[name]), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_names(__name__, _HOME)
 
 __all__ = ["PipelineController", "PipelineRunner", "RunObserver", "build_learning_record"]

@@ -5,6 +5,9 @@ module, or ``domain``, does not build every dataclass of the package, which ever
 start-up would pay for.
 """
 
+import importlib
+import sys
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -84,15 +87,21 @@ _HOME = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _HOME:
-        raise AttributeError(f"module 'domain' has no attribute {name!r}")
-    import importlib
+def lazy_names(package: str, home: Mapping[str, str]) -> Callable[[str], Any]:
+    """The module ``__getattr__`` of ``package``: ``name`` comes from the module ``home[name]``,
+    imported on first use and then kept in the package like an ordinary attribute."""
 
-    value = getattr(importlib.import_module(_HOME[name]), name)
-    globals()[name] = value
-    return value
+    def __getattr__(name: str) -> Any:
+        if name not in home:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(home[name]), name)
+        setattr(sys.modules[package], name, value)
+        return value
 
+    return __getattr__
+
+
+__getattr__ = lazy_names(__name__, _HOME)
 
 __all__ = [
     "SCHEMA_VERSION",
