@@ -1,0 +1,1 @@
+"""Plan files (TOML, docs/plans.md) and the one-runner-per-plan lock."""
