@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from adapters.feedback.jsonl import JsonlFeedbackStore
     from adapters.jsonl_log import Durability
+    from adapters.plans.plan_file import PlanSource
     from adapters.record_store.jsonl import JsonlRecordStore
     from adapters.settings import Settings
     from application.check_backend import CheckBackend
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
     from application.feedback_recorder import FeedbackRecorder
     from application.import_images import ImportImages
     from application.insights import DeriveInsights
+    from application.plan_check import CheckPlan
+    from application.plan_run import RunPlan
+    from application.plan_status import PlanStatus
     from application.preset_model import CheckPresetModel
     from application.presets import DerivePreset, VerifyPreset
     from application.query_history import QueryHistory
@@ -42,6 +46,7 @@ if TYPE_CHECKING:
         ImageBackend,
         ImageImporter,
         MaintainedFile,
+        PlanLock,
         PresetExporter,
         PresetStore,
         RunIndex,
@@ -107,6 +112,30 @@ def _check_preset_model(**ports: Any) -> CheckPresetModel:
     from application.preset_model import CheckPresetModel
 
     return CheckPresetModel(**ports)
+
+
+def _run_plan(**ports: Any) -> RunPlan:
+    from application.plan_run import RunPlan
+
+    return RunPlan(**ports)
+
+
+def _check_plan(**ports: Any) -> CheckPlan:
+    from application.plan_check import CheckPlan
+
+    return CheckPlan(**ports)
+
+
+def _plan_status(**ports: Any) -> PlanStatus:
+    from application.plan_status import PlanStatus
+
+    return PlanStatus(**ports)
+
+
+def _plan_lock(records_path: Path) -> PlanLock:
+    from adapters.plans.lock import FilelockPlanLock  # filelock
+
+    return FilelockPlanLock(records_path.parent)
 
 
 def _query_history(**ports: Any) -> QueryHistory:
@@ -267,6 +296,7 @@ class Container(containers.DeclarativeContainer):
             _fake_backend,
             latency=config.backend.fake_latency,
             fail_stage=providers.Callable(_none_if_empty, config.backend.fake_fail_stage),
+            oom_above=config.backend.fake_oom_above,
         ),
         a1111=providers.Singleton(
             _a1111_backend,
@@ -290,6 +320,18 @@ class Container(containers.DeclarativeContainer):
     check_backend = providers.Factory(_check_backend, backend=image_backend, clock=clock)
     check_preset_model = providers.Factory(_check_preset_model, backend=image_backend)
 
+    plan_lock = providers.Singleton(_plan_lock, records_path=config.learning.records_path)
+    run_plan = providers.Factory(
+        _run_plan,
+        backend=image_backend,
+        artifacts=artifact_store,
+        clock=clock,
+        store=record_store,
+        lock=plan_lock,
+    )
+    check_plan = providers.Factory(_check_plan, backend=image_backend, store=record_store, history=history)
+    plan_status = providers.Factory(_plan_status, store=record_store, feedback=feedback_store)
+
     controller = providers.Factory(
         _controller,
         backend=image_backend,
@@ -307,6 +349,13 @@ def history_file(path: Path) -> MaintainedFile:
     from adapters.record_store.jsonl import JsonlRecordStore
 
     return JsonlFeedbackStore(path) if holds_feedback(path) else JsonlRecordStore(path)
+
+
+def plan_file(path: Path) -> PlanSource:
+    """The plan file at ``path`` (docs/plans.md); ValueError with one line naming the key and its line."""
+    from adapters.plans.plan_file import load_plan_source
+
+    return load_plan_source(path)
 
 
 EXPORT_FORMATS = ("fooocus",)

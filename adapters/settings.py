@@ -81,6 +81,7 @@ class BackendSettings(_Section):
     read_timeout: float = Field(default=600.0, gt=0)
     fake_latency: float = Field(default=0.0, ge=0)
     fake_fail_stage: Literal["", "txt2img", "img2img", "upscale"] = ""
+    fake_oom_above: int = Field(default=0, ge=0)
 
     @field_validator("url")
     @classmethod

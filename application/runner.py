@@ -62,6 +62,7 @@ class _Progress:
     backend: BackendInfo | None = None
     status: RunStatus = RunStatus.SUCCEEDED
     error: str | None = None
+    retryable: bool = False
 
 
 class PipelineRunner:
@@ -132,6 +133,7 @@ class PipelineRunner:
             backend=progress.backend,
             resolved=progress.resolved,
             error=progress.error,
+            retryable=progress.retryable,
         )
         if self._sink is None:
             return result
@@ -209,6 +211,7 @@ class PipelineRunner:
             logger.error("stage %s failed unexpectedly", stage, exc_info=exc)
             reason = f"{type(exc).__name__}: {exc}"
         progress.status, progress.error = RunStatus.FAILED, f"{stage}: {reason}"
+        progress.retryable = isinstance(exc, BackendError) and exc.retryable
         return self._event(stage, StageStatus.FAILED, started, error=reason)
 
     def _event(

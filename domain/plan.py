@@ -60,6 +60,14 @@ class PlanError(StableNewError, ValueError):
         self.message = message
 
 
+class PlanBusy(StableNewError):
+    """Another process runs the plan; ``holder`` says which (``pid 4242 on host-a``)."""
+
+    def __init__(self, plan_name: str, holder: str) -> None:
+        super().__init__(f"plan {plan_name!r} is already running ({holder}); wait for it or stop it")
+        self.holder = holder
+
+
 class DesignKind(StrEnum):
     GRID = "grid"
     ONE_AT_A_TIME = "one_at_a_time"

@@ -1,8 +1,9 @@
 """The plan's journal is the history: each recorded attempt of a cell, read from its record.
 
 A plan run records every attempt (succeeded, failed or interrupted) with ``metadata.plan``:
-``{"id", "name", "cell", "attempt", "variant", "retryable"}`` (docs/learning-records.md). There is
-no other state file: resuming, ``plan check`` and ``plan status`` read these records.
+``{"id", "name", "cell", "attempt", "variant", "retryable", "definition"}``
+(docs/learning-records.md). There is no other state file: resuming, ``plan check`` and
+``plan status`` read these records.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from domain.plan import RetryPolicy
+from domain.plan import LearningPlan, RetryPolicy
+from domain.plan_cells import LearningRunStep
 from domain.record import LearningRecord
 from domain.run import RunStatus
 
@@ -82,14 +84,18 @@ class PlanJournal:
 
     def __init__(self, attempts: Iterable[CellAttempt] = ()) -> None:
         self._by_cell: dict[str, list[CellAttempt]] = defaultdict(list)
-        seen: set[str] = set()
+        self._seen: set[str] = set()
         for attempt in attempts:
-            if attempt.run_id in seen:
-                continue
-            seen.add(attempt.run_id)
-            self._by_cell[attempt.cell_id].append(attempt)
-        for tries in self._by_cell.values():
-            tries.sort(key=lambda item: item.attempt)
+            self.add(attempt)
+
+    def add(self, attempt: CellAttempt) -> None:
+        """Count one more recorded attempt (a plan run adds each attempt it records)."""
+        if attempt.run_id in self._seen:
+            return
+        self._seen.add(attempt.run_id)
+        tries = self._by_cell[attempt.cell_id]
+        tries.append(attempt)
+        tries.sort(key=lambda item: item.attempt)
 
     @classmethod
     def of_records(cls, records: Iterable[LearningRecord]) -> PlanJournal:
@@ -129,16 +135,25 @@ class PlanJournal:
 
 
 def plan_metadata(
-    plan_id: str, name: str, cell_id: str, attempt: int, variant: Mapping[str, Any], *, retryable: bool
+    plan: LearningPlan, step: LearningRunStep, attempt: int, *, retryable: bool
 ) -> dict[str, Any]:
-    """The ``metadata.plan`` object of an attempt's record."""
+    """The ``metadata.plan`` object of an attempt's record; ``definition`` is the plan's canonical
+    content, so ``plan status PLAN_ID`` (and anything else) can read the plan back from its runs."""
     return {
         PLAN_METADATA: {
-            "id": plan_id,
-            "name": name,
-            "cell": cell_id,
+            "id": plan.plan_id,
+            "name": plan.name,
+            "cell": step.cell_id,
             "attempt": attempt,
-            "variant": dict(variant),
+            "variant": dict(step.variant.values),
             "retryable": retryable,
+            "definition": plan.to_dict(),
         }
     }
+
+
+def plan_definition(record: LearningRecord) -> Mapping[str, Any] | None:
+    """The plan's canonical content a plan attempt's record holds (None for other records)."""
+    plan = record.metadata.get(PLAN_METADATA)
+    definition = plan.get("definition") if isinstance(plan, Mapping) else None
+    return definition if isinstance(definition, Mapping) else None

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TextIO, runtime_checkable
 
 if TYPE_CHECKING:  # the ports name these only in annotations: importing a port builds none of them
+    from contextlib import AbstractContextManager
     from datetime import datetime
     from pathlib import Path
 
@@ -275,6 +276,32 @@ class ArtifactStore(Protocol):
     def save(self, run_id: str, stage: str, index: int, data: bytes) -> str: ...
 
     def load(self, path: str) -> ImageData: ...
+
+
+@runtime_checkable
+class RunDiscarding(Protocol):
+    """An artifact store that can remove what one run saved.
+
+    ``discard`` deletes every file ``save`` wrote for ``run_id`` (and any half-written temporary
+    file of it); a run with no files is no error. It never touches another run's files. A plan
+    run calls it before a cell's attempt reuses the run id of an attempt killed before its record
+    was stored, so that attempt's images are not left behind without a record.
+    """
+
+    def discard(self, run_id: str) -> None: ...
+
+
+@runtime_checkable
+class PlanLock(Protocol):
+    """One runner per plan at a time, across processes and hosts sharing the records folder.
+
+    ``hold(plan_name)`` is entered for the whole plan run. Entering it while another process holds
+    the same name raises ``PlanBusy`` at once (never waits), naming the holder (pid and host);
+    the lock is released on exit and when the holding process dies, so a killed runner never
+    blocks the next one.
+    """
+
+    def hold(self, plan_name: str) -> AbstractContextManager[None]: ...
 
 
 @runtime_checkable

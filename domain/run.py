@@ -112,7 +112,9 @@ class LearningOutcome:
 
 @dataclass(frozen=True, slots=True)
 class PipelineRunResult:
-    """The outcome of one run; ``resolved`` holds what the backend really used, per stage."""
+    """The outcome of one run; ``resolved`` holds what the backend really used, per stage.
+    ``retryable`` is True when the run failed in a way the same request may not on a retry (the
+    server was unreachable, a call timed out: ``BackendError.retryable``)."""
 
     run_id: str
     status: RunStatus
@@ -125,6 +127,7 @@ class PipelineRunResult:
     resolved: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     error: str | None = None
     learning: LearningOutcome = LearningOutcome()
+    retryable: bool = False
 
     @property
     def succeeded(self) -> bool:

@@ -56,11 +56,18 @@ class FakeImageBackend(ImageBackend, ProgressReporter, BackendInspector):
 
     ``latency`` seconds are slept in every generating call (and reported by ``progress`` as
     sampling steps going by); ``fail_stage`` ("txt2img", "img2img" or "upscale") makes that
-    stage raise BackendError, to rehearse failures.
+    stage raise BackendError, to rehearse failures; ``oom_above`` (pixels, 0: never) makes a
+    txt2img or img2img of more pixels than that (width x height x batch size) fail as a GPU out of
+    memory does, after its latency, with a BackendError that a retry cannot mend.
     """
 
     def __init__(
-        self, *, latency: float = 0.0, fail_stage: str | None = None, model: str = DEFAULT_MODEL
+        self,
+        *,
+        latency: float = 0.0,
+        fail_stage: str | None = None,
+        model: str = DEFAULT_MODEL,
+        oom_above: int = 0,
     ) -> None:
         if latency < 0:
             raise ValueError(f"latency must be >= 0 seconds, got {latency!r}")
@@ -68,6 +75,9 @@ class FakeImageBackend(ImageBackend, ProgressReporter, BackendInspector):
             raise ValueError(f"fail_stage must be one of {', '.join(STAGE_NAMES)}, got {fail_stage!r}")
         if not model.strip():
             raise ValueError("model must not be empty")
+        if oom_above < 0:
+            raise ValueError(f"oom_above must be >= 0 pixels, got {oom_above!r}")
+        self._oom_above = oom_above
         self._latency = latency
         self._busy: tuple[float, int | None] | None = None  # (monotonic start, steps) of the sleeping call
         self._fail_stage = fail_stage
@@ -100,6 +110,7 @@ class FakeImageBackend(ImageBackend, ProgressReporter, BackendInspector):
     def txt2img(self, config: PipelineConfig) -> StageOutput:
         self._start("txt2img", config.steps)
         self.catalog.check(config)
+        self._check_memory(config.width, config.height, config.batch_size)
         first = _resolve_seed(config.seed)
         seeds = [first + i for i in range(config.batch_size)]
         resolved = self._resolved(config, seeds, config.width, config.height)
@@ -118,6 +129,7 @@ class FakeImageBackend(ImageBackend, ProgressReporter, BackendInspector):
                 hint="pick a denoising strength between 0 and 1",
             )
         source = _decode(image, "img2img")
+        self._check_memory(source.width, source.height, 1)
         seed = _resolve_seed(config.seed)
         resolved = self._resolved(config, [seed], source.width, source.height)
         resolved["denoising_strength"] = denoising_strength
@@ -155,6 +167,16 @@ class FakeImageBackend(ImageBackend, ProgressReporter, BackendInspector):
             raise BackendError(
                 f"fake backend: simulated failure in {stage}",
                 hint="this failure was asked for with the fake backend's fail_stage setting; unset it",
+            )
+
+    def _check_memory(self, width: int, height: int, batch: int) -> None:
+        pixels = width * height * batch
+        if self._oom_above and pixels > self._oom_above:
+            raise BackendError(
+                f"fake backend: CUDA out of memory (simulated: {width}x{height} x{batch} is "
+                f"{pixels} pixels, above {self._oom_above})",
+                hint="use a smaller size or batch; this failure was asked for with the fake backend's "
+                "oom_above setting",
             )
 
     def _info(self, model: str) -> BackendInfo:

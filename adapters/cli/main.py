@@ -15,6 +15,7 @@ import typer
 from adapters.cli import (
     backend_cmd,
     insights_cmd,
+    plan_cmd,
     preset_cmd,
     records_index,
     records_review,
@@ -72,6 +73,7 @@ backend_cmd.register(app)
 review_cmd.register(app)
 insights_cmd.register(app)
 preset_cmd.register(app)
+plan_cmd.register(app)
 records_store.register(records_app)
 records_review.register(records_app)
 records_index.register(records_app)

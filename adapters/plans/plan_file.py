@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 from domain.plan import LearningPlan, PlanError
@@ -18,12 +19,31 @@ _INDEXED = re.compile(r"^(?P<name>[A-Za-z0-9_]+)\[(?P<index>\d+)\]$")
 MAX_PLAN_BYTES = 1_000_000
 
 
+@dataclass(frozen=True, slots=True)
+class PlanSource:
+    """A plan with the file it was read from, to place later refusals (a value the backend
+    refuses, a setting a cell cannot take) on their line too."""
+
+    path: Path
+    text: str
+    plan: LearningPlan
+
+    def explain(self, error: PlanError) -> str:
+        """One line: ``PATH:LINE: key: message``."""
+        return located(error, self.text, str(self.path))
+
+
 class PlanFileError(ValueError):
     """A plan file that cannot be used: ``str()`` is one line, ``PATH:LINE: key: what is wrong``."""
 
 
 def load_plan(path: Path) -> LearningPlan:
     """The plan in the file at ``path``; PlanFileError (one line naming key and line) otherwise."""
+    return load_plan_source(path).plan
+
+
+def load_plan_source(path: Path) -> PlanSource:
+    """The plan in the file at ``path`` with its text; PlanFileError otherwise."""
     try:
         if not path.is_file():
             raise PlanFileError(f"{path}: no such plan file" if not path.exists() else f"{path}: not a file")
@@ -34,7 +54,7 @@ def load_plan(path: Path) -> LearningPlan:
         raise PlanFileError(f"{path}: not UTF-8 text") from None
     except OSError as exc:
         raise PlanFileError(f"{path}: cannot read it ({exc.strerror or exc})") from None
-    return parse_plan(text, str(path))
+    return PlanSource(path, text, parse_plan(text, str(path)))
 
 
 def parse_plan(text: str, source: str = "plan") -> LearningPlan:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -12,12 +13,12 @@ from PIL import Image, UnidentifiedImageError
 
 from domain.errors import ConfigError
 from domain.images import ImageData
-from domain.ports import ArtifactStore
+from domain.ports import ArtifactStore, RunDiscarding
 
 INIT_IMAGES_FIELD = "init_images"
 
 
-class FilesystemArtifactStore(ArtifactStore):
+class FilesystemArtifactStore(ArtifactStore, RunDiscarding):
     """Writes ``<output_dir>/<run_id>/<stage>_<index>.png`` atomically and reads input images."""
 
     def __init__(self, output_dir: Path) -> None:
@@ -51,6 +52,10 @@ class FilesystemArtifactStore(ArtifactStore):
             raise
         _fsync_folder(target.parent)
         return str(target)
+
+    def discard(self, run_id: str) -> None:
+        _require_plain_name("run_id", run_id)
+        shutil.rmtree(self._output_dir / run_id, ignore_errors=True)
 
     def load(self, path: str) -> ImageData:
         try:
