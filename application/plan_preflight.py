@@ -26,7 +26,15 @@ def preflight(backend: ImageBackend, plan: LearningPlan, steps: tuple[LearningRu
             if refusal is not None and blamable:
                 raise PlanError(f"axes[{index}].values", f"{value!r}: the backend refuses it: {refusal}")
     if first_refusal is not None:
-        raise PlanError("base", f"the backend refuses it: {first_refusal}")
+        raise PlanError(_base_key(plan, first_refusal), f"the backend refuses it: {first_refusal}")
+
+
+def _base_key(plan: LearningPlan, refusal: BackendError) -> str:
+    """``base.<key>`` of the base value the refusal names, else ``base``."""
+    named = [
+        key for key, value in plan.base.items() if isinstance(value, str) and repr(value) in str(refusal)
+    ]
+    return f"base.{named[0]}" if len(named) == 1 else "base"
 
 
 def _alternatives(

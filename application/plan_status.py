@@ -178,6 +178,9 @@ def _winners(
     ids = {row.run_id for row in rows}
     counted = [rating for rating in ratings if rating.run_id in ids]
     winners: list[AxisWinner] = []
+    if not counted:
+        unrated = "no ratings of its runs yet (rate them with `stablenew records rate` or on the review page)"
+        return tuple(AxisWinner(axis.key, None, None, None, unrated) for axis in plan.axes)
     for axis in plan.axes:
         parameter = PARAMETER_OF_AXIS.get(axis.key)
         if parameter is None:
