@@ -1,0 +1,135 @@
+"""The plan use cases built by the container over real stores and the fake backend."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from dependency_injector import providers
+
+from adapters.backends.fake import FakeImageBackend
+from adapters.container import Container, build_container, plan_file
+from adapters.settings import load_settings
+from domain.config import PipelineConfig
+from domain.images import ImageData, StageOutput
+from domain.plan import LearningPlan
+from domain.plan_journal import CellState
+from tests.plans.workspace import SMALL_PLAN, plan_of, records, workspace
+
+
+class CountingBackend(FakeImageBackend):
+    """The fake backend, counting each generating call by the prompt, seed and steps it was for."""
+
+    def __init__(self, **settings: Any) -> None:
+        super().__init__(**settings)
+        self.calls: Counter[tuple[str, int, int]] = Counter()
+
+    def txt2img(self, config: PipelineConfig) -> StageOutput:
+        self.calls[(config.prompt, config.seed, config.steps)] += 1
+        return super().txt2img(config)
+
+    def upscale(self, image: ImageData, upscaler: str, scale: float) -> StageOutput:
+        return super().upscale(image, upscaler, scale)
+
+
+def _container(folder: Path, backend: FakeImageBackend) -> tuple[Container, dict[str, Any]]:
+    settings, _layers = load_settings(folder / "settings.toml", environ={})
+    container = build_container(settings)
+    container.image_backend.override(providers.Object(backend))
+    return container, settings.pipeline.model_dump()
+
+
+def _plan(folder: Path, text: str | None = None) -> LearningPlan:
+    if text is not None:
+        (folder / "plan.toml").write_text(text, encoding="utf-8")
+    return plan_file(folder / "plan.toml").plan
+
+
+def test_a_grown_plan_reuses_every_finished_cell_with_no_backend_call(tmp_path: Path) -> None:
+    folder = workspace(tmp_path)
+    backend = CountingBackend()
+    container, defaults = _container(folder, backend)
+    first = container.run_plan()(_plan(folder), defaults)
+    assert first.succeeded == 12
+    old_calls = Counter(backend.calls)
+    assert set(old_calls.values()) == {1}
+    grown = _plan(
+        folder,
+        SMALL_PLAN.replace("values = [1, 2, 3]", "values = [1, 2, 3, 4]").replace("[1, 2]", "[1, 2, 3]"),
+    )
+    report = container.run_plan()(grown, defaults)
+    assert report.done_before == 12
+    assert report.cells == 24  # 4 steps x 2 prompts x 3 seeds
+    assert report.succeeded == 12
+    for key, count in backend.calls.items():
+        assert count == 1, key  # the 12 old cells were not generated again
+    assert sum(backend.calls.values()) == 24
+    stored = records(folder)
+    assert len(stored) == 24
+    assert {r["plan_id"] for r in stored} == {first.plan_id, report.plan_id}
+
+
+def test_the_estimate_from_history_is_within_15_percent_of_the_simulated_latency(tmp_path: Path) -> None:
+    latency = 0.5
+    folder = workspace(tmp_path)
+    container, defaults = _container(folder, FakeImageBackend(latency=latency))
+    plan = _plan(folder)
+    container.run_plan()(plan, defaults, max_images=4)
+    check = container.check_plan()(plan, defaults)
+    assert check.done == 4
+    assert len(check.pending) == 8
+    # timed by model, sampler and size: the 4 cells run time the 8 left (steps do not matter here)
+    per_cell = check.estimate.per_cell
+    assert per_cell is not None
+    assert abs(per_cell - latency) / latency <= 0.15
+    assert (check.estimate.timed, check.estimate.untimed) == (8, 0)
+    other_size = _plan(folder, SMALL_PLAN.replace("height = 64", "height = 128"))
+    assert container.check_plan()(other_size, defaults).estimate.seconds is None  # no timing history
+
+
+def test_status_names_the_winner_with_evidence_and_the_preset_command(tmp_path: Path) -> None:
+    plan_text = (
+        SMALL_PLAN.replace('"a red bicycle"', "")
+        .replace(", ]", "]")
+        .replace("seeds = [1, 2]", "seeds = [1, 2, 3, 4, 5, 6, 7, 8]")
+        .replace("values = [1, 2, 3]", "values = [1, 4]")
+    )
+    folder = workspace(tmp_path, plan_text)
+    container, defaults = _container(folder, FakeImageBackend())
+    plan = _plan(folder)
+    container.run_plan()(plan, defaults)
+    before = container.plan_status()(plan, defaults)
+    assert before.ended
+    recorder = container.feedback_recorder()
+    for record in records(folder):
+        recorder.rate(record["run_id"], 5 if record["config"]["steps"] == 4 else 1)
+    report = container.plan_status()(plan, defaults)
+    assert report.count(CellState.DONE) == 16
+    (winner,) = report.winners
+    assert winner.key == "steps"
+    assert winner.value == "4"
+    assert winner.evidence is not None
+    assert winner.evidence.verdict == "best"
+    assert winner.runner_up is not None
+    assert winner.runner_up.value == "1"
+    assert winner.evidence.mean_low is not None
+    assert winner.runner_up.mean_high is not None
+    assert winner.evidence.mean_low > winner.runner_up.mean_high
+    assert report.preset_command == "stablenew preset derive --pack tests --name small"
+    assert [v.mean_rating for v in report.variants] == [1.0, 5.0]
+
+
+def test_status_finds_a_plan_by_its_id_in_the_records(tmp_path: Path) -> None:
+    folder = workspace(tmp_path)
+    container, defaults = _container(folder, FakeImageBackend())
+    plan = _plan(folder)
+    container.run_plan()(plan, defaults, max_images=3)
+    use_case = container.plan_status()
+    found = use_case.by_id(plan.plan_id[:6])
+    assert found == plan
+    report = use_case(found, defaults)
+    assert (report.count(CellState.DONE), report.count(CellState.PENDING)) == (3, 9)
+    assert not report.ended
+    assert report.winners == ()
+    assert {plan_of(r)["definition"]["name"] for r in records(folder)} == {"small"}
