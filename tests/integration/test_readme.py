@@ -47,7 +47,7 @@ def test_the_main_command_installs_only_what_running_needs() -> None:
 
 def test_every_stablenew_command_in_the_readme_exists() -> None:
     text = README.read_text(encoding="utf-8")
-    commands = set(re.findall(r"stablenew ((?:records |settings |backend )?[a-z]+)", text))
+    commands = set(re.findall(r"stablenew ((?:records |settings |backend |plan )?[a-z]+)", text))
     assert {"run", "review", "records list", "records verify", "backend check", "settings show"} <= commands
     for command in sorted(commands):
         done = CliRunner().invoke(app, [*command.split(), "--help"])
