@@ -98,3 +98,45 @@ class ArtifactStoreContract:
     ) -> None:
         with pytest.raises(ValueError, match="plain name"):
             store.save(run_id, stage, 0, png_bytes())
+
+
+class RunDiscardingContract:
+    """Shared tests of the optional RunDiscarding capability; subclass with a ``store`` fixture
+    giving an empty store that has it."""
+
+    @pytest.fixture
+    def store(self) -> ArtifactStore:
+        raise NotImplementedError("a contract subclass provides the store fixture")
+
+    def test_discard_removes_every_file_of_that_run_only(self, store: ArtifactStore) -> None:
+        from domain.ports import RunDiscarding
+
+        assert isinstance(store, RunDiscarding)
+        gone = [
+            store.save("run-1", "txt2img", 0, png_bytes()),
+            store.save("run-1", "upscale", 0, png_bytes()),
+        ]
+        kept = store.save("run-2", "txt2img", 0, png_bytes(colour="red"))
+
+        store.discard("run-1")
+
+        for path in gone:
+            with pytest.raises(ConfigError):
+                store.load(path)
+        assert store.load(kept).data == png_bytes(colour="red")
+
+    def test_discarding_a_run_with_no_files_is_no_error(self, store: ArtifactStore) -> None:
+        from domain.ports import RunDiscarding
+
+        assert isinstance(store, RunDiscarding)
+        store.discard("never-saved")
+
+    def test_discard_refuses_a_run_id_that_is_a_path(self, store: ArtifactStore) -> None:
+        from domain.ports import RunDiscarding
+
+        assert isinstance(store, RunDiscarding)
+        kept = store.save("run-2", "txt2img", 0, png_bytes())
+        for bad in ("..", "../run-2", "a/b"):
+            with pytest.raises(ValueError, match="run_id"):
+                store.discard(bad)
+        assert store.load(kept).data == png_bytes()

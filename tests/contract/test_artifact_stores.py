@@ -9,7 +9,7 @@ import pytest
 
 from adapters.storage.filesystem import FilesystemArtifactStore
 from domain.errors import ConfigError
-from tests.contract.artifact_store_contract import ArtifactStoreContract, png_bytes
+from tests.contract.artifact_store_contract import ArtifactStoreContract, RunDiscardingContract, png_bytes
 from tests.fakes import InMemoryArtifactStore
 
 
@@ -17,6 +17,23 @@ class TestInMemoryArtifactStore(ArtifactStoreContract):
     @pytest.fixture
     def store(self) -> InMemoryArtifactStore:
         return InMemoryArtifactStore()
+
+
+class TestFilesystemRunDiscarding(RunDiscardingContract):
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> FilesystemArtifactStore:
+        return FilesystemArtifactStore(tmp_path / "output")
+
+    def test_discard_removes_a_half_written_temporary_file_too(
+        self, store: FilesystemArtifactStore, tmp_path: Path
+    ) -> None:
+        store.save("run-1", "txt2img", 0, png_bytes())
+        stray = tmp_path / "output" / "run-1" / ".upscale_0.png.x1y2.tmp"  # a save killed mid-write
+        stray.write_bytes(b"half")
+
+        store.discard("run-1")
+
+        assert not (tmp_path / "output" / "run-1").exists()
 
 
 class TestFilesystemArtifactStore(ArtifactStoreContract):

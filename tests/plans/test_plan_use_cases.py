@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +12,12 @@ from dependency_injector import providers
 from adapters.backends.fake import FakeImageBackend
 from adapters.container import Container, build_container, plan_file
 from adapters.settings import load_settings
+from application.plan_run import Stop
 from domain.config import PipelineConfig
 from domain.images import ImageData, StageOutput
 from domain.plan import LearningPlan
 from domain.plan_journal import CellState
+from tests.fakes import FakeClock
 from tests.plans.workspace import SMALL_PLAN, plan_of, records, workspace
 
 
@@ -133,3 +136,25 @@ def test_status_finds_a_plan_by_its_id_in_the_records(tmp_path: Path) -> None:
     assert not report.ended
     assert report.winners == ()
     assert {plan_of(r)["definition"]["name"] for r in records(folder)} == {"small"}
+
+
+def test_on_error_stop_ends_the_run_at_the_first_cell_failed_for_good(tmp_path: Path) -> None:
+    plan_text = SMALL_PLAN.replace("width = 64\n", "width = 128\n").replace(
+        "backoff_seconds", 'on_error = "stop"\nbackoff_seconds'
+    )
+    folder = workspace(tmp_path, plan_text)
+    container, defaults = _container(folder, FakeImageBackend(oom_above=64 * 64))
+    report = container.run_plan()(_plan(folder), defaults)
+    assert report.stopped is Stop.ERROR
+    assert len(report.ran) == 1
+    assert "out of memory" in (report.stop_reason or "")
+
+
+def test_max_minutes_is_checked_before_each_cell(tmp_path: Path) -> None:
+    folder = workspace(tmp_path, SMALL_PLAN + "\n[budget]\nmax_minutes = 2.5\n")
+    container, defaults = _container(folder, FakeImageBackend())
+    container.clock.override(providers.Object(FakeClock(step=timedelta(seconds=20))))
+    report = container.run_plan()(_plan(folder), defaults)
+    assert report.stopped is Stop.BUDGET
+    assert report.stop_reason == "budget.max_minutes 2.5 reached"
+    assert 0 < len(report.ran) < 12

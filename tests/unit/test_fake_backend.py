@@ -82,8 +82,8 @@ def test_no_latency_means_no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"latency": -1.0}, {"fail_stage": "render"}, {"model": "  "}],
-    ids=["latency", "stage", "model"],
+    [{"latency": -1.0}, {"fail_stage": "render"}, {"model": "  "}, {"oom_above": -1}],
+    ids=["latency", "stage", "model", "oom_above"],
 )
 def test_constructor_refuses_bad_values(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=next(iter(kwargs))):
@@ -257,3 +257,17 @@ def test_report_gives_the_fake_names_without_a_url() -> None:
     assert report.models == backend.catalog.models
     assert report.current_model == backend.describe().model
     assert "Euler a" in report.samplers
+
+
+def test_oom_above_fails_larger_generations_like_a_gpu_out_of_memory() -> None:
+    backend = FakeImageBackend(oom_above=128 * 128)
+    assert backend.txt2img(config()).images  # exactly the limit: fine
+    for too_big in (config(width=136), config(batch_size=2)):
+        with pytest.raises(BackendError, match="out of memory") as caught:
+            backend.txt2img(too_big)
+        assert caught.value.retryable is False
+    small = backend.txt2img(config(width=64, height=64)).images[0]
+    big = ImageData(backend.txt2img(config()).images[0].data, 128, 128)
+    assert backend.img2img(config(), small, 0.5).images
+    with pytest.raises(BackendError, match="out of memory"):
+        FakeImageBackend(oom_above=64 * 64).img2img(config(), big, 0.5)
