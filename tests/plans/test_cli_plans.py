@@ -103,6 +103,14 @@ def test_a_missing_plan_file_and_markup_in_a_plan_are_plain_text(tmp_path: Path)
     assert "nope.toml: no such plan file" in missing.stderr
     shown = plan_cli(folder, "check", "plan.toml")
     assert "plan [bold]x[/bold] (id" in shown.stdout
+    marked = SMALL_PLAN.replace(
+        "[retry]", '[[axes]]\nkey = "negative_prompt"\nvalues = ["[red]x[/red]", "y"]\n\n[retry]'
+    )
+    (folder / "plan.toml").write_text(marked.replace("values = [1, 2, 3]", "values = [1]"), encoding="utf-8")
+    ran = plan_cli(folder, "run", "plan.toml")
+    assert "negative_prompt=[red]x[/red] | prompt 1 | seed 1: succeeded" in ran.stderr
+    status = plan_cli(folder, "status", "plan.toml")
+    assert "steps=1, negative_prompt=[red]x[/red]" in status.stdout
 
 
 def test_out_of_memory_cells_fail_with_their_reason_and_the_others_complete(tmp_path: Path) -> None:
