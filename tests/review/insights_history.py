@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
+from adapters.feedback.jsonl import JsonlFeedbackStore
+from adapters.record_store.jsonl import JsonlRecordStore
 from domain.feedback import FeedbackAuthor, FeedbackEvent
 from domain.timefmt import format_timestamp
 from tests.factories import T0
-from tests.review.history_data import Spec, run_id_of
+from tests.review.history_data import Spec, build_record, run_id_of
+from tests.review.review_home import draw
 
 MARKUP_PACK = '<b id="injected">portraits</b><img src=x onerror="document.title=1">'
 STARS = {
@@ -44,3 +48,18 @@ def insights_history() -> tuple[list[Spec], list[FeedbackEvent]]:
                 stamp = format_timestamp(T0 + timedelta(minutes=n, seconds=30))
                 events.append(FeedbackEvent(f"r{n}", run_id, stamp, alice, "rating", rating=rating))
     return specs, events
+
+
+def write_insights_home(folder: Path) -> Path:
+    """The history above as files in ``folder`` (records, feedback, images, settings.toml)."""
+    specs, events = insights_history()
+    records = JsonlRecordStore(folder / "records" / "learning_records.jsonl", durability="none")
+    records.append_records(build_record(spec, "output") for spec in specs)
+    records.close()
+    feedback = JsonlFeedbackStore(folder / "records" / "feedback.jsonl", durability="none")
+    feedback.append(events)
+    feedback.close()
+    for n, spec in enumerate(specs):
+        draw(folder / "output" / spec.run_id / "txt2img_0.png", n)
+    (folder / "settings.toml").write_text('[feedback]\nuser = "tester"\n', encoding="utf-8")
+    return folder
