@@ -15,8 +15,8 @@ from tests.review.review_home import draw
 
 MARKUP_PACK = '<b id="injected">portraits</b><img src=x onerror="document.title=1">'
 STARS = {
-    MARKUP_PACK: {"Euler a": (5, 5, 4, 5, 4, 5), "DPM++ 2M": (4, 3, 4, 3, 4, 3), "DDIM": (2, 1, 2, 1, 2, 2)},
-    "landscapes": {"Euler a": (4, 5, 4), "DDIM": (3, 2, 3)},
+    "portraits": {"Euler a": (5, 5, 4, 5, 4, 5), "DPM++ 2M": (4, 3, 4, 3, 4, 3), "DDIM": (2, 1, 2, 1, 2, 2)},
+    MARKUP_PACK: {"Euler a": (4, 5, 4), "DDIM": (3, 2, 3)},
 }
 
 

@@ -41,7 +41,7 @@ def test_the_report_is_one_file_with_its_chart_library_data_and_thumbnails(
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing to fetch from anywhere
     data = embedded(html)
     scopes = [insight["scope"]["pack"] for insight in data["insights"]]
-    assert scopes == [MARKUP_PACK, "landscapes"]  # "<" sorts first
+    assert scopes == [MARKUP_PACK, "portraits"]  # "<" sorts first
     thumbs = [
         example["thumb"]
         for insight in data["insights"]
@@ -62,12 +62,12 @@ def test_markup_in_the_data_cannot_end_the_data_block(home: Path, invoke: Invoke
 
 
 def test_the_report_takes_the_same_filters_as_insights(home: Path, invoke: Invoke) -> None:
-    result = invoke(home, "insights", "--html", "report.html", "--pack", "landscapes", "--param", "sampler")
+    result = invoke(home, "insights", "--html", "report.html", "--pack", "portraits", "--param", "sampler")
     assert result.returncode == 0, result.stderr
     data = embedded((home / "report.html").read_text(encoding="utf-8"))
-    assert [i["scope"]["pack"] for i in data["insights"]] == ["landscapes"]
+    assert [i["scope"]["pack"] for i in data["insights"]] == ["portraits"]
     assert [p["parameter"] for p in data["insights"][0]["parameters"]] == ["sampler"]
-    assert data["filters"] == {"pack": "landscapes", "model": None}
+    assert data["filters"] == {"pack": "portraits", "model": None}
 
 
 def test_an_existing_file_is_kept_without_force(home: Path, invoke: Invoke) -> None:
@@ -129,15 +129,15 @@ def get(server: ReviewHome, path: str) -> tuple[int, dict]:
 
 
 def test_the_api_gives_the_insights_with_thumbnail_urls_and_filter_choices(server: ReviewHome) -> None:
-    status, data = get(server, "api/insights?pack=landscapes")
+    status, data = get(server, "api/insights?pack=portraits")
     assert status == 200
-    assert data["packs"] == sorted(["landscapes", MARKUP_PACK])
+    assert data["packs"] == sorted(["portraits", MARKUP_PACK])
     assert data["models"] == ["sdxl-base"]
     (insight,) = data["insights"]
     sampler = next(p for p in insight["parameters"] if p["parameter"] == "sampler")
-    assert [v["value"] for v in sampler["values"]] == ["Euler a", "DDIM"]
+    assert [v["value"] for v in sampler["values"]] == ["Euler a", "DPM++ 2M", "DDIM"]
     best = sampler["values"][0]["examples"]["best"]
-    assert [e["stars"] for e in best] == [5, 4, 4]
+    assert [e["stars"] for e in best] == [5, 5, 5]
     assert best[0]["thumb_url"] == f"/img/{best[0]['run_id']}/-1?size=thumb"
     with urllib.request.urlopen(server.server.url + best[0]["thumb_url"].lstrip("/")) as response:
         assert response.headers["content-type"] == "image/webp"
@@ -155,4 +155,4 @@ def test_the_api_refuses_an_unknown_pack_and_says_when_there_is_nothing_to_compa
     assert status == 200
     assert data["insights"] == []
     assert data["message"].startswith("no ratings")
-    assert "landscapes" in data["packs"]
+    assert "portraits" in data["packs"]
