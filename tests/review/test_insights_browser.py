@@ -124,7 +124,8 @@ def test_the_pack_filter_shows_one_pack(browser: Any, home: ReviewHome, tmp_path
     assert MARKUP_PACK in page.locator("#pack option").all_inner_texts()
     page.select_option("#pack", "portraits")
     page.wait_for_function(
-        "() => document.body.dataset.ready === 'true' && document.querySelectorAll('section.scope').length === 1"
+        "() => document.body.dataset.ready === 'true'"
+        " && document.querySelectorAll('section.scope').length === 1"
     )
     assert page.locator("section.scope h2").inner_text().startswith("pack portraits")
     labels = page.evaluate(CHART_DATA)[0]["labels"]
