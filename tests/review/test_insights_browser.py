@@ -170,3 +170,14 @@ def test_the_report_renders_its_chart_from_a_file_with_no_network(
     assert page.locator("section.scope h2").first.inner_text().startswith(f"pack {MARKUP_PACK}")
     assert page.locator("#injected").count() == 0
     assert page.locator("#pack").count() == 0  # no filters to change in a file
+
+
+def test_a_value_name_lists_its_runs_on_the_review_page(browser: Any, home: ReviewHome) -> None:
+    messages: list[str] = []
+    page = open_page(browser, home.server.url + "insights", messages)
+    portraits = page.locator("section.scope").nth(1)
+    portraits.locator(".parameter[data-parameter=sampler] td.value a").first.click()  # "Euler a"
+    page.wait_for_selector(".card")
+    assert page.input_value("#filter") == "pack=portraits sampler=Euler?a"
+    assert page.locator(".card").count() == 6
+    assert all(text.startswith("Euler a · ") for text in page.locator(".card .settings").all_inner_texts())
