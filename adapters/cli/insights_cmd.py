@@ -57,6 +57,8 @@ def insights(
     from domain.insights import InsightsError, parse_parameters
 
     if html is not None:
+        if json_output:
+            exit_with("--html and --json: give one of them", EXIT_USAGE)
         _refuse_to_overwrite(html, force)
     with open_session(settings, records, feedback) as session:
         if html is not None:

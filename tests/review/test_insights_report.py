@@ -89,6 +89,7 @@ def test_an_existing_file_is_kept_without_force(home: Path, invoke: Invoke) -> N
         (["--pack", "nope"], 2, "--pack: no runs in pack 'nope'"),
         (["--param", "colour"], 2, "--param: unknown parameter 'colour'"),
         ([], 2, "is a folder"),
+        (["--json"], 2, "--html and --json: give one of them"),
     ],
 )
 def test_bad_requests_write_nothing(
