@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from application.feedback_recorder import FeedbackRecorder
     from application.import_images import ImportImages
     from application.insights import DeriveInsights
+    from application.insights_view import PictureInsights
     from application.plan_check import CheckPlan
     from application.plan_run import RunPlan
     from application.plan_status import PlanStatus
@@ -94,6 +95,12 @@ def _derive_insights(**ports: Any) -> DeriveInsights:
     from application.insights import DeriveInsights
 
     return DeriveInsights(**ports)
+
+
+def _picture_insights(**ports: Any) -> PictureInsights:
+    from application.insights_view import PictureInsights
+
+    return PictureInsights(**ports)
 
 
 def _derive_preset(**ports: Any) -> DerivePreset:
@@ -284,6 +291,7 @@ class Container(containers.DeclarativeContainer):
         engine=providers.Singleton(_query_engine),
     )
     derive_insights = providers.Factory(_derive_insights, history=history, feedback=feedback_store)
+    picture_insights = providers.Factory(_picture_insights, history=history, feedback=feedback_store)
     preset_store = providers.Singleton(_preset_store, folder=config.presets.dir)
     derive_preset = providers.Factory(
         _derive_preset, insights=derive_insights, store=preset_store, clock=clock

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from application.history import History
     from application.import_images import ImportImages
     from application.insights import DeriveInsights
+    from application.insights_view import PictureInsights
     from application.presets import DerivePreset, VerifyPreset
     from application.query_history import QueryHistory
     from application.watch_imports import WatchImports
@@ -104,6 +105,10 @@ class Session:
     def insights(self) -> DeriveInsights:
         self.opened.add("feedback")
         return self.container.derive_insights(history__index__on_bad_line=self.bad_lines)
+
+    def picture_insights(self) -> PictureInsights:
+        self.opened.add("feedback")
+        return self.container.picture_insights(history__index__on_bad_line=self.bad_lines)
 
     def derive_preset(self) -> DerivePreset:
         self.opened.add("feedback")
