@@ -14,6 +14,7 @@ import typer
 
 from adapters.cli import (
     backend_cmd,
+    export_cmd,
     insights_cmd,
     plan_cmd,
     preset_cmd,
@@ -72,6 +73,7 @@ settings_cmd.register(app)
 backend_cmd.register(app)
 review_cmd.register(app)
 insights_cmd.register(app)
+export_cmd.register(app)
 preset_cmd.register(app)
 plan_cmd.register(app)
 records_store.register(records_app)
