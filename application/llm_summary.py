@@ -60,7 +60,8 @@ class SummarizeForLlm:
         except InsightsError as exc:
             if exc.usage:
                 raise
-            report, _ = None, notes.append(str(exc))
+            report = None
+            notes.append(str(exc))
         rows = sorted(self._history.iter_rows(RunFilter(pack=pack, model=model)), key=lambda r: r.run_id)
         events = list(self._feedback.iter_events())
         ids = {row.run_id for row in rows}
@@ -68,7 +69,9 @@ class SummarizeForLlm:
             rater: [rating for rating in kept if rating.run_id in ids]
             for rater, kept in latest_ratings(events, by_rater=True).items()
         }
-        persons = [rating for rater, kept in ratings.items() if rater.startswith("person:") for rating in kept]
+        persons = [
+            rating for rater, kept in ratings.items() if rater.startswith("person:") for rating in kept
+        ]
         choices = _choices(events, ids)
         if redact_prompts:
             notes.append("prompts redacted (--redact-prompts)")
@@ -133,8 +136,16 @@ def _coverage(
 ) -> dict[str, Any]:
     stamps = sorted(row.timestamp for row in rows if row.timestamp)
     rated = {rating.run_id for kept in ratings.values() for rating in kept}
-    persons = sorted(rater.removeprefix("person:") for rater, kept in ratings.items() if kept and rater.startswith("person:"))
-    scorers = sorted(rater.removeprefix("scorer:") for rater, kept in ratings.items() if kept and rater.startswith("scorer:"))
+    persons = sorted(
+        rater.removeprefix("person:")
+        for rater, kept in ratings.items()
+        if kept and rater.startswith("person:")
+    )
+    scorers = sorted(
+        rater.removeprefix("scorer:")
+        for rater, kept in ratings.items()
+        if kept and rater.startswith("scorer:")
+    )
     by_status: Counter[str] = Counter(row.status for row in rows)
     per_rater: dict[str, int] = defaultdict(int)
     for rater, kept in ratings.items():
@@ -156,9 +167,11 @@ def _coverage(
 
 
 class _Remembered(DeriveInsights):
-    """The same insights for the same question, asked once (a summary asks again per preset)."""
+    """The same insights for the same question, asked once (a summary asks again per preset).
 
-    def __init__(self, inner: DeriveInsights) -> None:  # noqa: PLW0231 (wraps, does not extend)
+    It wraps the use case rather than extending it, so DeriveInsights.__init__ is not called."""
+
+    def __init__(self, inner: DeriveInsights) -> None:
         self._inner = inner
         self._answers: dict[tuple[object, ...], InsightsReport | InsightsError] = {}
 
@@ -183,4 +196,3 @@ class _Remembered(DeriveInsights):
         if isinstance(answer, InsightsError):
             raise answer
         return answer
-

@@ -88,8 +88,8 @@ def fit(summary: LlmSummary, max_chars: int | None) -> LlmSummary:
     current = summary
     for section in CUT_ORDER:
         entries: tuple[dict[str, Any], ...] = getattr(current, section)
-        # Each entry takes its text plus a comma (the first one none); dropping from the end until the rough sum fits,
-        # then checking the real text, keeps this linear rather than one dump per entry.
+        # Each entry takes its text plus a comma (the first one none): dropping from the end until
+        # the rough sum fits, then checking the real text, saves a dump per entry.
         sizes = [len(canonical_json(entry)) + (1 if number else 0) for number, entry in enumerate(entries)]
         kept = len(entries)
         excess = len(_with_cut(current, section, len(entries), 0).to_json()) - max_chars
@@ -115,4 +115,5 @@ def _with_cut(summary: LlmSummary, section: str, kept: int, removed: int) -> Llm
     cut = tuple(entry for entry in summary.cut if entry[0] != section)
     if removed:
         cut = (*cut, (section, removed))
-    return replace(summary, **{section: entries[:kept]}, cut=cut)
+    changes: dict[str, Any] = {section: entries[:kept], "cut": cut}
+    return replace(summary, **changes)
