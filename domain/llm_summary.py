@@ -27,7 +27,8 @@ CUT_ORDER: tuple[str, ...] = (
 
 Each list is ordered most useful first, so its end is what matters least: examples alternate best
 and worst, open questions need the fewest ratings first, effects list each parameter's values best
-first. ``cut`` lists each section that lost entries, in this order (an empty one is not listed). ``format``, ``pack``, ``model``, ``coverage``, ``baseline``, ``notes`` and ``cut`` are never
+first. ``cut`` lists each section that lost entries, in this order (an empty one is not listed).
+``format``, ``pack``, ``model``, ``coverage``, ``baseline``, ``notes`` and ``cut`` are never
 cut: without them the rest cannot be read.
 """
 

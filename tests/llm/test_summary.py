@@ -188,9 +188,7 @@ def test_cutting_empties_sections_in_the_documented_order_from_their_ends() -> N
     assert [e["n"] for e in one_less.examples] == [0, 1, 2]
     assert len(one_less.to_json()) <= full - 1
 
-    emptied = replace(
-        whole, **{section: () for section in CUT_ORDER}, cut=tuple((section, 4) for section in CUT_ORDER)
-    )
+    emptied = replace(whole, **dict.fromkeys(CUT_ORDER, ()), cut=tuple((section, 4) for section in CUT_ORDER))
     for limit in range(full - 1, len(emptied.to_json()) - 1, -13):
         cut = fit(whole, limit)
         text = cut.to_json()
