@@ -2,8 +2,9 @@
 
 The histories are bench.index_bench's (about 950 bytes a record, a quarter of the runs in pack
 `portraits`, one rating per 10 runs; cached under /tmp/stablenew-index-bench). Each size runs
-once to bring the history index up to date, then ``--repeat`` times in full and ``--repeat``
-times with ``--max-chars 4000``; the figures are medians, with the summary's size.
+once to bring the history index up to date, then ``--repeat`` times in full, with
+``--max-chars 4000``, and `insights --json` of the same pack (most of the summary's work) for
+comparison; the figures are medians, with the summary's size in characters.
 
 Run: uv run python -m bench.llm_bench [--sizes 10000,100000] [--repeat 3] [--write]
 """
@@ -61,9 +62,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{size:>9,} runs: first call (index build) {first:.2f} s", file=sys.stderr)
             full = [timed([*base, *paths], env) for _ in range(args.repeat)]
             cut = [timed([*base, "--max-chars", "4000", *paths], env) for _ in range(args.repeat)]
+            insights = [
+                timed([*STABLENEW, "insights", "--pack", "portraits", "--json", *paths], env)
+                for _ in range(args.repeat)
+            ]
             rows.append(
                 f"| {size:,} | {statistics.median(t for t, _ in full):.2f} s | {full[0][1]:,} | "
-                f"{statistics.median(t for t, _ in cut):.2f} s | {cut[0][1]:,} |"
+                f"{statistics.median(t for t, _ in cut):.2f} s | {cut[0][1]:,} | "
+                f"{statistics.median(t for t, _ in insights):.2f} s |"
             )
     table = "\n".join(
         [
@@ -71,8 +77,9 @@ def main(argv: list[str] | None = None) -> int:
             f"median of {args.repeat}. Python {platform.python_version()}, {os.cpu_count()} cores, "
             "histories of bench.index_bench (a quarter of the runs in the pack, one rating per 10 runs).",
             "",
-            "| runs in the history | full | characters | `--max-chars 4000` | characters |",
-            "|---:|---:|---:|---:|---:|",
+            "| runs in the history | full | characters | `--max-chars 4000` | characters "
+            "| `insights --pack portraits --json`, for comparison |",
+            "|---:|---:|---:|---:|---:|---:|",
             *rows,
         ]
     )
