@@ -32,6 +32,9 @@ def answer(call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         return call()
     except (StableNewError, ValueError) as exc:
         raise ToolError(" ".join(str(exc).split())) from None
+    except OSError as exc:  # a history file that cannot be read or written
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise ToolError(f"{where}{exc.strerror or exc}") from None
 
 
 def build_server(tools: HistoryTools, *, allow_write: bool) -> MCPServer[Any]:

@@ -54,11 +54,15 @@ def home(tmp_path: Path) -> Path:
 
 
 def test_read_only_tools_answer_and_write_tools_are_absent(home: Path) -> None:
+    files = sorted((home / "records").glob("*.jsonl"))
+    before = [path.read_bytes() for path in files]
+
     async def conversation(client: ClientSession) -> dict[str, Any]:
         tools = await client.list_tools()
         refused = await client.call_tool("search_runs", {"steps": "lots"})
         unknown_pack = await client.call_tool("summary", {"pack": "nope"})
         rate = await client.call_tool("rate_run", {"run_id": "0", "rating": 5})
+        no_run = await client.call_tool("run", {"run_id": "zzzz"})
         return {
             "tools": {tool.name: tool for tool in tools.tools},
             "packs": await call(client, "packs"),
@@ -68,6 +72,8 @@ def test_read_only_tools_answer_and_write_tools_are_absent(home: Path) -> None:
             "refused": refused,
             "unknown_pack": unknown_pack,
             "rate": rate,
+            "no_run": no_run,
+            "presets": await call(client, "presets"),
         }
 
     got = talk(home, conversation)
@@ -85,6 +91,10 @@ def test_read_only_tools_answer_and_write_tools_are_absent(home: Path) -> None:
     assert "--steps: 'lots' is not a number" in got["refused"].content[0].text
     assert "no runs in pack 'nope'" in got["unknown_pack"].content[0].text
     assert got["rate"].is_error  # no such tool without --allow-write
+    assert got["no_run"].is_error
+    assert "zzzz" in got["no_run"].content[0].text
+    assert got["presets"] == {"presets": []}
+    assert [path.read_bytes() for path in files] == before  # reading stored nothing
 
 
 def test_with_allow_write_a_rating_and_tags_land_in_the_feedback_store(home: Path) -> None:
