@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -20,7 +20,7 @@ from application.llm_sections import (
 from application.presets import VerifyPreset
 from domain.evidence import Rating
 from domain.feedback import FeedbackEvent
-from domain.insights import PARAMETERS, PERSONS, InsightsError, InsightsReport
+from domain.insights import PARAMETERS, InsightsError, InsightsReport
 from domain.llm_summary import LlmSummary, fit
 from domain.ports import FeedbackStore, PresetStore
 from domain.preset import PresetError
@@ -147,14 +147,11 @@ def _coverage(
         if kept and rater.startswith("scorer:")
     )
     by_status: Counter[str] = Counter(row.status for row in rows)
-    per_rater: dict[str, int] = defaultdict(int)
-    for rater, kept in ratings.items():
-        per_rater[rater] += len(kept)
     return {
         "runs": len(rows),
         "by_status": dict(sorted(by_status.items())),
         "rated_runs": len(rated),
-        "ratings": sum(per_rater.values()),
+        "ratings": sum(len(kept) for kept in ratings.values()),
         "persons": len(persons),
         "scorers": scorers,
         "choices": len(choices),
@@ -162,7 +159,6 @@ def _coverage(
         "last": stamps[-1] if stamps else None,
         "orphan_ratings": report.orphan_ratings if report else 0,
         "parameters": list(PARAMETERS),
-        "rater_of_effects": PERSONS,
     }
 
 
@@ -173,23 +169,14 @@ class _Remembered(DeriveInsights):
 
     def __init__(self, inner: DeriveInsights) -> None:
         self._inner = inner
-        self._answers: dict[tuple[object, ...], InsightsReport | InsightsError] = {}
+        self._answers: dict[str, InsightsReport | InsightsError] = {}
 
-    def __call__(
-        self,
-        *,
-        pack: str | None = None,
-        model: str | None = None,
-        parameters: Sequence[str] = PARAMETERS,
-        by_rater: bool = False,
-        per_model: bool = False,
-    ) -> InsightsReport:
-        key = (pack, model, tuple(parameters), by_rater, per_model)
+    def __call__(self, **options: Any) -> InsightsReport:
+        # Any keyword DeriveInsights takes is passed on as it is: the key is their sorted text.
+        key = repr(sorted(options.items()))
         if key not in self._answers:
             try:
-                self._answers[key] = self._inner(
-                    pack=pack, model=model, parameters=parameters, by_rater=by_rater, per_model=per_model
-                )
+                self._answers[key] = self._inner(**options)
             except InsightsError as exc:
                 self._answers[key] = exc
         answer = self._answers[key]
