@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
     rows = []
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as prefix:
         env = {k: v for k, v in os.environ.items() if not k.startswith("STABLENEW_")}
         settings = Path(prefix) / "settings.toml"
@@ -75,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         [
             f"Whole `stablenew export llm --pack portraits` processes, index caught up, bytecode cached; "
             f"median of {args.repeat}. Python {platform.python_version()}, {os.cpu_count()} cores, "
-            "histories of bench.index_bench (a quarter of the runs in the pack, one rating per 10 runs).",
+            "histories of bench.index_bench (a quarter of the runs in the pack, one rating per 10 runs); "
+            f"load average {load:.1f} when it started (the machine is shared: compare the columns, "
+            "not runs on different days).",
             "",
             "| runs in the history | full | characters | `--max-chars 4000` | characters "
             "| `insights --pack portraits --json`, for comparison |",
