@@ -17,6 +17,7 @@ from domain.feedback import FeedbackAuthor, FeedbackEvent
 from domain.insights import InsightsError
 from domain.llm_summary import CUT_ORDER, LlmSummary, SummaryTooLarge, fit
 from domain.ports import RunIndex
+from domain.preset import Preset, PresetError
 from domain.run_row import RunRow
 from tests.fakes import FakeClock, InMemoryPresetStore
 from tests.insights.rows import RowsIndex, make_row, rating
@@ -203,3 +204,21 @@ def test_cutting_empties_sections_in_the_documented_order_from_their_ends() -> N
 def test_a_limit_below_the_uncuttable_sections_is_refused() -> None:
     with pytest.raises(SummaryTooLarge, match=r"--max-chars 50: the summary needs at least \d+ characters"):
         fit(synthetic(), 50)
+
+
+class BrokenPresetStore(InMemoryPresetStore):
+    """A store holding one preset file edited by hand into nonsense."""
+
+    def names(self) -> list[str]:
+        return ["mangled"]
+
+    def load(self, name: str) -> Preset:
+        raise PresetError(f"presets/{name}.toml: [preset] pack: missing")
+
+
+def test_a_preset_file_that_cannot_be_read_is_listed_as_unreadable() -> None:
+    rows, events = history()
+    listed = summarize(rows, events, BrokenPresetStore(), pack="portraits").to_dict()["presets"]
+    assert listed == [
+        {"name": "mangled", "status": "unreadable", "error": "presets/mangled.toml: [preset] pack: missing"}
+    ]
