@@ -20,6 +20,7 @@ from adapters.cli import (
     records_index,
     records_review,
     records_store,
+    records_sync,
     review_cmd,
     run_cmd,
     settings_cmd,
@@ -77,6 +78,7 @@ plan_cmd.register(app)
 records_store.register(records_app)
 records_review.register(records_app)
 records_index.register(records_app)
+records_sync.register(records_app)
 
 
 def main(argv: list[str] | None = None) -> None:
