@@ -31,19 +31,23 @@ class PostgresRecordStore(KeyedRecordStore):
         if not rows:
             return []
 
-        def insert(connection: psycopg.Connection[Any]) -> list[AppendOutcome]:
-            outcomes: list[AppendOutcome] = []
-            with connection.cursor() as cursor:
-                for run_id, document in rows:
-                    cursor.execute(
-                        f"INSERT INTO {RECORDS} (run_id, document) VALUES (%s, %s::jsonb) "
-                        "ON CONFLICT (run_id) DO NOTHING",
-                        (run_id, document),
-                    )
-                    outcomes.append("stored" if cursor.rowcount == 1 else "duplicate")
-            return outcomes
+        def insert(connection: psycopg.Connection[Any]) -> set[str]:
+            # One statement for the whole batch, rows in the given order (their seq follows it).
+            stored = connection.execute(
+                f"INSERT INTO {RECORDS} (run_id, document) "
+                "SELECT run_id, document::jsonb FROM unnest(%s::text[], %s::text[]) "
+                "WITH ORDINALITY AS batch(run_id, document, place) ORDER BY place "
+                "ON CONFLICT (run_id) DO NOTHING RETURNING run_id",
+                ([run_id for run_id, _ in rows], [document for _, document in rows]),
+            ).fetchall()
+            return {str(row[0]) for row in stored}
 
-        return self._db.run(insert)
+        stored = self._db.run(insert)
+        outcomes: list[AppendOutcome] = []
+        for run_id, _document in rows:
+            outcomes.append("stored" if run_id in stored else "duplicate")
+            stored.discard(run_id)  # a run id twice in one batch: the first is the one stored
+        return outcomes
 
     def add_record(self, record: LearningRecord) -> AppendOutcome:
         return self.add_records([record])[0]

@@ -25,10 +25,14 @@ def test_a_repeat_is_reported_duplicate_and_never_a_second_row(postgres_dsn: str
     changed = contract_record("run-1", status="failed")
     assert store.add_records([changed, contract_record("run-3")]) == ["duplicate", "stored"]
     assert store.add_record(first) == "duplicate"
-    assert store.count() == 3
-    assert [r.run_id for r in store.iter_records()] == ["run-1", "run-2", "run-3"]
+    twice = [contract_record("run-4"), contract_record("run-4", status="failed")]
+    assert store.add_records(twice) == ["stored", "duplicate"]
+    assert store.count() == 4
+    assert [r.status for r in store.iter_records()][-1] == "succeeded"
+    assert store.count() == 4
+    assert [r.run_id for r in store.iter_records()] == ["run-1", "run-2", "run-3", "run-4"]
     assert next(iter(store.iter_records())).status == "succeeded"  # the first copy is kept
-    assert store.run_ids() == {"run-1", "run-2", "run-3"}
+    assert store.run_ids() == {"run-1", "run-2", "run-3", "run-4"}
 
 
 def test_many_writers_of_the_same_runs_leave_one_row_each(postgres_dsn: str) -> None:
