@@ -306,19 +306,24 @@ def load_settings(
     return _absolute_paths(loaded), layers
 
 
+POSTGRES_INSTALL_HINT = "uv sync --extra postgres (or pip install 'stablenew[postgres]')"
+
+
 def _require_dsn(settings: Settings, layers: SettingsLayers) -> None:
-    """The shared history needs its server: say so at load time, not at the first record."""
-    if settings.postgres.dsn.get_secret_value().strip():
-        return
-    for key, value in (
-        ("learning.sink", settings.learning.sink),
-        ("feedback.store", settings.feedback.store),
-    ):
-        if value == "postgres":
+    """The shared history needs its server and psycopg: say so at load time, not at the first record."""
+    from importlib.util import find_spec  # finds psycopg without importing it
+
+    chosen = (("learning.sink", settings.learning.sink), ("feedback.store", settings.feedback.store))
+    for key, value in chosen:
+        if value != "postgres":
+            continue
+        if not settings.postgres.dsn.get_secret_value().strip():
             raise SettingsError(
                 f'{key} = "postgres" needs postgres.dsn (set STABLENEW_POSTGRES__DSN or [postgres] dsn; '
                 f"{key} from {layers.source_of(key)})"
             )
+        if find_spec("psycopg") is None:
+            raise SettingsError(f'{key} = "postgres" needs psycopg: {POSTGRES_INSTALL_HINT}')
 
 
 class _MappingSource(PydanticBaseSettingsSource):
