@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -126,3 +127,24 @@ def test_a_record_the_database_cannot_hold_stays_local_with_a_warning(
     assert len(report.refused) == 1
     assert report.refused[0].startswith("run nul:")
     assert shared.run_ids() == {"fine", "later"}
+
+
+def test_a_reader_sees_rows_committed_late_and_a_table_emptied_by_hand(postgres_dsn: str) -> None:
+    import psycopg
+
+    reader = PostgresRecordStore(PostgresDatabase(postgres_dsn))
+    writer = PostgresRecordStore(PostgresDatabase(postgres_dsn))
+    writer.add_record(contract_record("r1"))
+    with psycopg.connect(postgres_dsn) as late:  # takes seq 2 now, commits after seq 3 is read
+        late.execute(
+            "INSERT INTO stablenew_records (run_id, document) VALUES (%s, %s::jsonb)",
+            ("r2", json.dumps(contract_record("r2").to_dict())),
+        )
+        writer.add_record(contract_record("r3"))
+        assert [r.run_id for r in reader.iter_records()] == ["r1", "r3"]
+    assert [r.run_id for r in reader.iter_records()] == ["r1", "r2", "r3"]
+    assert [r.run_id for r in reader.iter_records(newest_first=True)] == ["r3", "r2", "r1"]
+    with psycopg.connect(postgres_dsn) as admin:
+        admin.execute("DELETE FROM stablenew_records")
+    writer.add_record(contract_record("r4"))
+    assert [r.run_id for r in reader.iter_records()] == ["r4"]
