@@ -61,7 +61,7 @@ SettingPath = Annotated[Path, BeforeValidator(_not_empty)]
 
 class LearningSettings(_Section):
     enabled: bool = False
-    sink: Literal["jsonl", "null"] = "jsonl"
+    sink: Literal["jsonl", "null", "postgres"] = "jsonl"
     records_path: SettingPath = Path("records/learning_records.jsonl")
     durability: Literal["fsync", "none"] = "fsync"
     record_failures: bool = False
@@ -107,6 +107,7 @@ class PresetsSettings(_Section):
 
 class FeedbackSettings(_Section):
     path: SettingPath | None = None  # None: feedback.jsonl in the records file's folder
+    store: Literal["jsonl", "postgres"] = "jsonl"
     user: str = ""
 
 
@@ -189,6 +190,14 @@ class PipelineSettings(_Section):
         )
 
 
+class PostgresSettings(_Section):
+    """The shared history's server (docs/scale-out.md); unused unless a sink or store is "postgres"."""
+
+    # URL (postgresql://user:password@host:5432/db) or key=value form; a secret either way.
+    dsn: SecretStr = SecretStr("")
+    connect_timeout: float = Field(default=5.0, gt=0)
+
+
 class Settings(BaseSettings):
     """Every setting of the service; ``settings.toml`` at the project root documents each one."""
 
@@ -202,6 +211,7 @@ class Settings(BaseSettings):
     presets: PresetsSettings = Field(default_factory=PresetsSettings)
     feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    postgres: PostgresSettings = Field(default_factory=PostgresSettings)
 
     @model_validator(mode="after")
     def _feedback_beside_records(self) -> Settings:
@@ -292,7 +302,28 @@ def load_settings(
         )
     except ValidationError as exc:
         raise SettingsError(_describe(exc, layers)) from None
+    _require_dsn(loaded, layers)
     return _absolute_paths(loaded), layers
+
+
+POSTGRES_INSTALL_HINT = "uv sync --extra postgres (or pip install 'stablenew[postgres]')"
+
+
+def _require_dsn(settings: Settings, layers: SettingsLayers) -> None:
+    """The shared history needs its server and psycopg: say so at load time, not at the first record."""
+    from importlib.util import find_spec  # finds psycopg without importing it
+
+    chosen = (("learning.sink", settings.learning.sink), ("feedback.store", settings.feedback.store))
+    for key, value in chosen:
+        if value != "postgres":
+            continue
+        if not settings.postgres.dsn.get_secret_value().strip():
+            raise SettingsError(
+                f'{key} = "postgres" needs postgres.dsn (set STABLENEW_POSTGRES__DSN or [postgres] dsn; '
+                f"{key} from {layers.source_of(key)})"
+            )
+        if find_spec("psycopg") is None:
+            raise SettingsError(f'{key} = "postgres" needs psycopg: {POSTGRES_INSTALL_HINT}')
 
 
 class _MappingSource(PydanticBaseSettingsSource):
@@ -466,7 +497,8 @@ def _describe(exc: ValidationError, layers: SettingsLayers, section: str = "") -
         where = layers.file if _lookup(layers.file_values, key) is not _MISSING else layers.source_of(key)
         return f"unknown setting {key} (in {where})"
     given = error.get("input")
-    secret_bearing = key.endswith((".password", ".url"))  # a URL may carry user:password@
+    # A URL may carry user:password@; a DSN may carry password=... too.
+    secret_bearing = key.endswith((".password", ".url", ".dsn"))
     if isinstance(given, str):
         given = redact_url(given)
     shown = "" if secret_bearing or isinstance(given, (dict, list)) else f", got {given!r}"

@@ -22,6 +22,7 @@ from adapters.cli import (
     records_index,
     records_review,
     records_store,
+    records_sync,
     review_cmd,
     run_cmd,
     settings_cmd,
@@ -81,6 +82,7 @@ plan_cmd.register(app)
 records_store.register(records_app)
 records_review.register(records_app)
 records_index.register(records_app)
+records_sync.register(records_app)
 
 
 def main(argv: list[str] | None = None) -> None:
