@@ -1,8 +1,7 @@
-"""Fixtures for every test package: a real PostgreSQL (tests/postgres_server.py); Ctrl-C under xdist."""
+"""Fixtures for every test package: a real PostgreSQL (tests/postgres_server.py); Ctrl-C reaches children."""
 
 from __future__ import annotations
 
-import os
 import signal
 from collections.abc import Iterator
 
@@ -10,9 +9,10 @@ import pytest
 
 from tests.postgres_server import PostgresServer, fresh_database, shared_server
 
-if os.environ.get("PYTEST_XDIST_WORKER") and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-    # pytest-xdist's workers ignore SIGINT, and a child inherits an ignored signal: Python then never
-    # raises KeyboardInterrupt, so every Ctrl-C test would time out. A handler is reset on exec.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    # A suite started in the background (`cmd &` in a script) or in a pytest-xdist worker ignores
+    # SIGINT, and a child inherits an ignored signal: its Python never raises KeyboardInterrupt, so
+    # every Ctrl-C test would time out. A handler is reset to the default on exec.
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
