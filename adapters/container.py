@@ -114,10 +114,11 @@ def _check_preset_model(**ports: Any) -> CheckPresetModel:
     return CheckPresetModel(**ports)
 
 
-def _run_plan(**ports: Any) -> RunPlan:
+def _run_plan(feedback: JsonlFeedbackStore, **ports: Any) -> RunPlan:
+    from application.plan_ratings import design_schedulers
     from application.plan_run import RunPlan
 
-    return RunPlan(**ports)
+    return RunPlan(**ports, schedulers=design_schedulers(feedback))
 
 
 def _check_plan(**ports: Any) -> CheckPlan:
@@ -328,6 +329,7 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         store=record_store,
         lock=plan_lock,
+        feedback=feedback_store,
     )
     check_plan = providers.Factory(_check_plan, backend=image_backend, store=record_store, history=history)
     plan_status = providers.Factory(_plan_status, store=record_store, feedback=feedback_store)

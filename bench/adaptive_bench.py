@@ -42,7 +42,12 @@ def bench_plan(warmup: int = 4, per_round: int = 2, confidence: float = 0.95) ->
                 {"key": "sampler", "values": ["Euler a", "DPM++ 2M", "DDIM"]},
                 {"key": "steps", "values": [20, 30]},
             ],
-            "design": {"kind": "adaptive", "warmup": warmup, "per_round": per_round, "confidence": confidence},
+            "design": {
+                "kind": "adaptive",
+                "warmup": warmup,
+                "per_round": per_round,
+                "confidence": confidence,
+            },
         }
     )
 
@@ -72,11 +77,14 @@ def simulate(
             journal.add(CellAttempt(step.cell_id, step.cell_id, 1, "succeeded", image_count=1))
             ratings[step.cell_id] = [rating(qualities[step.variant.index], rng)]
     leader = outcome.race.leader
-    assert leader is not None and outcome.state in (RaceState.WON, RaceState.SPENT)
+    assert leader is not None
+    assert outcome.state in (RaceState.WON, RaceState.SPENT)
     return Simulation(leader.arm, outcome.state is RaceState.WON, len(ratings))
 
 
-def even_pick(arms: Mapping[int, Sequence[LearningRunStep]], qualities: Sequence[float], rng: random.Random) -> int:
+def even_pick(
+    arms: Mapping[int, Sequence[LearningRunStep]], qualities: Sequence[float], rng: random.Random
+) -> int:
     """Every cell rated once; the arm with the highest mean rating (ties: the first)."""
     means = {arm: statistics.fmean(rating(qualities[arm], rng) for _ in cells) for arm, cells in arms.items()}
     return max(means, key=lambda arm: (means[arm], -arm))
@@ -104,18 +112,24 @@ def measure(simulations: int, seed: int) -> dict[str, float]:
 def markdown(figures: Mapping[str, float], seed: int) -> str:
     plan = bench_plan()
     design = plan.design
+    adaptive = (
+        f"{figures['correct']:.1%} | {figures['confident']:.1%} (wrong: {figures['wrong_confident']:.1%}) | "
+        f"{figures['ratings_mean']:.0f} / {int(figures['ratings_max'])}"
+    )
+    even = f"{figures['even_correct']:.1%} | - | {int(figures['even_ratings'])}"
     return f"""## Adaptive plans: finding the best combination with fewer ratings
 
 Six combinations (3 samplers x 2 step counts) with true mean stars {", ".join(map(str, QUALITIES))}
 (the first is best); a rating is the true mean plus normal noise (sd {NOISE}), rounded to 1-5 stars.
 The plan has {PROMPTS} prompts x {SEEDS} seeds = {PROMPTS * SEEDS} samples per combination; the
 adaptive design runs `warmup = {design.warmup}`, `per_round = {design.per_round}`,
-`confidence = {design.confidence}`, every round rated at once. {int(figures["simulations"])} simulations, seed {seed}.
+`confidence = {design.confidence}`, every round rated at once.
+{int(figures["simulations"])} simulations, seed {seed}.
 
 | design | picks the true best | confident winner | ratings used (mean / max) |
 |---|---|---|---|
-| adaptive (winner, or the leader when the samples ran out) | {figures["correct"]:.1%} | {figures["confident"]:.1%} (wrong: {figures["wrong_confident"]:.1%}) | {figures["ratings_mean"]:.0f} / {int(figures["ratings_max"])} |
-| even: every cell rated once, highest mean | {figures["even_correct"]:.1%} | - | {int(figures["even_ratings"])} |
+| adaptive (winner, or the leader when the samples ran out) | {adaptive} |
+| even: every cell rated once, highest mean | {even} |
 """
 
 

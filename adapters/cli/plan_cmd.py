@@ -215,6 +215,9 @@ def _print_check(report: PlanCheckReport) -> None:
 
 
 def _print_run(report: PlanRunReport) -> None:
+    from adapters.cli.plan_race import race_lines
+    from application.plan_run import Stop
+
     if report.dry_run:
         stdout.print(
             f"dry run: {len(report.would_run)} of {report.cells} cell(s) would run "
@@ -222,6 +225,9 @@ def _print_run(report: PlanRunReport) -> None:
         )
         for step in report.would_run:
             stdout.print(f"  {_cell_label(step)}")
+        if report.race is not None:
+            for line in race_lines(report.race):
+                stdout.print(line)
         return
     stdout.print(
         f"plan {report.plan_id}: ran {len(report.ran)} cell(s): {report.succeeded} done, "
@@ -231,6 +237,9 @@ def _print_run(report: PlanRunReport) -> None:
         stdout.print(f"  failed: {_cell_label(step)}: {' '.join((attempt.error or '').split())}")
     if report.stopped is not None:
         stderr.print(f"stopped: {report.stop_reason}")
+    if report.race is not None and report.stopped not in (Stop.INTERRUPTED, Stop.ERROR, Stop.UNREACHABLE):
+        for line in race_lines(report.race, budget_spent=report.stopped in (Stop.BUDGET, Stop.MAX_IMAGES)):
+            stdout.print(line)
 
 
 def _cell_label(step: LearningRunStep) -> str:
@@ -269,8 +278,11 @@ def _print_status(report: PlanStatusReport) -> None:
     for variant in report.variants:
         for error in variant.errors:
             stdout.print(f"failed: {variant.variant.label()}: {' '.join(error.split())}")
-    if report.leader:
-        stdout.print(report.leader)
+    if report.race is not None:
+        from adapters.cli.plan_race import race_lines
+
+        for line in race_lines(report.race):
+            stdout.print(line)
     if not report.ended:
         return
     stdout.print("the plan has ended; winners by the ratings of its runs:")
@@ -300,6 +312,7 @@ def _winner_text(winner: Any) -> str:
 
 
 def _status_json(report: PlanStatusReport) -> dict[str, Any]:
+    from adapters.cli.plan_race import race_json
     from domain.plan_journal import CellState
 
     return {
@@ -339,7 +352,7 @@ def _status_json(report: PlanStatusReport) -> dict[str, Any]:
             }
             for winner in report.winners
         ],
-        "leader": report.leader,
+        "race": race_json(report.race) if report.race is not None else None,
         "preset_command": report.preset_command,
     }
 
