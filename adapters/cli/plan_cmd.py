@@ -359,7 +359,7 @@ def _status_json(report: PlanStatusReport) -> dict[str, Any]:
 
 class _CellProgress:
     """One line per finished cell on stderr, and a bar over the cells with an ETA when stderr is a
-    terminal (as ``run`` draws its stage bar)."""
+    terminal (as ``run`` draws its stage bar); otherwise (a log) also a line when a cell starts."""
 
     def __init__(self) -> None:
         self._live = sys.stderr.isatty()
@@ -389,7 +389,10 @@ class _CellProgress:
             self._bar.update(self._task, total=self._count)
 
     def cell_started(self, step: LearningRunStep, attempt: int) -> None:
-        pass
+        if not self._live:  # a log says which cell a long wait is spent on
+            stderr.print(
+                f"cell {self._finished + 1}/{self._count} {_cell_label(step)}: running (attempt {attempt})"
+            )
 
     def cell_finished(self, step: LearningRunStep, attempt: CellAttempt) -> None:
         self._finished += 1
