@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from application.import_images import ImportImages
     from application.insights import DeriveInsights
     from application.plan_check import CheckPlan
+    from application.plan_grid import PlanGrid
     from application.plan_run import RunPlan
     from application.plan_status import PlanStatus
     from application.preset_model import CheckPresetModel
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from domain.ports import (
         ArtifactStore,
         BadLineReport,
+        ContactSheetWriter,
         FolderWatcher,
         HistoryQueryEngine,
         ImageBackend,
@@ -131,6 +133,18 @@ def _plan_status(**ports: Any) -> PlanStatus:
     from application.plan_status import PlanStatus
 
     return PlanStatus(**ports)
+
+
+def _plan_grid(**ports: Any) -> PlanGrid:
+    from application.plan_grid import PlanGrid
+
+    return PlanGrid(**ports)
+
+
+def _contact_sheet() -> ContactSheetWriter:
+    from adapters.plans.contact_sheet import PillowContactSheet  # Pillow
+
+    return PillowContactSheet(Path.cwd())  # relative image paths are as the runs stored them
 
 
 def _plan_lock(records_path: Path) -> PlanLock:
@@ -333,6 +347,9 @@ class Container(containers.DeclarativeContainer):
     )
     check_plan = providers.Factory(_check_plan, backend=image_backend, store=record_store, history=history)
     plan_status = providers.Factory(_plan_status, store=record_store, feedback=feedback_store)
+    plan_grid = providers.Factory(
+        _plan_grid, status=plan_status, store=record_store, writer=providers.Factory(_contact_sheet)
+    )
 
     controller = providers.Factory(
         _controller,
@@ -379,3 +396,10 @@ def build_container(settings: Settings) -> Container:
     container = Container()
     container.config.from_pydantic(settings)
     return container
+
+
+def sheet_plan(path: Path) -> dict[str, Any]:
+    """The plan a ``plan grid`` contact sheet carries; ValueError with one line when it holds none."""
+    from adapters.plans.contact_sheet import read_sheet_plan
+
+    return read_sheet_plan(path)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from application.plan_check import PlanCheckReport
     from application.plan_run import PlanRunReport
     from application.plan_status import PlanStatusReport
+    from domain.plan import LearningPlan
     from domain.plan_cells import LearningRunStep
     from domain.plan_journal import CellAttempt
 
@@ -49,6 +50,7 @@ def register(app: typer.Typer) -> None:
     plan_app.command("check")(check)
     plan_app.command("run")(run)
     plan_app.command("status")(status)
+    plan_app.command("grid")(grid)
     app.add_typer(plan_app, name="plan")
 
 
@@ -105,27 +107,21 @@ def run(
 
 
 def status(
-    plan: Annotated[str, typer.Argument(help="The plan file, or a plan id (or its start) from the records.")],
+    plan: Annotated[
+        str,
+        typer.Argument(
+            help="The plan file, a plan id (or its start) from the records, or a `plan grid` PNG."
+        ),
+    ],
     json_output: JsonOption = False,
     records: RecordsOption = None,
     settings: SettingsOption = None,
 ) -> None:
     """Each cell: done, failed (why), pending or excluded, with its ratings; once the plan has
     ended, the winner of each axis with its evidence and the command to save it as a preset."""
-    from domain.plan import PlanError
-
-    path = Path(plan)
-    is_file = path.suffix == ".toml" or path.exists()
-    container, defaults, source = _open(path if is_file else None, settings, records)
+    container, defaults, source, learning_plan = _plan_of(plan, settings, records)
     use_case = container.plan_status()
     with _plan_errors(source):
-        if source is None:
-            try:
-                learning_plan = use_case.by_id(plan)
-            except PlanError as exc:
-                exit_with(exc.message, EXIT_USAGE)
-        else:
-            learning_plan = source.plan
         report = use_case(learning_plan, defaults)
     if json_output:
         import orjson
@@ -133,6 +129,49 @@ def status(
         sys.stdout.write(orjson.dumps(_status_json(report), option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
         _print_status(report)
+
+
+def grid(
+    plan: Annotated[
+        str, typer.Argument(help="The plan file, a plan id (or its start), or a contact sheet it wrote.")
+    ],
+    x: Annotated[str, typer.Option("--x", help="The axis across (an axis key of the plan).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The PNG to write.")],
+    y: Annotated[str | None, typer.Option("--y", help="The axis down (default: one row).")] = None,
+    records: RecordsOption = None,
+    settings: SettingsOption = None,
+) -> None:
+    """Write the plan's combinations as an annotated contact sheet (PNG) along two axes, each
+    square an image of its runs with its rating; the PNG carries the plan (`plan status grid.png`)."""
+    container, defaults, source, learning_plan = _plan_of(plan, settings, records)
+    with _plan_errors(source):
+        try:
+            sheet = container.plan_grid()(learning_plan, defaults, x, y, str(output))
+        except OSError as exc:
+            exit_with(f"cannot write {output}: {exc.strerror or exc}", EXIT_FAILED)
+    shown = sum(1 for square in sheet.squares.values() if square.image)
+    stdout.print(f"wrote {output}: {len(sheet.squares)} square(s), {shown} with an image")
+
+
+def _plan_of(
+    plan: str, settings: Path | None, records: Path | None
+) -> tuple[Container, dict[str, Any], Any, LearningPlan]:
+    """The plan a file, a contact sheet (.png) or a plan id names."""
+    from adapters.container import sheet_plan
+    from domain.plan import LearningPlan, PlanError
+
+    path = Path(plan)
+    is_sheet = path.suffix.lower() == ".png"
+    is_file = not is_sheet and (path.suffix == ".toml" or path.exists())
+    container, defaults, source = _open(path if is_file else None, settings, records)
+    if source is not None:
+        return container, defaults, source, source.plan
+    try:
+        if is_sheet:
+            return container, defaults, None, LearningPlan.from_dict(sheet_plan(path))
+        return container, defaults, None, container.plan_status().by_id(plan)
+    except (PlanError, ValueError) as exc:
+        exit_with(getattr(exc, "message", None) or str(exc), EXIT_USAGE)
 
 
 def _open(
