@@ -40,7 +40,12 @@ class PillowContactSheet(ContactSheetWriter):
         draw.text((8, 6), sheet.title, fill=_INK, font=font)
         draw.text((8, 26), f"x: {sheet.x_key}" + (f"   y: {sheet.y_key}" if sheet.y_key else ""), fill=_MUTED)
         for column, value in enumerate(sheet.x_values):
-            draw.text((MARGIN + column * SIDE + 6, HEADER - 18), _fit(f"{value}", SIDE), fill=_INK, font=font)
+            draw.text(
+                (MARGIN + column * SIDE + 6, HEADER - 18),
+                _fit(f"{sheet.x_key}={value}", SIDE),
+                fill=_INK,
+                font=font,
+            )
         for row in range(rows):
             top = HEADER + row * (SIDE + LABEL)
             if sheet.y_values:
