@@ -82,11 +82,9 @@ def simulate(
     return Simulation(leader.arm, outcome.state is RaceState.WON, len(ratings))
 
 
-def even_pick(
-    arms: Mapping[int, Sequence[LearningRunStep]], qualities: Sequence[float], rng: random.Random
-) -> int:
-    """Every cell rated once; the arm with the highest mean rating (ties: the first)."""
-    means = {arm: statistics.fmean(rating(qualities[arm], rng) for _ in cells) for arm, cells in arms.items()}
+def even_pick(arms: Sequence[int], per_arm: int, qualities: Sequence[float], rng: random.Random) -> int:
+    """``per_arm`` ratings of every arm; the arm with the highest mean rating (ties: the first)."""
+    means = {arm: statistics.fmean(rating(qualities[arm], rng) for _ in range(per_arm)) for arm in arms}
     return max(means, key=lambda arm: (means[arm], -arm))
 
 
@@ -96,7 +94,10 @@ def measure(simulations: int, seed: int) -> dict[str, float]:
     arms = samples_of(plan, steps)
     rng = random.Random(seed)
     runs = [simulate(plan, steps, QUALITIES, rng) for _ in range(simulations)]
-    evens = [even_pick(arms, QUALITIES, rng) for _ in range(simulations)]
+    evens = [even_pick(list(arms), SEEDS * PROMPTS, QUALITIES, rng) for _ in range(simulations)]
+    spent = statistics.fmean(run.ratings for run in runs)
+    same = max(1, round(spent / len(arms)))
+    evens_same = [even_pick(list(arms), same, QUALITIES, rng) for _ in range(simulations)]
     return {
         "simulations": simulations,
         "correct": sum(1 for run in runs if run.picked == 0) / simulations,
@@ -106,6 +107,8 @@ def measure(simulations: int, seed: int) -> dict[str, float]:
         "ratings_max": max(run.ratings for run in runs),
         "even_ratings": len(steps),
         "even_correct": sum(1 for pick in evens if pick == 0) / simulations,
+        "even_same_ratings": same * len(arms),
+        "even_same_correct": sum(1 for pick in evens_same if pick == 0) / simulations,
     }
 
 
@@ -117,6 +120,7 @@ def markdown(figures: Mapping[str, float], seed: int) -> str:
         f"{figures['ratings_mean']:.0f} / {int(figures['ratings_max'])}"
     )
     even = f"{figures['even_correct']:.1%} | - | {int(figures['even_ratings'])}"
+    same = f"{figures['even_same_correct']:.1%} | - | {int(figures['even_same_ratings'])}"
     return f"""## Adaptive plans: finding the best combination with fewer ratings
 
 Six combinations (3 samplers x 2 step counts) with true mean stars {", ".join(map(str, QUALITIES))}
@@ -130,6 +134,7 @@ adaptive design runs `warmup = {design.warmup}`, `per_round = {design.per_round}
 |---|---|---|---|
 | adaptive (winner, or the leader when the samples ran out) | {adaptive} |
 | even: every cell rated once, highest mean | {even} |
+| even, about as many ratings as adaptive used, highest mean | {same} |
 """
 
 
