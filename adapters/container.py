@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from application.plan_grid import PlanGrid
     from application.plan_run import RunPlan
     from application.plan_status import PlanStatus
+    from application.plan_view import PlanViews
     from application.preset_model import CheckPresetModel
     from application.presets import DerivePreset, VerifyPreset
     from application.query_history import QueryHistory
@@ -133,6 +134,12 @@ def _plan_status(**ports: Any) -> PlanStatus:
     from application.plan_status import PlanStatus
 
     return PlanStatus(**ports)
+
+
+def _plan_views(**ports: Any) -> PlanViews:
+    from application.plan_view import PlanViews
+
+    return PlanViews(**ports)
 
 
 def _plan_grid(**ports: Any) -> PlanGrid:
@@ -347,6 +354,9 @@ class Container(containers.DeclarativeContainer):
     )
     check_plan = providers.Factory(_check_plan, backend=image_backend, store=record_store, history=history)
     plan_status = providers.Factory(_plan_status, store=record_store, feedback=feedback_store)
+    plan_views = providers.Factory(
+        _plan_views, store=record_store, feedback=feedback_store, status=plan_status
+    )
     plan_grid = providers.Factory(
         _plan_grid, status=plan_status, store=record_store, writer=providers.Factory(_contact_sheet)
     )

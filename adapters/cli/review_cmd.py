@@ -35,8 +35,9 @@ def review(
     settings: SettingsOption = None,
 ) -> None:
     """Serve the review page: rate (1-5), tag and compare recent runs; Ctrl-C stops it."""
-    from adapters.review.api import ReviewApi
+    from adapters.review.api import ReviewApi, image_url
     from adapters.review.files import SafeFiles
+    from adapters.review.plan_api import PlanApi
     from adapters.review.server import ReviewServer  # here, so no other command loads the web server
     from adapters.review.thumbnails import Thumbnails
 
@@ -49,7 +50,12 @@ def review(
             return container.history(index__on_bad_line=report)
 
         thumbnails = Thumbnails(session.records_path.parent / ".thumbnails")
-        api = ReviewApi(make_history, session.recorder, SafeFiles(roots), thumbnails)
+        defaults = session.settings.pipeline.model_dump()
+
+        def plans() -> PlanApi:
+            return PlanApi(container.plan_views(), defaults, image_url)
+
+        api = ReviewApi(make_history, session.recorder, SafeFiles(roots), thumbnails, plans)
         try:
             server = ReviewServer(api, host, port)
         except OSError as exc:

@@ -27,6 +27,7 @@ from adapters.review.limits import ServerLimits
 from adapters.review.page import Page
 from domain.errors import RecordStoreError, UnsupportedSchemaVersion
 from domain.feedback import FeedbackError
+from domain.plan import PlanError
 from domain.run_filter import FilterError
 from domain.run_lookup import AmbiguousRunId, RunNotFound
 
@@ -61,6 +62,13 @@ def build_app(api: ReviewApi, allowed_hosts: Iterable[str], limits: ServerLimits
 
     async def run(request: Request) -> Response:
         return await _answer(api.run, request.path_params["run_id"])
+
+    async def plans(request: Request) -> Response:
+        return await _answer(api.plans)
+
+    async def plan(request: Request) -> Response:
+        query = parse_qs(request.scope["query_string"].decode("latin-1"))
+        return await _answer(api.plan, request.path_params["plan_id"], query)
 
     async def feedback(request: Request) -> Response:
         try:
@@ -104,6 +112,8 @@ def build_app(api: ReviewApi, allowed_hosts: Iterable[str], limits: ServerLimits
             Route("/index.html", index),
             Route("/api/runs", runs),
             Route("/api/runs/{run_id}", run),
+            Route("/api/plans", plans),
+            Route("/api/plans/{plan_id}", plan),
             Route("/img/{run_id}/{index}", image),
             Route("/api/feedback", feedback, methods=["POST"]),
         ],
@@ -132,6 +142,8 @@ async def _answer(action: Callable[..., dict[str, Any]], *args: Any) -> Response
         return error(400, str(exc))
     except (RunNotFound, AmbiguousRunId) as exc:
         return error(404, str(exc))
+    except PlanError as exc:  # no plan has that id (or several start with it)
+        return error(404, exc.message)
     except (RecordStoreError, UnsupportedSchemaVersion, OSError) as exc:
         return _failed(exc)
     return json_response(200, result)
