@@ -17,7 +17,7 @@ ADAPTIVE_PLAN = (
     SMALL_PLAN.replace("seeds = [1, 2]", "seeds = [1, 2, 3, 4, 5, 6]")
     + '\n[design]\nkind = "adaptive"\nwarmup = 2\nper_round = 2\n'
 )
-STARS = {1: 1, 2: 5, 3: 2}
+STARS = {1: 1, 2: 5, 3: 4}
 """The stars a rater gives every run of each step count."""
 
 
@@ -64,7 +64,7 @@ def test_rounds_wait_for_ratings_run_only_the_arms_still_racing_and_end_with_a_w
     assert status.race.label(leader.arm) == "steps=2"
     done = [plan_of(r)["variant"]["steps"] for r in records(folder) if r["status"] == "succeeded"]
     assert len(done) < 36  # fewer runs than the full grid of 3 step counts x 2 prompts x 6 seeds
-    assert done.count(1) < done.count(2)  # the 1-star step count left the race early
+    assert done.count(1) < done.count(3)  # the 1-star step count left the race first
 
 
 def test_plan_run_names_the_cells_to_rate_and_plan_status_the_leader_and_the_race(tmp_path: Path) -> None:
