@@ -228,6 +228,14 @@ def _print_check(report: PlanCheckReport) -> None:
     for variant in report.excluded:
         stdout.print(f"  excluded: {variant.label()}")
     stdout.print(f"images: {report.images} ({plan.images_per_cell} per cell)")
+    if str(plan.design.kind) == "adaptive":
+        design = plan.design
+        samples = len(plan.prompts) * len(plan.seeds)
+        stdout.print(
+            f"adaptive: a warm-up of {min(design.warmup, samples)} of the {samples} prompt and seed sample(s) "
+            f"of each combination, then rounds of {design.per_round} more of those still in the race "
+            f"(confidence {design.confidence:g}); the cells above are the most it runs"
+        )
     stdout.print(
         f"in the history: {report.done} done, {report.failed} failed for good; "
         f"pending: {len(report.pending)} cell(s), {report.pending_images} image(s)"

@@ -81,6 +81,9 @@ def test_plan_run_names_the_cells_to_rate_and_plan_status_the_leader_and_the_rac
     assert status.returncode == 0, status.stderr
     assert "leader: steps=2, mean " in status.stdout
     assert "still in the race (" in status.stdout
+    check = plan_cli(folder, "check", "plan.toml")
+    assert check.returncode == 0, check.stderr
+    assert "adaptive: a warm-up of 2 of the 12 prompt and seed sample(s) of each combination" in check.stdout
     dry = plan_cli(folder, "run", "plan.toml", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert "dry run: " in dry.stdout
