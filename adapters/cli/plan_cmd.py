@@ -231,8 +231,9 @@ def _print_check(report: PlanCheckReport) -> None:
     if str(plan.design.kind) == "adaptive":
         design = plan.design
         samples = len(plan.prompts) * len(plan.seeds)
+        warmup = min(design.warmup, samples)
         stdout.print(
-            f"adaptive: a warm-up of {min(design.warmup, samples)} of the {samples} prompt and seed sample(s) "
+            f"adaptive: a warm-up of {warmup} of the {samples} prompt and seed sample(s) "
             f"of each combination, then rounds of {design.per_round} more of those still in the race "
             f"(confidence {design.confidence:g}); the cells above are the most it runs"
         )
