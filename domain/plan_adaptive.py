@@ -100,6 +100,8 @@ def adaptive_outcome(
     if standing.winner is not None:
         return RaceOutcome(RaceState.WON, standing, variants)
     racing = standing.in_race
+    if not racing:  # every combination failed
+        return RaceOutcome(RaceState.SPENT, standing, variants)
     level = max(len(done[arm]) for arm in racing)
     if all(len(done[arm]) == level for arm in racing):
         level += design.per_round

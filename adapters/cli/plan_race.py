@@ -29,6 +29,8 @@ def race_lines(outcome: RaceOutcome, *, budget_spent: bool = False) -> list[str]
     if outcome.state is RaceState.WON and race.winner is not None:
         return [f"winner: {arm_text(outcome, race.winner)}; every other combination is out of the race"]
     lines: list[str] = []
+    if not race.in_race:
+        return ["no confident winner: every combination failed (see the failed cells)"]
     if outcome.state is RaceState.SPENT or budget_spent:
         spent = "the plan's prompts and seeds are spent" if not budget_spent else "the budget is spent"
         lines.append(f"no confident winner ({spent}); {racing(outcome)}")

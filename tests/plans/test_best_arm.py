@@ -126,3 +126,13 @@ def test_an_arm_whose_cell_failed_for_good_leaves_the_race() -> None:
     outcome = adaptive_outcome(plan, steps, journal, {})
     assert outcome.state is RaceState.WAITING
     assert set(outcome.race.arms) == {0, 1}
+
+
+def test_a_race_whose_every_combination_failed_is_spent() -> None:
+    plan, steps, journal = _setup()
+    for step in adaptive_outcome(plan, steps, journal, {}).batch:
+        journal.add(CellAttempt(f"{step.cell_id}-f", step.cell_id, 1, "failed", error="out of memory"))
+    outcome = adaptive_outcome(plan, steps, journal, {})
+    assert outcome.state is RaceState.SPENT
+    assert outcome.batch == ()
+    assert outcome.race.in_race == ()
