@@ -49,3 +49,25 @@ def test_a_bad_axis_is_one_line_exit_2_and_no_file(tmp_path: Path) -> None:
     status = plan_cli(folder, "status", "grid.png")  # the plan read back from the sheet
     assert status.returncode == 0, status.stderr
     assert "plan small (id " in status.stdout
+
+
+def test_the_writer_draws_a_missing_image_as_a_note_and_replaces_the_file_whole(tmp_path: Path) -> None:
+    from adapters.plans.contact_sheet import PillowContactSheet, read_sheet_plan
+    from domain.plan_grid import GridSheet, GridSquare
+
+    picture = tmp_path / "a.png"
+    Image.new("RGB", (300, 200), (200, 30, 30)).save(picture)
+    squares = {
+        (0, 0): GridSquare("steps=1", "a.png", 4.5, 2),
+        (1, 0): GridSquare("steps=2", "gone.png", None, 0),
+        (2, 0): GridSquare("steps=3", None, None, 0, "failed"),
+    }
+    sheet = GridSheet("p (id)", "steps", (1, 2, 3), None, (), squares)
+    target = tmp_path / "sheet.png"
+    target.write_bytes(b"old")
+    PillowContactSheet(tmp_path).write(sheet, str(target), '{"name": "p"}')
+    assert read_sheet_plan(target) == {"name": "p"}
+    with Image.open(target) as image:
+        red = image.convert("RGB").getpixel((140 + 96, 56 + 60))
+    assert red == (200, 30, 30)  # the readable image is drawn in its square
+    assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".")] == []  # no temp left
