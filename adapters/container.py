@@ -36,8 +36,10 @@ if TYPE_CHECKING:
     from application.insights_view import PictureInsights
     from application.llm_summary import SummarizeForLlm
     from application.plan_check import CheckPlan
+    from application.plan_grid import PlanGrid
     from application.plan_run import RunPlan
     from application.plan_status import PlanStatus
+    from application.plan_view import PlanViews
     from application.preset_model import CheckPresetModel
     from application.presets import DerivePreset, VerifyPreset
     from application.query_history import QueryHistory
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
     from domain.ports import (
         ArtifactStore,
         BadLineReport,
+        ContactSheetWriter,
         FeedbackStore,
         FolderWatcher,
         HistoryQueryEngine,
@@ -142,10 +145,11 @@ def _check_preset_model(**ports: Any) -> CheckPresetModel:
     return CheckPresetModel(**ports)
 
 
-def _run_plan(**ports: Any) -> RunPlan:
+def _run_plan(feedback: FeedbackStore, **ports: Any) -> RunPlan:
+    from application.plan_ratings import design_schedulers
     from application.plan_run import RunPlan
 
-    return RunPlan(**ports)
+    return RunPlan(**ports, schedulers=design_schedulers(feedback))
 
 
 def _check_plan(**ports: Any) -> CheckPlan:
@@ -158,6 +162,24 @@ def _plan_status(**ports: Any) -> PlanStatus:
     from application.plan_status import PlanStatus
 
     return PlanStatus(**ports)
+
+
+def _plan_views(**ports: Any) -> PlanViews:
+    from application.plan_view import PlanViews
+
+    return PlanViews(**ports)
+
+
+def _plan_grid(**ports: Any) -> PlanGrid:
+    from application.plan_grid import PlanGrid
+
+    return PlanGrid(**ports)
+
+
+def _contact_sheet() -> ContactSheetWriter:
+    from adapters.plans.contact_sheet import PillowContactSheet  # Pillow
+
+    return PillowContactSheet(Path.cwd())  # relative image paths are as the runs stored them
 
 
 def _plan_lock(records_path: Path) -> PlanLock:
@@ -404,7 +426,7 @@ class Container(containers.DeclarativeContainer):
         _summarize_for_llm,
         history=history,
         insights=derive_insights,
-        feedback=feedback_store,
+        feedback=feedback_events,
         presets=preset_store,
     )
     list_packs = providers.Factory(_list_packs, history=history)
@@ -447,9 +469,16 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         store=record_store,
         lock=plan_lock,
+        feedback=feedback_events,
     )
     check_plan = providers.Factory(_check_plan, backend=image_backend, store=record_store, history=history)
     plan_status = providers.Factory(_plan_status, store=record_store, feedback=feedback_events)
+    plan_views = providers.Factory(
+        _plan_views, store=record_store, feedback=feedback_events, status=plan_status
+    )
+    plan_grid = providers.Factory(
+        _plan_grid, status=plan_status, store=record_store, writer=providers.Factory(_contact_sheet)
+    )
 
     controller = providers.Factory(
         _controller,
@@ -496,3 +525,10 @@ def build_container(settings: Settings) -> Container:
     container = Container()
     container.config.from_pydantic(settings)
     return container
+
+
+def sheet_plan(path: Path) -> dict[str, Any]:
+    """The plan a ``plan grid`` contact sheet carries; ValueError with one line when it holds none."""
+    from adapters.plans.contact_sheet import read_sheet_plan
+
+    return read_sheet_plan(path)

@@ -14,8 +14,9 @@ from application.record_builder import build_learning_record
 from application.runner import PipelineRunner
 from domain.errors import BackendError
 from domain.plan import DesignKind, LearningPlan, OnError, PlanError
-from domain.plan_cells import LearningRunStep, attempt_run_id, plan_steps, run_order
-from domain.plan_design import CellScheduler, FixedScheduler, pending_steps
+from domain.plan_adaptive import RaceOutcome
+from domain.plan_cells import LearningRunStep, attempt_run_id, plan_steps
+from domain.plan_design import CellScheduler, FixedScheduler
 from domain.plan_journal import CellAttempt, PlanJournal, attempt_of, plan_metadata
 from domain.ports import ArtifactStore, Clock, ImageBackend, PlanLock, RecordStore, RunDiscarding
 from domain.run import RunContext, RunStatus
@@ -25,9 +26,12 @@ _Attempt = Callable[[LearningPlan, LearningRunStep, PlanJournal], CellAttempt]
 
 
 def fixed_schedulers(plan: LearningPlan, steps: tuple[LearningRunStep, ...]) -> CellScheduler:
-    """The scheduler of ``grid`` and ``one_at_a_time`` plans; PlanError for a design it cannot run."""
+    """The scheduler of ``grid`` and ``one_at_a_time`` plans; PlanError for an adaptive plan, which
+    needs the ratings (``application.plan_ratings.design_schedulers`` gives them)."""
     if plan.design.kind is DesignKind.ADAPTIVE:
-        raise PlanError("design.kind", "adaptive plans cannot be run by this version yet")
+        raise PlanError(
+            "design.kind", "adaptive plans need the ratings: build RunPlan with design_schedulers"
+        )
     return FixedScheduler(plan, steps)
 
 
@@ -70,7 +74,8 @@ class _Silent:
 @dataclass(frozen=True, slots=True)
 class PlanRunReport:
     """What one ``plan run`` did: the cells it ran (each one's last attempt), the cells it would run
-    (``dry_run``), and why it stopped early (None: nothing is left to run)."""
+    (``dry_run``), why it stopped early (None: nothing is left to run), and for an adaptive plan
+    where its race stands (``race``)."""
 
     plan_id: str
     cells: int
@@ -80,6 +85,7 @@ class PlanRunReport:
     stopped: Stop | None = None
     stop_reason: str | None = None
     dry_run: bool = False
+    race: RaceOutcome | None = None
 
     @property
     def succeeded(self) -> int:
@@ -137,8 +143,9 @@ class RunPlan:
         if dry_run:
             journal = self._journal()
             done = sum(1 for step in steps if journal.succeeded(step.cell_id))
-            pending = pending_steps(plan, run_order(steps), journal)
-            return PlanRunReport(plan.plan_id, len(steps), done, (), pending, dry_run=True)
+            batch = scheduler.next_steps(journal)  # an adaptive plan's next round only
+            race = scheduler.outcome()
+            return PlanRunReport(plan.plan_id, len(steps), done, (), batch, dry_run=True, race=race)
         with contextlib.suppress(BackendError):  # unreachable for now: the cells wait with their retries
             preflight(self._backend, plan, steps)
         with self._lock.hold(plan.name):
@@ -199,6 +206,7 @@ class _Session:
         sleep: Callable[[float], None],
     ) -> PlanRunReport:
         self._attempt, self._clock, self._sleep = attempt_of_step, clock, sleep
+        self._scheduler = scheduler
         self._started = clock.now()
         while batch := scheduler.next_steps(self._journal):
             self._observer.cells_planned(batch)
@@ -260,4 +268,5 @@ class _Session:
             tuple(self._ran),
             stopped=stopped,
             stop_reason=reason,
+            race=self._scheduler.outcome(),
         )

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from application.insights import latest_ratings
 from domain.evidence import Rating, weigh_parameter
 from domain.insights import PERSONS, ValueEvidence
-from domain.plan import LearningPlan, PlanError
+from domain.plan import DesignKind, LearningPlan, PlanError
+from domain.plan_adaptive import RaceOutcome, RaceState, adaptive_outcome
 from domain.plan_cells import LearningRunStep, PlanVariant, plan_steps, variants
 from domain.plan_journal import CellState, PlanJournal, plan_definition
 from domain.ports import FeedbackStore, RecordReader
@@ -80,14 +81,17 @@ class PlanStatusReport:
     plan: LearningPlan
     variants: tuple[VariantStatus, ...]
     winners: tuple[AxisWinner, ...]
-    leader: str | None = None
+    race: RaceOutcome | None = None
 
     def count(self, state: CellState) -> int:
         return sum(variant.count(state) for variant in self.variants)
 
     @property
     def ended(self) -> bool:
-        """No cell is left to run (each is done or failed for good)."""
+        """No cell is left to run (each is done or failed for good); an adaptive plan has ended
+        when its race is won or its samples are spent (the cells it left out stay pending)."""
+        if self.race is not None:
+            return self.race.state in (RaceState.WON, RaceState.SPENT)
         return self.count(CellState.PENDING) == 0
 
     @property
@@ -99,25 +103,19 @@ class PlanStatusReport:
         return f"stablenew preset derive --pack {_quoted(self.plan.pack)} --name {_quoted(name)}"
 
 
-LeaderLine = Callable[[LearningPlan, Sequence[VariantStatus]], str | None]
-"""What an adaptive design says of its race (the current leader with its interval); None: nothing."""
-
-
 class PlanStatus:
     """Reads the plan's cells from the records (the journal) and their latest ratings by persons.
 
     ``by_id`` finds a plan by its id (or a unique prefix) in the records: each attempt's record holds
     the plan's canonical content. Winners are named only when the plan has ended, from the ratings
     of its own runs (domain.evidence, as insights weighs them); a winner must be ``best``, i.e.
-    confidently better than the runner-up.
+    confidently better than the runner-up. An adaptive plan's report also holds its race
+    (``domain.plan_adaptive``): the leader with its interval and the combinations still in it.
     """
 
-    def __init__(
-        self, store: RecordReader, feedback: FeedbackStore, *, leader: LeaderLine | None = None
-    ) -> None:
+    def __init__(self, store: RecordReader, feedback: FeedbackStore) -> None:
         self._store = store
         self._feedback = feedback
-        self._leader = leader
 
     def by_id(self, text: str) -> LearningPlan:
         """The newest plan whose id is ``text`` or starts with it; PlanError when none or several do."""
@@ -157,10 +155,15 @@ class PlanStatus:
                 )
             )
         statuses = tuple(VariantStatus(v, tuple(cells.get(v.index, ()))) for v in variants(plan))
-        ended = all(cell.state is not CellState.PENDING for status in statuses for cell in status.cells)
-        winners = _winners(plan, statuses, by_run, person_ratings) if ended else ()
-        leader = self._leader(plan, statuses) if self._leader else None
-        return PlanStatusReport(plan, statuses, winners, leader)
+        race = (
+            adaptive_outcome(plan, steps, journal, ratings)
+            if plan.design.kind is DesignKind.ADAPTIVE
+            else None
+        )
+        report = PlanStatusReport(plan, statuses, (), race)
+        if not report.ended:
+            return report
+        return PlanStatusReport(plan, statuses, _winners(plan, statuses, by_run, person_ratings), race)
 
 
 def _winners(

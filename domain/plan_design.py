@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from domain.plan import LearningPlan
+from domain.plan_adaptive import RaceOutcome
 from domain.plan_cells import LearningRunStep, run_order
 from domain.plan_journal import CellState, PlanJournal
 
@@ -21,10 +22,14 @@ class CellScheduler(Protocol):
     ``next_steps`` is called until it returns an empty tuple; each call gets the journal as it
     stands after the previous batch ran (retries included). It returns cells in the order they
     should run, each at most once per batch, and never a cell the journal shows done or failed
-    for good. It reads nothing else and may keep state between calls of one plan run.
+    for good. Besides the journal it reads only what it was given when built (the adaptive design
+    reads the ratings), and may keep state between calls of one plan run. ``outcome`` is what the
+    last call found of an adaptive race (None for other designs, or before the first call).
     """
 
     def next_steps(self, journal: PlanJournal) -> tuple[LearningRunStep, ...]: ...
+
+    def outcome(self) -> RaceOutcome | None: ...
 
 
 class FixedScheduler:
@@ -40,6 +45,9 @@ class FixedScheduler:
             return ()
         self._given = True
         return pending_steps(self._plan, self._steps, journal)
+
+    def outcome(self) -> RaceOutcome | None:
+        return None
 
 
 def pending_steps(

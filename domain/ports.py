@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the ports name these only in annotations: importing a port 
     from domain.import_plan import ImportPlan
     from domain.imported_run import ImportedRun, Unreadable
     from domain.index_state import IndexCheck, IndexStatus
+    from domain.plan_grid import GridSheet
     from domain.preset import Preset
     from domain.record import LearningRecord
     from domain.run import StageProgress
@@ -340,6 +341,20 @@ class PlanLock(Protocol):
     """
 
     def hold(self, plan_name: str) -> AbstractContextManager[None]: ...
+
+
+@runtime_checkable
+class ContactSheetWriter(Protocol):
+    """Draws a plan's contact sheet (``domain.plan_grid.GridSheet``) as an image file.
+
+    ``write`` draws every square (its image scaled down, or its note when it has none), the axis
+    labels and each square's rating, and stores ``plan_text`` (the plan's canonical JSON) inside
+    the file so the plan can be read back from it. It replaces ``target`` whole or not at all;
+    an image that cannot be read is drawn as a note, never an error. Raises OSError when the
+    file cannot be written. It may be called again.
+    """
+
+    def write(self, sheet: GridSheet, target: str, plan_text: str) -> None: ...
 
 
 @runtime_checkable

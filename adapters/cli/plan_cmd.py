@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from application.plan_check import PlanCheckReport
     from application.plan_run import PlanRunReport
     from application.plan_status import PlanStatusReport
+    from domain.plan import LearningPlan
     from domain.plan_cells import LearningRunStep
     from domain.plan_journal import CellAttempt
 
@@ -49,6 +50,7 @@ def register(app: typer.Typer) -> None:
     plan_app.command("check")(check)
     plan_app.command("run")(run)
     plan_app.command("status")(status)
+    plan_app.command("grid")(grid)
     app.add_typer(plan_app, name="plan")
 
 
@@ -105,27 +107,21 @@ def run(
 
 
 def status(
-    plan: Annotated[str, typer.Argument(help="The plan file, or a plan id (or its start) from the records.")],
+    plan: Annotated[
+        str,
+        typer.Argument(
+            help="The plan file, a plan id (or its start) from the records, or a `plan grid` PNG."
+        ),
+    ],
     json_output: JsonOption = False,
     records: RecordsOption = None,
     settings: SettingsOption = None,
 ) -> None:
     """Each cell: done, failed (why), pending or excluded, with its ratings; once the plan has
     ended, the winner of each axis with its evidence and the command to save it as a preset."""
-    from domain.plan import PlanError
-
-    path = Path(plan)
-    is_file = path.suffix == ".toml" or path.exists()
-    container, defaults, source = _open(path if is_file else None, settings, records)
+    container, defaults, source, learning_plan = _plan_of(plan, settings, records)
     use_case = container.plan_status()
     with _plan_errors(source):
-        if source is None:
-            try:
-                learning_plan = use_case.by_id(plan)
-            except PlanError as exc:
-                exit_with(exc.message, EXIT_USAGE)
-        else:
-            learning_plan = source.plan
         report = use_case(learning_plan, defaults)
     if json_output:
         import orjson
@@ -133,6 +129,49 @@ def status(
         sys.stdout.write(orjson.dumps(_status_json(report), option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
         _print_status(report)
+
+
+def grid(
+    plan: Annotated[
+        str, typer.Argument(help="The plan file, a plan id (or its start), or a contact sheet it wrote.")
+    ],
+    x: Annotated[str, typer.Option("--x", help="The axis across (an axis key of the plan).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The PNG to write.")],
+    y: Annotated[str | None, typer.Option("--y", help="The axis down (default: one row).")] = None,
+    records: RecordsOption = None,
+    settings: SettingsOption = None,
+) -> None:
+    """Write the plan's combinations as an annotated contact sheet (PNG) along two axes, each
+    square an image of its runs with its rating; the PNG carries the plan (`plan status grid.png`)."""
+    container, defaults, source, learning_plan = _plan_of(plan, settings, records)
+    with _plan_errors(source):
+        try:
+            sheet = container.plan_grid()(learning_plan, defaults, x, y, str(output))
+        except OSError as exc:
+            exit_with(f"cannot write {output}: {exc.strerror or exc}", EXIT_FAILED)
+    shown = sum(1 for square in sheet.squares.values() if square.image)
+    stdout.print(f"wrote {output}: {len(sheet.squares)} square(s), {shown} with an image")
+
+
+def _plan_of(
+    plan: str, settings: Path | None, records: Path | None
+) -> tuple[Container, dict[str, Any], Any, LearningPlan]:
+    """The plan a file, a contact sheet (.png) or a plan id names."""
+    from adapters.container import sheet_plan
+    from domain.plan import LearningPlan, PlanError
+
+    path = Path(plan)
+    is_sheet = path.suffix.lower() == ".png"
+    is_file = not is_sheet and (path.suffix == ".toml" or path.exists())
+    container, defaults, source = _open(path if is_file else None, settings, records)
+    if source is not None:
+        return container, defaults, source, source.plan
+    try:
+        if is_sheet:
+            return container, defaults, None, LearningPlan.from_dict(sheet_plan(path))
+        return container, defaults, None, container.plan_status().by_id(plan)
+    except (PlanError, ValueError) as exc:
+        exit_with(getattr(exc, "message", None) or str(exc), EXIT_USAGE)
 
 
 def _open(
@@ -189,6 +228,15 @@ def _print_check(report: PlanCheckReport) -> None:
     for variant in report.excluded:
         stdout.print(f"  excluded: {variant.label()}")
     stdout.print(f"images: {report.images} ({plan.images_per_cell} per cell)")
+    if str(plan.design.kind) == "adaptive":
+        design = plan.design
+        samples = len(plan.prompts) * len(plan.seeds)
+        warmup = min(design.warmup, samples)
+        stdout.print(
+            f"adaptive: a warm-up of {warmup} of the {samples} prompt and seed sample(s) "
+            f"of each combination, then rounds of {design.per_round} more of those still in the race "
+            f"(confidence {design.confidence:g}); the cells above are the most it runs"
+        )
     stdout.print(
         f"in the history: {report.done} done, {report.failed} failed for good; "
         f"pending: {len(report.pending)} cell(s), {report.pending_images} image(s)"
@@ -215,6 +263,9 @@ def _print_check(report: PlanCheckReport) -> None:
 
 
 def _print_run(report: PlanRunReport) -> None:
+    from adapters.cli.plan_race import race_lines
+    from application.plan_run import Stop
+
     if report.dry_run:
         stdout.print(
             f"dry run: {len(report.would_run)} of {report.cells} cell(s) would run "
@@ -222,6 +273,9 @@ def _print_run(report: PlanRunReport) -> None:
         )
         for step in report.would_run:
             stdout.print(f"  {_cell_label(step)}")
+        if report.race is not None:
+            for line in race_lines(report.race):
+                stdout.print(line)
         return
     stdout.print(
         f"plan {report.plan_id}: ran {len(report.ran)} cell(s): {report.succeeded} done, "
@@ -231,6 +285,9 @@ def _print_run(report: PlanRunReport) -> None:
         stdout.print(f"  failed: {_cell_label(step)}: {' '.join((attempt.error or '').split())}")
     if report.stopped is not None:
         stderr.print(f"stopped: {report.stop_reason}")
+    if report.race is not None and report.stopped not in (Stop.INTERRUPTED, Stop.ERROR, Stop.UNREACHABLE):
+        for line in race_lines(report.race, budget_spent=report.stopped in (Stop.BUDGET, Stop.MAX_IMAGES)):
+            stdout.print(line)
 
 
 def _cell_label(step: LearningRunStep) -> str:
@@ -269,8 +326,11 @@ def _print_status(report: PlanStatusReport) -> None:
     for variant in report.variants:
         for error in variant.errors:
             stdout.print(f"failed: {variant.variant.label()}: {' '.join(error.split())}")
-    if report.leader:
-        stdout.print(report.leader)
+    if report.race is not None:
+        from adapters.cli.plan_race import race_lines
+
+        for line in race_lines(report.race):
+            stdout.print(line)
     if not report.ended:
         return
     stdout.print("the plan has ended; winners by the ratings of its runs:")
@@ -300,6 +360,7 @@ def _winner_text(winner: Any) -> str:
 
 
 def _status_json(report: PlanStatusReport) -> dict[str, Any]:
+    from adapters.cli.plan_race import race_json
     from domain.plan_journal import CellState
 
     return {
@@ -339,14 +400,14 @@ def _status_json(report: PlanStatusReport) -> dict[str, Any]:
             }
             for winner in report.winners
         ],
-        "leader": report.leader,
+        "race": race_json(report.race) if report.race is not None else None,
         "preset_command": report.preset_command,
     }
 
 
 class _CellProgress:
     """One line per finished cell on stderr, and a bar over the cells with an ETA when stderr is a
-    terminal (as ``run`` draws its stage bar)."""
+    terminal (as ``run`` draws its stage bar); otherwise (a log) also a line when a cell starts."""
 
     def __init__(self) -> None:
         self._live = sys.stderr.isatty()
@@ -376,7 +437,10 @@ class _CellProgress:
             self._bar.update(self._task, total=self._count)
 
     def cell_started(self, step: LearningRunStep, attempt: int) -> None:
-        pass
+        if not self._live:  # a log says which cell a long wait is spent on
+            stderr.print(
+                f"cell {self._finished + 1}/{self._count} {_cell_label(step)}: running (attempt {attempt})"
+            )
 
     def cell_finished(self, step: LearningRunStep, attempt: CellAttempt) -> None:
         self._finished += 1

@@ -36,8 +36,9 @@ def review(
     settings: SettingsOption = None,
 ) -> None:
     """Serve the review page: rate (1-5), tag and compare recent runs; Ctrl-C stops it."""
-    from adapters.review.api import ReviewApi
+    from adapters.review.api import ReviewApi, image_url
     from adapters.review.files import SafeFiles
+    from adapters.review.plan_api import PlanApi
     from adapters.review.server import ReviewServer  # here, so no other command loads the web server
     from adapters.review.thumbnails import Thumbnails
 
@@ -51,11 +52,15 @@ def review(
 
         thumbnails = Thumbnails(session.records_path.parent / ".thumbnails")
         session.opened.add("feedback")  # the insights view reads the feedback store
+        defaults = session.settings.pipeline.model_dump()
 
         def insights(history: History) -> PictureInsights:
             return container.picture_insights(history=history)
 
-        api = ReviewApi(make_history, session.recorder, SafeFiles(roots), thumbnails, insights)
+        def plans() -> PlanApi:
+            return PlanApi(container.plan_views(), defaults, image_url)
+
+        api = ReviewApi(make_history, session.recorder, SafeFiles(roots), thumbnails, insights, plans)
         try:
             server = ReviewServer(api, host, port)
         except OSError as exc:

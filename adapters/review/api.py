@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from adapters.review.files import SafeFiles
 from adapters.review.insights_api import InsightsRequestError, MakePicture, insights_answer
+from adapters.review.plan_api import BadPlanRequest, PlanApi
 from adapters.review.thumbnails import Thumbnails
 from application.feedback_recorder import FeedbackRecorder
 from application.history import History
@@ -43,12 +44,14 @@ class ReviewApi:
         files: SafeFiles,
         thumbnails: Thumbnails | None = None,
         insights: MakePicture | None = None,
+        plans: Callable[[], PlanApi] | None = None,
     ) -> None:
         self._make_history = make_history
         self._recorder = recorder
         self._files = files
         self._thumbnails = thumbnails
         self._insights = insights
+        self._plans = plans
         self._outputs: OrderedDict[str, tuple[str, ...]] = OrderedDict()
         self._finals: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
@@ -135,6 +138,23 @@ class ReviewApi:
             "events": [event.to_dict() for event in events],
             "feedback": {run: feedback_dict(history.feedback(run)) for run in sorted(touched)},
         }
+
+    def plans(self) -> dict[str, Any]:
+        """The plans whose runs the records hold (newest first)."""
+        return self._plan_api().plans()
+
+    def plan(self, plan_id: str, query: Mapping[str, list[str]]) -> dict[str, Any]:
+        """One plan's grid along ``x`` and ``y`` (query), its race and suggested pairs; raises
+        PlanError when no plan has that id."""
+        try:
+            return self._plan_api().plan(plan_id, query)
+        except BadPlanRequest as exc:
+            raise BadRequest(str(exc)) from None
+
+    def _plan_api(self) -> PlanApi:
+        if self._plans is None:
+            raise BadRequest("this review server shows no plans")
+        return self._plans()
 
     def image(self, run_id: str, index: int, *, thumbnail: bool = False) -> Path | None:
         """The file of output ``index`` (-1: the last) of ``run_id``, or its thumbnail; None if

@@ -27,6 +27,7 @@ from adapters.review.limits import ServerLimits
 from adapters.review.page import Page
 from domain.errors import RecordStoreError, UnsupportedSchemaVersion
 from domain.feedback import FeedbackError
+from domain.plan import PlanError
 from domain.run_filter import FilterError
 from domain.run_lookup import AmbiguousRunId, RunNotFound
 
@@ -75,6 +76,13 @@ def build_app(
     async def run(request: Request) -> Response:
         return await _answer(api.run, request.path_params["run_id"])
 
+    async def plans(request: Request) -> Response:
+        return await _answer(api.plans)
+
+    async def plan(request: Request) -> Response:
+        query = parse_qs(request.scope["query_string"].decode("latin-1"))
+        return await _answer(api.plan, request.path_params["plan_id"], query)
+
     async def feedback(request: Request) -> Response:
         try:
             body = parse_json_body(await request.body(), limits.max_json_depth)
@@ -119,6 +127,8 @@ def build_app(
             Route("/api/insights", insights),
             Route("/api/runs", runs),
             Route("/api/runs/{run_id}", run),
+            Route("/api/plans", plans),
+            Route("/api/plans/{plan_id}", plan),
             Route("/img/{run_id}/{index}", image),
             Route("/api/feedback", feedback, methods=["POST"]),
         ],
@@ -147,6 +157,8 @@ async def _answer(action: Callable[..., dict[str, Any]], *args: Any) -> Response
         return error(400, str(exc))
     except (RunNotFound, AmbiguousRunId) as exc:
         return error(404, str(exc))
+    except PlanError as exc:  # no plan has that id (or several start with it)
+        return error(404, exc.message)
     except (RecordStoreError, UnsupportedSchemaVersion, OSError) as exc:
         return _failed(exc)
     return json_response(200, result)

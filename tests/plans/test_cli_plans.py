@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -157,25 +158,31 @@ def test_the_plan_budget_counts_the_images_of_earlier_runs(tmp_path: Path) -> No
 
 
 def test_two_runs_of_one_plan_at_once_the_second_exits_1_naming_the_first(tmp_path: Path) -> None:
-    folder = workspace(tmp_path, fake_latency=0.3)
+    folder = workspace(tmp_path, fake_latency=600)  # the first cell cannot end while the test runs
     first = _start(folder)
     try:
+        lines = _stderr_lines(first)
+        _wait_for(lambda: any(": running" in line for line in lines))
         owner = _wait_for_lock_owner(folder)
         second = plan_cli(folder, "run", "plan.toml")
         assert second.returncode == 1
         assert f"plan 'small' is already running (pid {first.pid} on " in second.stderr
         assert owner["pid"] == first.pid
     finally:
-        first.send_signal(signal.SIGINT)
-        first.wait(timeout=60)
+        _stop(first)
 
 
 def test_ctrl_c_records_the_interrupted_cell_and_the_next_run_completes(tmp_path: Path) -> None:
-    folder = workspace(tmp_path, fake_latency=0.3)
+    folder = workspace(tmp_path, fake_latency=600)  # the first cell is still running when SIGINT comes
     runner = _start(folder)
-    _wait_for(lambda: len(records(folder)) >= 2)
-    runner.send_signal(signal.SIGINT)
-    assert runner.wait(timeout=60) == 130
+    try:
+        lines = _stderr_lines(runner)
+        _wait_for(lambda: any(line.startswith("cell 1/12 ") and ": running" in line for line in lines))
+        workspace(tmp_path, fake_latency=0)  # for the next run (this one has read its settings)
+        runner.send_signal(signal.SIGINT)
+        assert runner.wait(timeout=60) == 130
+    finally:
+        _stop(runner)
     interrupted = [r for r in records(folder) if r["status"] == "interrupted"]
     assert len(interrupted) == 1
     result = plan_cli(folder, "run", "plan.toml")
@@ -183,6 +190,31 @@ def test_ctrl_c_records_the_interrupted_cell_and_the_next_run_completes(tmp_path
     succeeded = Counter(plan_of(r)["cell"] for r in records(folder) if r["status"] == "succeeded")
     assert len(succeeded) == 12
     assert set(succeeded.values()) == {1}
+    assert plan_of(interrupted[0])["cell"] in succeeded
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    """SIGINT, then SIGKILL if it is still there after 60 s: a runner never outlives its test."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=60)
+
+
+def _stderr_lines(process: subprocess.Popen[str]) -> list[str]:
+    """The lines ``process`` writes on stderr, collected by a thread as they come."""
+    lines: list[str] = []
+
+    def collect() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            lines.append(line)
+
+    threading.Thread(target=collect, daemon=True).start()
+    return lines
 
 
 def _start(folder: Path) -> subprocess.Popen[str]:

@@ -1,0 +1,161 @@
+"""The review page's plan view in a real headless Chromium: a plan's cells along two axes, each a
+live run to rate, and suggested A/B pairs posted as choices; plus its JSON endpoints."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.container import build_container, plan_file
+from adapters.review.api import ReviewApi, image_url
+from adapters.review.files import SafeFiles
+from adapters.review.plan_api import PlanApi
+from adapters.review.server import ReviewServer
+from adapters.review.thumbnails import Thumbnails
+from adapters.settings import load_settings
+from application.feedback_recorder import FeedbackRecorder
+from application.history import History
+from domain.feedback import FeedbackAuthor
+from domain.ports import BadLineReport
+from tests.fakes import FakeClock
+from tests.plans.workspace import SMALL_PLAN, workspace
+from tests.review.test_review_browser import CHROMIUM, CHROMIUM_ARGS
+
+pytestmark = pytest.mark.slow
+
+TWO_AXES = SMALL_PLAN.replace(
+    "[retry]", '[[axes]]\nkey = "sampler"\nvalues = ["Euler a", "DDIM"]\n\n[retry]'
+).replace("seeds = [1, 2]", "seeds = [1]")
+"""3 step counts x 2 samplers, 2 prompts, 1 seed: 12 runs."""
+
+
+@dataclass
+class PlanHome:
+    server: ReviewServer
+    feedback: Path
+    plan_id: str
+
+    def get(self, path: str) -> Any:
+        return json.loads(urllib.request.urlopen(self.server.url.rstrip("/") + path, timeout=30).read())
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Iterator[PlanHome]:
+    folder = workspace(tmp_path, TWO_AXES)
+    settings, _layers = load_settings(folder / "settings.toml", environ={})
+    container = build_container(settings)
+    defaults = settings.pipeline.model_dump()
+    plan = plan_file(folder / "plan.toml").plan
+    assert container.run_plan()(plan, defaults).succeeded == 12
+    author, clock = FeedbackAuthor.person("tester"), FakeClock()
+
+    def make_history(report: BadLineReport) -> History:
+        return container.history(index__on_bad_line=report)  # type: ignore[no-any-return]
+
+    def recorder(history: History) -> FeedbackRecorder:
+        return FeedbackRecorder(history, container.feedback_store(), author, clock)
+
+    def plans() -> PlanApi:
+        return PlanApi(container.plan_views(), defaults, image_url)
+
+    files = SafeFiles([folder / "output", folder / "records"], base=folder)
+    api = ReviewApi(make_history, recorder, files, Thumbnails(folder / "records" / ".thumbnails"), plans)
+    server = ReviewServer(api, "127.0.0.1", 0).start()
+    try:
+        yield PlanHome(server, settings.feedback.path, plan.plan_id)
+    finally:
+        server.stop()
+
+
+def _events(home: PlanHome, count: int) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + 30
+    while True:
+        lines = home.feedback.read_text().splitlines() if home.feedback.exists() else []
+        if len(lines) >= count or time.monotonic() > deadline:
+            return [json.loads(line) for line in lines]
+        time.sleep(0.05)
+
+
+def test_the_plan_endpoints_lay_out_the_grid_and_refuse_a_bad_axis(home: PlanHome) -> None:
+    listed = home.get("/api/plans")["plans"]
+    assert [(p["plan_id"], p["axes"]) for p in listed] == [(home.plan_id, ["steps", "sampler"])]
+    view = home.get(f"/api/plans/{home.plan_id[:6]}?x=sampler&y=steps")
+    assert (view["x"], view["y"]) == ("sampler", "steps")
+    assert view["x_values"] == ["Euler a", "DDIM"]
+    assert [len(row) for row in view["rows"]] == [2, 2, 2]
+    square = view["rows"][1][1]  # steps=2, DDIM
+    assert [v["label"] for v in square["variants"]] == ["steps=2, sampler=DDIM"]
+    assert len(square["variants"][0]["runs"]) == 2  # two prompts, one seed
+    for pair in view["pairs"]:
+        assert (pair["a"]["prompt"], pair["a"]["seed"]) == (pair["b"]["prompt"], pair["b"]["seed"])
+        assert pair["a"]["label"] != pair["b"]["label"]
+    assert len(view["pairs"]) > 0
+    for path, status in ((f"/api/plans/{home.plan_id}?x=cfg_scale", 400), ("/api/plans/ffffffffff", 404)):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(home.server.url.rstrip("/") + path, timeout=30)
+        assert refused.value.code == status
+        assert "error" in json.loads(refused.value.read())
+
+
+@pytest.fixture
+def page(home: PlanHome) -> Iterator[Any]:
+    if not CHROMIUM.is_file():
+        message = f"{CHROMIUM} is missing: the review page test needs Debian's chromium package"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+            page.set_default_timeout(20_000)
+            page.goto(home.server.url)
+            yield page
+        finally:
+            browser.close()
+
+
+def test_rate_a_cell_and_choose_a_pair_in_the_plan_view(page: Any, home: PlanHome) -> None:
+    page.click("#plans-button")
+    page.wait_for_selector("#plan-grid .prun")
+    assert page.locator("#plan-grid .prun").count() == 12  # every run of the plan, live
+    assert page.locator("#plan-grid tr").count() == 3  # the header and 2 samplers (y: the second axis)
+    page.wait_for_function(
+        "[...document.querySelectorAll('#plan-grid img')].some(i => i.complete && i.naturalWidth > 0)"
+    )
+
+    first = page.locator("#plan-grid .prun").first
+    run_id = first.get_attribute("data-run")
+    first.locator('[data-rate="4"]').click()
+    rating = _events(home, 1)[-1]
+    assert (rating["kind"], rating["run_id"], rating["rating"]) == ("rating", run_id, 4)
+    page.wait_for_function(
+        f"document.querySelector('.prun[data-run=\"{run_id}\"]').querySelectorAll('.stars .on').length === 4"
+    )
+
+    pairs = page.locator("#plan-pairs .pair").count()
+    assert pairs > 0
+    pair = page.evaluate("state.plan.pairs[0]")
+    page.locator("#plan-pairs .pair").first.locator('[data-choose="b"]').click()
+    choice = _events(home, 2)[-1]
+    assert (choice["kind"], choice["run_id"], choice["worse_run_id"]) == (
+        "choice",
+        pair["b"]["run_id"],
+        pair["a"]["run_id"],
+    )
+    page.wait_for_function(f"state.plan.pairs.length === {pairs - 1}")  # a chosen pair is not suggested again
+
+    page.select_option("#plan-x", "sampler")
+    page.wait_for_function("state.plan.x === 'sampler'")
+    assert page.locator("#plan-grid tr").count() == 4  # steps moved down: the header and 3 rows
