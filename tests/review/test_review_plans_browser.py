@@ -68,7 +68,9 @@ def home(tmp_path: Path) -> Iterator[PlanHome]:
         return PlanApi(container.plan_views(), defaults, image_url)
 
     files = SafeFiles([folder / "output", folder / "records"], base=folder)
-    api = ReviewApi(make_history, recorder, files, Thumbnails(folder / "records" / ".thumbnails"), plans)
+    api = ReviewApi(
+        make_history, recorder, files, Thumbnails(folder / "records" / ".thumbnails"), plans=plans
+    )
     server = ReviewServer(api, "127.0.0.1", 0).start()
     try:
         yield PlanHome(server, settings.feedback.path, plan.plan_id)
