@@ -65,7 +65,7 @@ class ProcrastinateJobQueue(JobQueue):
     # -- the port ---------------------------------------------------------------------------------
 
     def submit(self, request: JobRequest) -> Submitted:
-        args = {"run_id": request.run_id, "payload": dict(request.payload)}
+        args: dict[str, Any] = {"run_id": request.run_id, "payload": dict(request.payload)}
         job = pq_jobs.Job(
             queue=request.queue,
             priority=request.priority,
@@ -105,7 +105,9 @@ class ProcrastinateJobQueue(JobQueue):
         return self._guarded(go)
 
     def heartbeat(self, worker_id: str) -> None:
-        self._guarded(lambda: self._open().execute_query(queries["update_heartbeat"], worker_id=int(worker_id)))
+        self._guarded(
+            lambda: self._open().execute_query(queries["update_heartbeat"], worker_id=int(worker_id))
+        )
 
     def unregister_worker(self, worker_id: str) -> None:
         def go() -> None:
@@ -198,7 +200,9 @@ class ProcrastinateJobQueue(JobQueue):
                 )
                 for row in stalled:
                     recovered.append(self._recover(conn, row["id"], max_attempts))
-                gone = self._all(conn, queries["prune_stalled_workers"], seconds_since_heartbeat=stalled_after)
+                gone = self._all(
+                    conn, queries["prune_stalled_workers"], seconds_since_heartbeat=stalled_after
+                )
                 if gone:
                     conn.execute(
                         "DELETE FROM stablenew_queue_workers WHERE worker_id = ANY(%s)",
@@ -229,7 +233,13 @@ class ProcrastinateJobQueue(JobQueue):
                     for r in failed
                 ),
                 pending=tuple(
-                    Job(str(r["id"]), r["queue_name"], r["args"]["run_id"], r["args"]["payload"], r["priority"])
+                    Job(
+                        str(r["id"]),
+                        r["queue_name"],
+                        r["args"]["run_id"],
+                        r["args"]["payload"],
+                        r["priority"],
+                    )
                     for r in pending
                 ),
             )
@@ -266,7 +276,13 @@ class ProcrastinateJobQueue(JobQueue):
         else:
             conn.execute(
                 queries["retry_job"],
-                {"job_id": job_id, "retry_at": None, "new_priority": None, "new_queue_name": None, "new_lock": None},
+                {
+                    "job_id": job_id,
+                    "retry_at": None,
+                    "new_priority": None,
+                    "new_queue_name": None,
+                    "new_lock": None,
+                },
             )
         return Recovered(str(job_id), not final, reason)
 
@@ -283,7 +299,8 @@ class ProcrastinateJobQueue(JobQueue):
 
     def _hold(self, conn: psycopg.Connection[Any], job: Job) -> None:
         row = conn.execute(
-            "SELECT 1 FROM procrastinate_jobs WHERE id = %s AND status = 'doing' AND worker_id = %s FOR UPDATE",
+            "SELECT 1 FROM procrastinate_jobs "
+            "WHERE id = %s AND status = 'doing' AND worker_id = %s FOR UPDATE",
             (int(job.job_id), int(job.worker_id or 0)),
         ).fetchone()
         if row is None:
@@ -292,7 +309,8 @@ class ProcrastinateJobQueue(JobQueue):
     @staticmethod
     def _close_claim(conn: psycopg.Connection[Any], job_id: str, outcome: str, reason: str | None) -> None:
         conn.execute(
-            "UPDATE stablenew_queue_claims SET outcome = %s, reason = %s WHERE job_id = %s AND outcome IS NULL",
+            "UPDATE stablenew_queue_claims SET outcome = %s, reason = %s "
+            "WHERE job_id = %s AND outcome IS NULL",
             (outcome, reason, int(job_id)),
         )
 
@@ -333,8 +351,8 @@ class ProcrastinateJobQueue(JobQueue):
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (tables.SCHEMA_LOCK,))
             present = conn.execute("SELECT to_regclass('procrastinate_jobs') AS t").fetchone()
             if present is None or present["t"] is None:
-                conn.execute(pq_schema.SchemaManager.get_schema())  # type: ignore[arg-type]
-            conn.execute(tables.TABLES)  # type: ignore[arg-type]
+                conn.execute(pq_schema.SchemaManager.get_schema())
+            conn.execute(tables.TABLES)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[psycopg.Connection[Any]]:
@@ -343,13 +361,13 @@ class ProcrastinateJobQueue(JobQueue):
 
     @staticmethod
     def _one(conn: psycopg.Connection[Any], query: str, **args: Any) -> dict[str, Any]:
-        row = conn.execute(query, args).fetchone()  # type: ignore[arg-type]
+        row = conn.execute(query, args).fetchone()
         assert row is not None
         return row  # type: ignore[no-any-return]
 
     @staticmethod
     def _all(conn: psycopg.Connection[Any], query: str, **args: Any) -> list[dict[str, Any]]:
-        return conn.execute(query, args).fetchall()  # type: ignore[arg-type]
+        return conn.execute(query, args).fetchall()
 
     def _listen(self, queues: tuple[str, ...]) -> psycopg.Connection[Any]:
         if self._listener is not None and self._listening == queues:

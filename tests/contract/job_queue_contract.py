@@ -118,7 +118,9 @@ class JobQueueContract:
         assert status.total(JobState.RUNNING, name) == 1
         assert status.total(JobState.SUCCEEDED, name) == 1
         assert status.total(JobState.FAILED, name) == 1
-        assert any(c.worker == "alpha" and c.state is JobState.RUNNING for c in status.counts if c.queue == name)
+        assert any(
+            c.worker == "alpha" and c.state is JobState.RUNNING for c in status.counts if c.queue == name
+        )
         reasons = {f.job_id: f.reason for f in status.failures}
         assert reasons[failed.job_id] == "the backend refused: bad sampler"
         assert any(w.worker_id == worker and w.name == "alpha" for w in status.workers)
