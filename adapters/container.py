@@ -297,6 +297,8 @@ class Container(containers.DeclarativeContainer):
             latency=config.backend.fake_latency,
             fail_stage=providers.Callable(_none_if_empty, config.backend.fake_fail_stage),
             oom_above=config.backend.fake_oom_above,
+            models=config.backend.fake_models,
+            kill_prompt=config.backend.fake_kill_prompt,
         ),
         a1111=providers.Singleton(
             _a1111_backend,
