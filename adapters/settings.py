@@ -211,6 +211,14 @@ class PipelineSettings(_Section):
         )
 
 
+class PostgresSettings(_Section):
+    """The shared history's server (docs/scale-out.md); unused unless a sink or store is "postgres"."""
+
+    # URL (postgresql://user:password@host:5432/db) or key=value form; a secret either way.
+    dsn: SecretStr = SecretStr("")
+    connect_timeout: float = Field(default=5.0, gt=0)
+
+
 class Settings(BaseSettings):
     """Every setting of the service; ``settings.toml`` at the project root documents each one."""
 
@@ -224,7 +232,11 @@ class Settings(BaseSettings):
     presets: PresetsSettings = Field(default_factory=PresetsSettings)
     feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+<<<<<<< HEAD
     queue: QueueSettings = Field(default_factory=QueueSettings)
+=======
+    postgres: PostgresSettings = Field(default_factory=PostgresSettings)
+>>>>>>> pg-history
 
     @model_validator(mode="after")
     def _feedback_beside_records(self) -> Settings:
@@ -489,7 +501,8 @@ def _describe(exc: ValidationError, layers: SettingsLayers, section: str = "") -
         where = layers.file if _lookup(layers.file_values, key) is not _MISSING else layers.source_of(key)
         return f"unknown setting {key} (in {where})"
     given = error.get("input")
-    secret_bearing = key.endswith((".password", ".url"))  # a URL may carry user:password@
+    # A URL may carry user:password@; a DSN may carry password=... too.
+    secret_bearing = key.endswith((".password", ".url", ".dsn"))
     if isinstance(given, str):
         given = redact_url(given)
     shown = "" if secret_bearing or isinstance(given, (dict, list)) else f", got {given!r}"

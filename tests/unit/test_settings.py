@@ -19,10 +19,12 @@ def test_settings_toml_documents_every_key_with_its_default() -> None:
         for name, field in Settings.model_fields.items()
     }
     defaults["backend"]["password"] = ""
+    assert defaults["postgres"].pop("dsn") == ""  # a secret, shown only as a commented example
     assert defaults["feedback"].pop("path") is None  # TOML has no null: shown as a comment
     assert documented == defaults
     settings_text = (ROOT / "settings.toml").read_text(encoding="utf-8")
     assert '# path = "records/feedback.jsonl"' in settings_text
+    assert '# dsn = "postgresql://' in settings_text
 
 
 def test_feedback_lives_beside_the_records_unless_set(tmp_path: Path) -> None:
