@@ -11,6 +11,7 @@ Only this module imports procrastinate and psycopg (the ``postgres`` extra).
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -61,6 +62,7 @@ class ProcrastinateJobQueue(JobQueue):
         self._connector: SyncPsycopgConnector | None = None
         self._listener: psycopg.Connection[Any] | None = None
         self._listening: tuple[str, ...] = ()
+        self._opening = threading.Lock()  # the heartbeat thread and the worker may open it together
 
     # -- the port ---------------------------------------------------------------------------------
 
@@ -155,12 +157,18 @@ class ProcrastinateJobQueue(JobQueue):
         deadline = time.monotonic() + timeout
         try:
             listener = self._listen(tuple(queues))
+            waiting = listener.execute(
+                "SELECT 1 FROM procrastinate_jobs WHERE status = 'todo' AND queue_name = ANY(%s) LIMIT 1",
+                (list(queues),),
+            ).fetchone()
+            if waiting is not None:  # arrived before the LISTEN: no notification will come for it
+                return
             for _ in listener.notifies(timeout=max(0.0, deadline - time.monotonic()), stop_after=1):
                 pass
         except psycopg.Error:
             self._drop_listener()
-            time.sleep(max(0.0, min(1.0, deadline - time.monotonic())))  # the database is away: the
-            # next claim reports it; waiting here keeps a worker from spinning meanwhile
+            # The database is away: the next claim reports it; waiting here keeps a worker from spinning.
+            time.sleep(max(0.0, min(1.0, deadline - time.monotonic())))
 
     def succeed(self, job: Job) -> None:
         self._finish(job, "succeeded", None)
@@ -324,6 +332,10 @@ class ProcrastinateJobQueue(JobQueue):
         return None if row is None else Submitted(str(row["id"]), row["args"]["run_id"], duplicate=True)
 
     def _open(self) -> SyncPsycopgConnector:
+        with self._opening:
+            return self._open_once()
+
+    def _open_once(self) -> SyncPsycopgConnector:
         if self._connector is None:
             pool = psycopg_pool.ConnectionPool(
                 self._dsn,

@@ -180,13 +180,13 @@ class JobQueueContract:
         arrived = threading.Event()
 
         def waiter() -> None:
-            queue.wait([name], timeout=60)
+            queue.wait([name], timeout=600)  # returning at the timeout would fail the test
             arrived.set()
 
         thread = threading.Thread(target=waiter)
         thread.start()
         queue.submit(request(name))
-        assert arrived.wait(timeout=60)
+        assert arrived.wait(timeout=120)
         thread.join(timeout=60)
 
     def test_wait_gives_up_after_its_timeout(self, queue: JobQueue, name: str) -> None:

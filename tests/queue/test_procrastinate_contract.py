@@ -9,6 +9,7 @@ import pytest
 
 from adapters.job_queue.procrastinate_queue import ProcrastinateJobQueue
 from tests.contract.job_queue_contract import JobQueueContract
+from tests.postgres_server import fresh_database
 
 
 class TestProcrastinateJobQueue(JobQueueContract):
@@ -16,7 +17,14 @@ class TestProcrastinateJobQueue(JobQueueContract):
         time.sleep(seconds)  # heartbeats are the database's clock: only real time makes one old
 
     @pytest.fixture
-    def queue(self, postgres_dsn: str) -> Iterator[ProcrastinateJobQueue]:
-        queue = ProcrastinateJobQueue(postgres_dsn)
+    def queue(self, queue_database: str) -> Iterator[ProcrastinateJobQueue]:
+        queue = ProcrastinateJobQueue(queue_database)
         yield queue
         queue.close()
+
+
+@pytest.fixture(scope="module")
+def queue_database(postgres_server: str) -> Iterator[str]:
+    """One database for the module (the suite's tests each use queues of their own names)."""
+    with fresh_database(postgres_server) as dsn:
+        yield dsn
