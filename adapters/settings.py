@@ -232,11 +232,8 @@ class Settings(BaseSettings):
     presets: PresetsSettings = Field(default_factory=PresetsSettings)
     feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
-<<<<<<< HEAD
-    queue: QueueSettings = Field(default_factory=QueueSettings)
-=======
     postgres: PostgresSettings = Field(default_factory=PostgresSettings)
->>>>>>> pg-history
+    queue: QueueSettings = Field(default_factory=QueueSettings)
 
     @model_validator(mode="after")
     def _feedback_beside_records(self) -> Settings:

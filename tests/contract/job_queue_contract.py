@@ -77,14 +77,17 @@ class JobQueueContract:
     ) -> None:
         first = queue.submit(request(name, lock=f"{name}-cell"))
         again = queue.submit(request(name, lock=f"{name}-cell"))
-        assert again.duplicate and again.job_id == first.job_id and again.run_id == first.run_id
+        assert again.duplicate
+        assert again.job_id == first.job_id
+        assert again.run_id == first.run_id
         worker = queue.register_worker("w1", [name])
         job = queue.claim(worker, [name])
         assert job is not None
         assert queue.submit(request(name, lock=f"{name}-cell")).duplicate
         queue.succeed(job)
         after = queue.submit(request(name, lock=f"{name}-cell"))
-        assert not after.duplicate and after.job_id != first.job_id
+        assert not after.duplicate
+        assert after.job_id != first.job_id
 
     def test_concurrent_claims_never_share_a_job(self, queue: JobQueue, name: str) -> None:
         ids = {queue.submit(request(name, n)).job_id for n in range(40)}
@@ -110,7 +113,9 @@ class JobQueueContract:
             queue.submit(request(name, n))
         worker = queue.register_worker("alpha", [name])
         done, failed, running = (queue.claim(worker, [name]) for _ in range(3))
-        assert done is not None and failed is not None and running is not None
+        assert done is not None
+        assert failed is not None
+        assert running is not None
         queue.succeed(done)
         queue.fail(failed, "the backend refused: bad sampler")
         status = queue.status()
@@ -143,7 +148,9 @@ class JobQueueContract:
         assert job is not None
         queue.hand_back(job)
         again = queue.claim(worker, [name])
-        assert again is not None and again.job_id == job.job_id and again.lost_attempts == 0
+        assert again is not None
+        assert again.job_id == job.job_id
+        assert again.lost_attempts == 0
 
     def test_a_stalled_workers_job_is_requeued_then_failed_after_max_attempts(
         self, queue: JobQueue, name: str
@@ -152,7 +159,8 @@ class JobQueueContract:
         for attempt in (1, 2):
             worker = queue.register_worker(f"doomed-{attempt}", [name])
             job = queue.claim(worker, [name])
-            assert job is not None and job.job_id == submitted.job_id
+            assert job is not None
+            assert job.job_id == submitted.job_id
             assert job.lost_attempts == attempt - 1
             self.let_time_pass(1.5)
             recovered = [r for r in queue.recover_stalled(1.0, 2) if r.job_id == submitted.job_id]
@@ -163,7 +171,8 @@ class JobQueueContract:
         status = queue.status()
         assert status.total(JobState.FAILED, name) == 1
         reason = next(f.reason for f in status.failures if f.job_id == submitted.job_id)
-        assert "doomed-2" in reason and "2" in reason
+        assert "doomed-2" in reason
+        assert "2" in reason
 
     def test_a_live_workers_job_is_never_recovered(self, queue: JobQueue, name: str) -> None:
         queue.submit(request(name))
