@@ -8,7 +8,8 @@ Rules:
   reported as a duplicate; nothing runs again and nothing is stored twice.
 - A heartbeat goes out every ``heartbeat`` seconds while it runs, and every ``recover_every``
   seconds it re-queues the jobs of workers whose heartbeat stopped ``stalled_after`` seconds ago
-  (failing them with the reason after ``max_attempts`` lost claims).
+  (failing them with the reason after ``max_attempts`` lost claims); it judges others only once it
+  has been connected for ``stalled_after`` seconds itself (after an outage, or at its start).
 - ``stop()`` true: it finishes the job it runs, then returns. KeyboardInterrupt (a second Ctrl-C)
   during a job hands that job back to the queue and propagates.
 - The queue's database away: it waits and tries again; a record is stored before its job is
@@ -277,16 +278,22 @@ class _Pulse:
         self._thread.join(timeout=30)
 
     def _loop(self) -> None:
+        # Others are judged only after this worker has itself been connected for a whole stalled
+        # window: after an outage every live worker's last heartbeat is old until it beats again.
+        connected_since: float | None = time.monotonic()
         last_recovery = float("-inf")
         while not self._done.wait(self._policy.heartbeat):
             try:
                 self._queue.heartbeat(self.worker_id)
                 now = time.monotonic()
-                if now - last_recovery >= self._policy.recover_every:
+                connected_since = now if connected_since is None else connected_since
+                settled = now - connected_since >= self._policy.stalled_after
+                if settled and now - last_recovery >= self._policy.recover_every:
                     last_recovery = now
                     for recovered in self._queue.recover_stalled(
                         self._policy.stalled_after, self._policy.max_attempts
                     ):
                         logger.warning("job %s: %s", recovered.job_id, recovered.reason)
             except QueueError as exc:
+                connected_since = None
                 logger.warning("heartbeat: %s", exc)

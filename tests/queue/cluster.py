@@ -44,6 +44,7 @@ class Cluster:
     max_attempts: int = 3
     workers: list[Worker] = field(default_factory=list)
     started: int = 0
+    kills: int = 0
 
     @property
     def records_path(self) -> Path:
@@ -85,8 +86,10 @@ class Cluster:
         log = self.folder / f"worker-{name}-{self.started}.log"
         with log.open("wb") as sink:
             process = subprocess.Popen(
-                [sys.executable, "-m", "adapters.cli", "worker", "--name", name]
-                + ["--settings", str(self.settings(name, models))],
+                [
+                    *(sys.executable, "-m", "adapters.cli", "worker", "--name", name),
+                    *("--settings", str(self.settings(name, models))),
+                ],
                 cwd=self.folder,
                 env=self.env(),
                 stdout=sink,
@@ -109,7 +112,13 @@ class Cluster:
     def queue(self) -> ProcrastinateJobQueue:
         return ProcrastinateJobQueue(self.dsn)
 
-    def wait_for(self, condition: Callable[[QueueStatus], bool], *, what: str) -> QueueStatus:
+    def wait_for(
+        self,
+        condition: Callable[[QueueStatus], bool],
+        *,
+        what: str,
+        on_poll: Callable[[QueueStatus], None] | None = None,
+    ) -> QueueStatus:
         queue = self.queue()
         try:
             deadline = time.monotonic() + DEADLINE
@@ -121,6 +130,8 @@ class Cluster:
                     continue
                 if condition(status):
                     return status
+                if on_poll is not None:
+                    on_poll(status)
                 time.sleep(0.2)
             raise AssertionError(f"gave up waiting for {what}; worker logs:\n{self.logs()[-4000:]}")
         finally:
@@ -139,6 +150,14 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 worker.process.kill()
                 worker.process.wait(timeout=30)
+
+    def restart_dead(self, _status: QueueStatus | None = None) -> None:
+        """Start a new worker (same name and models) for every one that died."""
+        for worker in list(self.workers):
+            if worker.process.poll() is not None and worker.process.returncode == -9:
+                self.workers.remove(worker)
+                self.kills += 1
+                self.start(worker.name, worker.models)
 
     def logs(self) -> str:
         return "\n".join(path.read_text(errors="replace") for path in sorted(self.folder.glob("*.log")))
