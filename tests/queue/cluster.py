@@ -159,6 +159,13 @@ class Cluster:
                 self.kills += 1
                 self.start(worker.name, worker.models)
 
+    def wait_for_log(self, text: str) -> None:
+        deadline = time.monotonic() + DEADLINE
+        while text not in self.logs():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no worker said {text!r}; logs:\n{self.logs()[-4000:]}")
+            time.sleep(0.2)
+
     def logs(self) -> str:
         return "\n".join(path.read_text(errors="replace") for path in sorted(self.folder.glob("*.log")))
 
