@@ -295,5 +295,6 @@ class _Pulse:
                     ):
                         logger.warning("job %s: %s", recovered.job_id, recovered.reason)
             except QueueError as exc:
+                if connected_since is not None:  # once per outage
+                    logger.warning("heartbeat: %s", exc)
                 connected_since = None
-                logger.warning("heartbeat: %s", exc)

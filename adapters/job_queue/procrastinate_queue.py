@@ -11,6 +11,7 @@ Only this module imports procrastinate and psycopg (the ``postgres`` extra).
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -44,6 +45,10 @@ from domain.jobs import (
 from domain.ports import JobQueue
 
 TASK = "stablenew.run"
+
+# The pool logs every failed reconnection with a traceback-like warning; callers get one QueueError
+# line instead (a worker prints it once per outage).
+logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
 _T = TypeVar("_T")
 
 
