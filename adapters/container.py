@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from adapters.feedback.jsonl import JsonlFeedbackStore
     from adapters.jsonl_log import Durability
     from adapters.plans.plan_file import PlanSource
+    from adapters.postgres.database import PostgresDatabase
     from adapters.record_store.jsonl import JsonlRecordStore
     from adapters.settings import Settings
     from application.check_backend import CheckBackend
@@ -40,20 +41,26 @@ if TYPE_CHECKING:
     from application.presets import DerivePreset, VerifyPreset
     from application.query_history import QueryHistory
     from application.queue_jobs import QueuePlan, ShowQueue, SubmitRun
+    from application.sync_history import SyncHistory
     from application.watch_imports import WatchImports
     from application.worker import RunWorker, WorkerPolicy
     from domain.ports import (
         ArtifactStore,
         BadLineReport,
+        FeedbackStore,
         FolderWatcher,
         HistoryQueryEngine,
         ImageBackend,
         ImageImporter,
         JobQueue,
+        KeyedFeedbackStore,
+        KeyedRecordStore,
         MaintainedFile,
         PlanLock,
         PresetExporter,
         PresetStore,
+        RecordReader,
+        RecordSink,
         RunIndex,
         RunTableWriter,
     )
@@ -302,6 +309,57 @@ def _show_queue(**ports: Any) -> ShowQueue:
     return ShowQueue(**ports)
 
 
+def _postgres_database(dsn: str | None, connect_timeout: float) -> PostgresDatabase:
+    from adapters.postgres.database import PostgresDatabase  # psycopg, only for the shared history
+
+    return PostgresDatabase(dsn or "", connect_timeout=connect_timeout)
+
+
+def _postgres_records(database: PostgresDatabase) -> KeyedRecordStore:
+    from adapters.postgres.record_store import PostgresRecordStore
+
+    return PostgresRecordStore(database)
+
+
+def _postgres_feedback(database: PostgresDatabase) -> KeyedFeedbackStore:
+    from adapters.postgres.feedback_store import PostgresFeedbackStore
+
+    return PostgresFeedbackStore(database)
+
+
+def _local_first_sink(local: RecordSink, shared: KeyedRecordStore) -> RecordSink:
+    from application.local_first import LocalFirstRecordSink
+
+    return LocalFirstRecordSink(local, shared, warn=_warn)
+
+
+def _local_first_feedback(local: FeedbackStore, shared: KeyedFeedbackStore) -> FeedbackStore:
+    from application.local_first import LocalFirstFeedbackStore
+
+    return LocalFirstFeedbackStore(local, shared, warn=_warn)
+
+
+def _scan_index(
+    records: RecordReader, feedback: FeedbackStore, on_bad_line: BadLineReport | None = None
+) -> RunIndex:
+    from application.scan_index import ScanRunIndex  # the shared history is read whole per call
+
+    return ScanRunIndex(records, feedback, on_bad_line)
+
+
+def _sync_history(**ports: Any) -> SyncHistory:
+    from application.sync_history import SyncHistory
+
+    return SyncHistory(**ports)
+
+
+def _warn(message: str) -> None:
+    """One warning line on stderr (plain text: nothing in it is markup)."""
+    import sys
+
+    print(f"warning: {message}", file=sys.stderr, flush=True)
+
+
 def _reveal(secret: SecretStr) -> str | None:
     return secret.get_secret_value() or None
 
@@ -326,20 +384,51 @@ class Container(containers.DeclarativeContainer):
     record_store = providers.Singleton(
         _record_store, records_path=config.learning.records_path, durability=config.learning.durability
     )
-    record_sink = providers.Selector(
-        config.learning.sink, jsonl=record_store, null=providers.Singleton(NullRecordSink)
-    )
     feedback_store = providers.Singleton(_feedback_store, config.feedback.path)
 
-    run_index = providers.Factory(
+    # The shared history (docs/scale-out.md): built only when a setting selects "postgres".
+    postgres_database = providers.Singleton(
+        _postgres_database,
+        dsn=providers.Callable(_reveal, config.postgres.dsn),
+        connect_timeout=config.postgres.connect_timeout,
+    )
+    postgres_records = providers.Singleton(_postgres_records, postgres_database)
+    postgres_feedback = providers.Singleton(_postgres_feedback, postgres_database)
+
+    record_sink = providers.Selector(
+        config.learning.sink,
+        jsonl=record_store,
+        null=providers.Singleton(NullRecordSink),
+        postgres=providers.Singleton(_local_first_sink, local=record_store, shared=postgres_records),
+    )
+    feedback_events = providers.Selector(
+        config.feedback.store,
+        jsonl=feedback_store,
+        postgres=providers.Singleton(_local_first_feedback, local=feedback_store, shared=postgres_feedback),
+    )
+
+    sqlite_index = providers.Factory(
         _sqlite_index, records_path=config.learning.records_path, feedback_path=config.feedback.path
+    )
+    run_index = providers.Selector(
+        config.learning.sink,
+        jsonl=sqlite_index,
+        null=sqlite_index,
+        postgres=providers.Factory(_scan_index, records=postgres_records, feedback=feedback_events),
+    )
+    sync_history = providers.Factory(
+        _sync_history,
+        local_records=record_store,
+        local_feedback=feedback_store,
+        shared_records=postgres_records,
+        shared_feedback=postgres_feedback,
     )
     history = providers.Factory(History, index=run_index)
     author = providers.Singleton(feedback_author, config.feedback.user)
     feedback_recorder = providers.Factory(
         _feedback_recorder,
         history=history,
-        store=feedback_store,
+        store=feedback_events,
         author=author,
         clock=clock,
     )
@@ -357,10 +446,10 @@ class Container(containers.DeclarativeContainer):
     query_history = providers.Factory(
         _query_history,
         history=history,
-        feedback=feedback_store,
+        feedback=feedback_events,
         engine=providers.Singleton(_query_engine),
     )
-    derive_insights = providers.Factory(_derive_insights, history=history, feedback=feedback_store)
+    derive_insights = providers.Factory(_derive_insights, history=history, feedback=feedback_events)
     preset_store = providers.Singleton(_preset_store, folder=config.presets.dir)
     derive_preset = providers.Factory(
         _derive_preset, insights=derive_insights, store=preset_store, clock=clock
@@ -409,7 +498,7 @@ class Container(containers.DeclarativeContainer):
         lock=plan_lock,
     )
     check_plan = providers.Factory(_check_plan, backend=image_backend, store=record_store, history=history)
-    plan_status = providers.Factory(_plan_status, store=record_store, feedback=feedback_store)
+    plan_status = providers.Factory(_plan_status, store=record_store, feedback=feedback_events)
 
     job_queue = providers.Singleton(
         _job_queue,
@@ -417,8 +506,12 @@ class Container(containers.DeclarativeContainer):
         connect_timeout=config.postgres.connect_timeout,
     )
     submit_run = providers.Factory(_submit_run, queue=job_queue)
-    queue_plan = providers.Factory(_queue_plan, queue=job_queue, records=record_store)
-    show_queue = providers.Factory(_show_queue, queue=job_queue, records=record_store)
+    # The plan journal and the stage timings of the ETA: the shared history when it is selected.
+    history_records = providers.Selector(
+        config.learning.sink, jsonl=record_store, null=record_store, postgres=postgres_records
+    )
+    queue_plan = providers.Factory(_queue_plan, queue=job_queue, records=history_records)
+    show_queue = providers.Factory(_show_queue, queue=job_queue, records=history_records)
     worker_queues = providers.Callable(_worker_queues, backend=image_backend)
     run_worker = providers.Factory(
         _run_worker,

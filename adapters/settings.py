@@ -61,7 +61,7 @@ SettingPath = Annotated[Path, BeforeValidator(_not_empty)]
 
 class LearningSettings(_Section):
     enabled: bool = False
-    sink: Literal["jsonl", "null"] = "jsonl"
+    sink: Literal["jsonl", "null", "postgres"] = "jsonl"
     records_path: SettingPath = Path("records/learning_records.jsonl")
     durability: Literal["fsync", "none"] = "fsync"
     record_failures: bool = False
@@ -129,6 +129,7 @@ class PresetsSettings(_Section):
 
 class FeedbackSettings(_Section):
     path: SettingPath | None = None  # None: feedback.jsonl in the records file's folder
+    store: Literal["jsonl", "postgres"] = "jsonl"
     user: str = ""
 
 
@@ -324,7 +325,28 @@ def load_settings(
         )
     except ValidationError as exc:
         raise SettingsError(_describe(exc, layers)) from None
+    _require_dsn(loaded, layers)
     return _absolute_paths(loaded), layers
+
+
+POSTGRES_INSTALL_HINT = "uv sync --extra postgres (or pip install 'stablenew[postgres]')"
+
+
+def _require_dsn(settings: Settings, layers: SettingsLayers) -> None:
+    """The shared history needs its server and psycopg: say so at load time, not at the first record."""
+    from importlib.util import find_spec  # finds psycopg without importing it
+
+    chosen = (("learning.sink", settings.learning.sink), ("feedback.store", settings.feedback.store))
+    for key, value in chosen:
+        if value != "postgres":
+            continue
+        if not settings.postgres.dsn.get_secret_value().strip():
+            raise SettingsError(
+                f'{key} = "postgres" needs postgres.dsn (set STABLENEW_POSTGRES__DSN or [postgres] dsn; '
+                f"{key} from {layers.source_of(key)})"
+            )
+        if find_spec("psycopg") is None:
+            raise SettingsError(f'{key} = "postgres" needs psycopg: {POSTGRES_INSTALL_HINT}')
 
 
 class _MappingSource(PydanticBaseSettingsSource):

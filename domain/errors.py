@@ -46,6 +46,13 @@ class RecordStoreError(StableNewError):
     """Appending to or reading from a record store failed; nothing partial was left behind."""
 
 
+class SharedStoreUnavailable(RecordStoreError):
+    """The shared history (a database) cannot be reached or refused the connection.
+
+    Nothing was stored there; the message says why in one line and never holds credentials.
+    """
+
+
 class RecordSerializationError(RecordStoreError, ValueError):
     """A record holds a value JSON cannot represent; nothing was written."""
 

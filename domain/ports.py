@@ -6,7 +6,7 @@ Contract suites in tests/contract/ check every implementation, real or fake, aga
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, TextIO, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TextIO, runtime_checkable
 
 if TYPE_CHECKING:  # the ports name these only in annotations: importing a port builds none of them
     from contextlib import AbstractContextManager
@@ -78,6 +78,29 @@ class RecordStore(RecordSink, RecordReader, Protocol):
     def append_records(self, records: Iterable[LearningRecord]) -> None: ...
 
 
+AppendOutcome = Literal["stored", "duplicate"]
+"""What a keyed store did with one record or event: stored it, or already held its id."""
+
+
+@runtime_checkable
+class KeyedRecordStore(RecordStore, Protocol):
+    """A record store that holds one copy per run id: the shared history of many machines.
+
+    ``add_records`` stores every record whose run id the store does not hold yet and leaves the
+    others as they are stored: a repeat is ``"duplicate"``, never an error and never a second
+    copy (the first stored copy is the one kept). It returns the outcome of each record in
+    order, stores all new records or none, and may be called from many processes and machines at
+    once. ``append_record`` and ``append_records`` are ``add_records`` without the outcomes, so a
+    record appended twice is stored once (the one difference from ``RecordStore``).
+    ``run_ids`` is every stored run id. A store that cannot be reached raises
+    ``SharedStoreUnavailable`` (one line, no credentials); nothing was stored then.
+    """
+
+    def add_records(self, records: Sequence[LearningRecord]) -> list[AppendOutcome]: ...
+
+    def run_ids(self) -> set[str]: ...
+
+
 @runtime_checkable
 class FeedbackStore(Protocol):
     """Durable, append-only store of feedback events.
@@ -97,6 +120,21 @@ class FeedbackStore(Protocol):
     def iter_events(
         self, *, on_bad_line: Callable[[BadLine], None] | None = None
     ) -> Iterator[FeedbackEvent]: ...
+
+
+@runtime_checkable
+class KeyedFeedbackStore(FeedbackStore, Protocol):
+    """A feedback store that holds one copy per event id (the shared history of many machines).
+
+    ``add_events`` stores every event whose event id the store does not hold yet (all of them or
+    none) and returns how many it stored; a repeat is no error and never a second copy, so
+    ``append`` may be retried. ``event_ids`` is every stored event id. A store that cannot be
+    reached raises ``SharedStoreUnavailable`` (one line, no credentials).
+    """
+
+    def add_events(self, events: Sequence[FeedbackEvent]) -> int: ...
+
+    def event_ids(self) -> set[str]: ...
 
 
 class PresetStore(Protocol):

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from application.insights import DeriveInsights
     from application.presets import DerivePreset, VerifyPreset
     from application.query_history import QueryHistory
+    from application.sync_history import SyncHistory
     from application.watch_imports import WatchImports
     from domain.ports import PresetStore
     from domain.store_health import BadLine
@@ -116,6 +117,17 @@ class Session:
     def presets(self) -> PresetStore:
         return self.container.preset_store()
 
+    def sync(self) -> SyncHistory:
+        """The sync between the local files and the shared history; exits 2 without a DSN."""
+        if not self.settings.postgres.dsn.get_secret_value().strip():
+            exit_with(
+                "records sync needs the shared history's server: set STABLENEW_POSTGRES__DSN "
+                "or [postgres] dsn (docs/scale-out.md)",
+                EXIT_USAGE,
+            )
+        self.opened.update(("records", "feedback"))
+        return self.container.sync_history()
+
     def importer(self) -> ImportImages:
         self.opened.add("records")
         return self.container.import_images()
@@ -154,7 +166,8 @@ def open_session(
     feedback_path = settings.feedback_path
     if records_path.is_dir():
         exit_with(f"{records_path} is a directory, not a records file", EXIT_USAGE)
-    if require_records and not records_path.exists():
+    shared = settings.learning.sink == "postgres"  # the history is the database: no local file needed
+    if require_records and not shared and not records_path.exists():
         exit_with(
             f"records file {records_path} does not exist: no run has been recorded there yet "
             "(turn learning on with `stablenew run --learning`, or give --records PATH)",

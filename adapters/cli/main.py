@@ -21,6 +21,7 @@ from adapters.cli import (
     records_index,
     records_review,
     records_store,
+    records_sync,
     review_cmd,
     run_cmd,
     settings_cmd,
@@ -83,6 +84,7 @@ queue_cmd.register(app)
 records_store.register(records_app)
 records_review.register(records_app)
 records_index.register(records_app)
+records_sync.register(records_app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -28,6 +28,7 @@ from adapters.cli.common import (
 from adapters.cli.queue_errors import queue_errors
 
 if TYPE_CHECKING:
+    from adapters.container import Container
     from application.worker import JobOutcome
     from domain.jobs import Job, QueueError
 
@@ -79,6 +80,8 @@ def worker(
             queues = container.worker_queues()
         except BackendError as exc:
             exit_with(f"cannot read the backend's models: {exc}", EXIT_FAILED)
+    if loaded.learning.sink == "postgres":
+        _sync_at_start(container)
     stop = _Stop()
     with queue_errors():
         use_case = container.run_worker()
@@ -91,6 +94,20 @@ def worker(
             stop.restore()
     done = sum(1 for outcome in report.outcomes if outcome.status in ("succeeded", "duplicate"))
     stderr.print(f"worker {worker_name} stopped after {len(report.outcomes)} job(s), {done} succeeded")
+
+
+def _sync_at_start(container: Container) -> None:
+    """``records sync``: what this machine's file holds and the shared history lacks goes there first
+    (records a database outage left only in the local file). An outage now is no reason not to work."""
+    from adapters.cli.records_sync import describe
+    from domain.errors import RecordStoreError
+
+    try:
+        report = container.sync_history().push()
+    except RecordStoreError as exc:
+        stderr.print(f"records sync at start skipped: {exc}")
+        return
+    stderr.print(" ".join(describe(report).split("\n")))
 
 
 class _Stop:

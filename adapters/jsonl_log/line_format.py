@@ -26,6 +26,18 @@ def encode_line(payload: Mapping[str, Any]) -> bytes:
     """
     if CHECKSUM_KEY in payload:
         raise RecordSerializationError(f"key {CHECKSUM_KEY!r} is reserved for the line checksum")
+    body = encode_json(payload)
+    crc = b"%08x" % zlib.crc32(body)
+    if body == b"{}":
+        return b'{"' + CHECKSUM_KEY.encode() + b'":"' + crc + b'"}\n'
+    return body[:-1] + CRC_HEAD + crc + b'"}\n'
+
+
+def encode_json(payload: Mapping[str, Any]) -> bytes:
+    """``payload`` as compact JSON (the body of a line, and what other stores keep).
+
+    Values JSON cannot represent raise RecordSerializationError naming where they are.
+    """
     try:
         body = orjson.dumps(payload if type(payload) is dict else dict(payload), option=_DUMP_OPTIONS)
     except TypeError as exc:
@@ -35,10 +47,7 @@ def encode_line(payload: Mapping[str, Any]) -> bytes:
         non_finite = _find_non_finite(payload)
         if non_finite is not None:
             raise RecordSerializationError(f"record cannot be stored as JSON: {non_finite}")
-    crc = b"%08x" % zlib.crc32(body)
-    if body == b"{}":
-        return b'{"' + CHECKSUM_KEY.encode() + b'":"' + crc + b'"}\n'
-    return body[:-1] + CRC_HEAD + crc + b'"}\n'
+    return body
 
 
 def decode_line(line: bytes) -> tuple[dict[str, Any] | None, str]:

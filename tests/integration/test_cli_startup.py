@@ -52,6 +52,7 @@ NEVER_FOR_HELP = [
     "adapters.backends.a1111",
     "adapters.importer.image_importer",
     "adapters.review.server",
+    "psycopg",
 ]
 NEVER_FOR_LISTING = [
     "PIL",
@@ -64,6 +65,8 @@ NEVER_FOR_LISTING = [
     "adapters.storage.filesystem",
     "adapters.importer.image_importer",
     "adapters.review.server",
+    "psycopg",
+    "adapters.postgres.database",
 ]
 
 

@@ -54,3 +54,16 @@ def test_connect_timeout_must_be_positive() -> None:
         SettingsError, match=r"postgres\.connect_timeout.*STABLENEW_POSTGRES__CONNECT_TIMEOUT"
     ):
         load_settings(None, environ={"STABLENEW_POSTGRES__CONNECT_TIMEOUT": "0"})
+
+
+def test_the_postgres_sink_without_psycopg_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "psycopg" else real(name, *a)
+    )
+    env = {"STABLENEW_LEARNING__SINK": "postgres", "STABLENEW_POSTGRES__DSN": DSNS[0]}
+    with pytest.raises(SettingsError, match=r"needs psycopg: uv sync --extra postgres") as caught:
+        load_settings(None, environ=env)
+    assert SECRET not in str(caught.value)
