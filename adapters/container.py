@@ -269,6 +269,22 @@ def _find_record(index: RunIndex) -> Callable[[str], LearningRecord | None]:
     return find
 
 
+def _find_shared_record(local: RunIndex, shared: KeyedRecordStore) -> Callable[[str], LearningRecord | None]:
+    """This machine's index first; then the shared history (a record another machine stored)."""
+    from domain.run_lookup import RunNotFound
+
+    def find(run_id: str) -> LearningRecord | None:
+        try:
+            return local.record(run_id)
+        except RunNotFound:
+            pass
+        if run_id not in shared.run_ids():
+            return None
+        return next((r for r in shared.iter_records(newest_first=True) if r.run_id == run_id), None)
+
+    return find
+
+
 def _worker_policy(heartbeat: float, stalled_after: float, max_attempts: int, poll: float) -> WorkerPolicy:
     from application.worker import WorkerPolicy
 
@@ -520,7 +536,12 @@ class Container(containers.DeclarativeContainer):
         artifacts=artifact_store,
         clock=clock,
         sink=record_sink,
-        find_record=providers.Callable(_find_record, run_index),
+        find_record=providers.Selector(
+            config.learning.sink,
+            jsonl=providers.Callable(_find_record, sqlite_index),
+            null=providers.Callable(_find_record, sqlite_index),
+            postgres=providers.Callable(_find_shared_record, sqlite_index, postgres_records),
+        ),
         policy=providers.Callable(
             _worker_policy,
             config.queue.heartbeat_seconds,

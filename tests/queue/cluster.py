@@ -42,6 +42,7 @@ class Cluster:
     latency: float = 0.0
     kill_prompt: str = ""
     max_attempts: int = 3
+    sink: str = "jsonl"
     workers: list[Worker] = field(default_factory=list)
     started: int = 0
     kills: int = 0
@@ -66,6 +67,7 @@ class Cluster:
                     f"fake_models = {json.dumps(list(models))}",
                     f"fake_kill_prompt = {json.dumps(self.kill_prompt)}",
                     "[learning]",
+                    f"sink = {json.dumps(self.sink)}",
                     f"records_path = {json.dumps(str(self.records_path))}",
                     "[output]",
                     f"dir = {json.dumps(str(self.folder / 'output'))}",

@@ -1,5 +1,6 @@
 """A 200-cell plan fanned out over 4 real worker processes on the fake backend, through a real
-PostgreSQL queue: every cell runs once, where its model is, and no output shows the password."""
+PostgreSQL queue and into the shared history (learning.sink = "postgres"): every cell runs once,
+where its model is, and no output shows the password."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from adapters.postgres.database import PostgresDatabase
+from adapters.postgres.record_store import PostgresRecordStore
 from domain.jobs import JobState
 from tests.postgres_server import password_of
 from tests.queue.cluster import Cluster, all_done, plan_text
@@ -18,7 +21,7 @@ MODELS = {"w1": ("fake-a",), "w2": ("fake-b",), "w3": ("fake-a", "fake-b"), "w4"
 
 
 def test_a_200_cell_plan_runs_once_per_cell_over_4_workers(tmp_path: Path, postgres_dsn: str) -> None:
-    cluster = Cluster(tmp_path, postgres_dsn, latency=0.02)
+    cluster = Cluster(tmp_path, postgres_dsn, latency=0.02, sink="postgres")
     (tmp_path / "plan.toml").write_text(plan_text("fan-out", ["fake-a", "fake-b"], seeds=100))
     try:
         for name, models in MODELS.items():
@@ -42,6 +45,8 @@ def test_a_200_cell_plan_runs_once_per_cell_over_4_workers(tmp_path: Path, postg
     for record in records:
         assert record["config"]["model"] in MODELS[record["metadata"]["queue"]["worker"]]
         assert record["backend"]["model"] == record["config"]["model"]
+    shared = PostgresRecordStore(PostgresDatabase(postgres_dsn))
+    assert shared.run_ids() == {record["run_id"] for record in records}
     assert again.returncode == 0
     assert "0 cell(s) queued" in again.stdout
     assert "200 done before" in again.stdout
