@@ -348,8 +348,15 @@ class ProcrastinateJobQueue(JobQueue):
                 max_size=self._max,
                 open=False,
                 timeout=self._timeout,
-                check=psycopg_pool.ConnectionPool.check_connection,
-                kwargs={"row_factory": dict_row, "connect_timeout": max(1, int(self._timeout))},
+                # No check per checkout (a round trip per call): a connection an outage broke fails
+                # that call with QueueError, the pool drops it, and the caller's retry gets a new one.
+                kwargs={
+                    "row_factory": dict_row,
+                    "connect_timeout": max(1, int(self._timeout)),
+                    # A queue commit lost in a server crash is safe to lose: the job is run again
+                    # and finds its record by its run id (a duplicate), so no flush per commit.
+                    "options": "-c synchronous_commit=off",
+                },
             )
             pool.open(wait=False)
             connector = SyncPsycopgConnector()
