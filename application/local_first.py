@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 
-from domain.errors import SharedStoreUnavailable
+from domain.errors import RecordSerializationError, SharedStoreUnavailable
 from domain.feedback import FeedbackEvent
 from domain.ports import FeedbackStore, KeyedFeedbackStore, KeyedRecordStore, RecordSink
 from domain.record import LearningRecord
@@ -18,7 +18,8 @@ class LocalFirstRecordSink(RecordSink):
 
     A failure of the local append raises as before: the record is not stored. A shared history
     that cannot be reached never fails the run: ``warn`` gets one line and the record stays local
-    until ``records sync``.
+    until ``records sync``. A record the shared history cannot hold (a NUL character in a text)
+    stays local too, with a warning.
     """
 
     def __init__(self, local: RecordSink, shared: KeyedRecordStore, warn: Callable[[str], None]) -> None:
@@ -32,6 +33,8 @@ class LocalFirstRecordSink(RecordSink):
             self._shared.add_records([record])
         except SharedStoreUnavailable as exc:
             self._warn(f"run {record.run_id} is recorded only locally for now ({exc}); {SYNC_HINT}")
+        except RecordSerializationError as exc:  # the file took it, the database cannot hold it
+            self._warn(f"run {record.run_id} is recorded only locally: {exc}")
 
 
 class LocalFirstFeedbackStore(FeedbackStore):
@@ -50,6 +53,8 @@ class LocalFirstFeedbackStore(FeedbackStore):
             self._shared.add_events(events)
         except SharedStoreUnavailable as exc:
             self._warn(f"feedback is recorded only locally for now ({exc}); {SYNC_HINT}")
+        except RecordSerializationError as exc:
+            self._warn(f"feedback is recorded only locally: {exc}")
 
     def iter_events(self, *, on_bad_line: Callable[[BadLine], None] | None = None) -> Iterator[FeedbackEvent]:
         return self._shared.iter_events(on_bad_line=on_bad_line)

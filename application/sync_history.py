@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import TypeVar
 
+from domain.errors import RecordSerializationError
+from domain.feedback import FeedbackEvent
 from domain.ports import FeedbackStore, KeyedFeedbackStore, KeyedRecordStore, RecordStore
+from domain.record import LearningRecord
 from domain.store_health import BadLine
 
 T = TypeVar("T")
@@ -27,6 +30,7 @@ class SyncReport:
     events_sent: int
     events_held: int
     bad_lines: int
+    refused: tuple[str, ...] = ()  # ids the destination cannot hold, each with why
 
     @property
     def changed(self) -> bool:
@@ -61,24 +65,51 @@ class SyncHistory:
         records = list(self._local_records.iter_records(on_bad_line=_counting(bad, "records", on_bad_line)))
         missing = _newest_per_id([r for r in records if r.run_id not in held_runs], lambda r: r.run_id)
         sent_records = 0
+        refused: list[str] = []
         for batch in _batches(missing):
-            sent_records += self._shared_records.add_records(batch).count("stored")
+            sent_records += self._send_records(batch, refused)
         held_events = self._shared_feedback.event_ids()
         events = list(self._local_feedback.iter_events(on_bad_line=_counting(bad, "feedback", on_bad_line)))
         missing_events = _first_per_id(
             [e for e in events if e.event_id not in held_events], lambda e: e.event_id
         )
-        sent_events = sum(self._shared_feedback.add_events(batch) for batch in _batches(missing_events))
+        sent_events = sum(self._send_events(batch, refused) for batch in _batches(missing_events))
         return SyncReport(
             "to the database",
             len(records),
             sent_records,
-            len(records) - sent_records,
+            len(records) - sent_records - len([r for r in refused if r.startswith("run ")]),
             len(events),
             sent_events,
-            len(events) - sent_events,
+            len(events) - sent_events - len([r for r in refused if r.startswith("event ")]),
             len(bad),
+            tuple(refused),
         )
+
+    def _send_records(self, batch: list[LearningRecord], refused: list[str]) -> int:
+        """The batch in one go; one that holds a record the database cannot store, one by one."""
+        try:
+            return self._shared_records.add_records(batch).count("stored")
+        except RecordSerializationError:
+            sent = 0
+            for record in batch:
+                try:
+                    sent += self._shared_records.add_records([record]).count("stored")
+                except RecordSerializationError as exc:
+                    refused.append(f"run {record.run_id}: {exc}")
+            return sent
+
+    def _send_events(self, batch: list[FeedbackEvent], refused: list[str]) -> int:
+        try:
+            return self._shared_feedback.add_events(batch)
+        except RecordSerializationError:
+            sent = 0
+            for event in batch:
+                try:
+                    sent += self._shared_feedback.add_events([event])
+                except RecordSerializationError as exc:
+                    refused.append(f"event {event.event_id}: {exc}")
+            return sent
 
     def pull(self, on_bad_line: Callable[[str, BadLine], None] | None = None) -> SyncReport:
         bad: list[BadLine] = []

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from adapters.cli.common import SettingsOption, stdout
+from adapters.cli.common import SettingsOption, stderr, stdout
 from adapters.cli.history_session import FeedbackOption, RecordsOption, open_session
 
 if TYPE_CHECKING:
@@ -35,6 +35,8 @@ def sync(
         syncing = session.sync()
         report = syncing.pull(session.bad_lines) if from_db else syncing.push(session.bad_lines)
         stdout.print(describe(report))
+        for refused in report.refused:
+            stderr.print(f"warning: not sent, the database cannot hold it: {refused}")
 
 
 def describe(report: SyncReport) -> str:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from adapters.postgres.schema import SCHEMA
@@ -56,12 +55,6 @@ class PostgresDatabase:
                 except psycopg.Error as exc:
                     raise SharedStoreUnavailable(f"PostgreSQL error: {self._clean(exc)}") from None
         raise AssertionError("unreachable")
-
-    @contextmanager
-    def session(self) -> Iterator[psycopg.Connection[Any]]:
-        """The open connection outside a transaction (for reads done in several steps)."""
-        with self._lock:
-            yield self._open()
 
     def close(self) -> None:
         with self._lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,9 @@ class PostgresRecordStore(KeyedRecordStore):
 
     def __init__(self, database: PostgresDatabase) -> None:
         self._db = database
+        self._decoded: list[LearningRecord | str] = []  # each row read so far: its record, or why not one
+        self._read_upto = 0  # the seq of the last row in _decoded
+        self._cache_lock = threading.Lock()
 
     def add_records(self, records: Sequence[LearningRecord]) -> list[AppendOutcome]:
         rows = [(record.run_id, to_jsonb(record.to_dict())) for record in records]
@@ -72,25 +76,43 @@ class PostgresRecordStore(KeyedRecordStore):
         self, *, newest_first: bool = False, on_bad_line: Callable[[BadLine], None] | None = None
     ) -> Iterator[LearningRecord]:
         """Oldest (or newest) first, as the table was when iteration began; a row that is not a
-        record is skipped and reported numbered like a file's line (1, 2... or -1, -2...)."""
-        last = self._db.run(lambda c: c.execute(f"SELECT coalesce(max(seq), 0) FROM {RECORDS}").fetchone())
-        bound = int(last[0]) if last else 0
-        for number, document in enumerate(self._documents(bound, newest_first), start=1):
-            try:
-                yield LearningRecord.from_dict(document)
-            except UnsupportedSchemaVersion:
-                raise
-            except NOT_A_RECORD as exc:
-                if on_bad_line is not None:
-                    on_bad_line(BadLine(-number if newest_first else number, not_a_record(exc)))
+        record is skipped and reported numbered like a file's line (1, 2... or -1, -2...).
 
-    def _documents(self, bound: int, newest_first: bool) -> Iterator[dict[str, Any]]:
-        after = bound + 1 if newest_first else 0
-        order, compare = ("DESC", "<") if newest_first else ("ASC", ">")
-        query = (
-            f"SELECT seq, document FROM {RECORDS} WHERE seq {compare} %s AND seq <= %s "
-            f"ORDER BY seq {order} LIMIT {BATCH}"
-        )
+        Rows are never changed (ON CONFLICT DO NOTHING), so the decoded rows are kept and each
+        call reads only the rows added since the last one: a long-lived reader (the review page)
+        pays for the whole table once. A row that shows up below what was read (a transaction
+        that committed late) makes it read the table again whole.
+        """
+        snapshot = self._catch_up()
+        ordered = reversed(snapshot) if newest_first else iter(snapshot)
+        for number, item in enumerate(ordered, start=1):
+            if isinstance(item, LearningRecord):
+                yield item
+            elif on_bad_line is not None:
+                on_bad_line(BadLine(-number if newest_first else number, item))
+
+    def _catch_up(self) -> list[LearningRecord | str]:
+        totals = f"SELECT coalesce(max(seq), 0), count(*) FROM {RECORDS}"
+        row = self._db.run(lambda c: c.execute(totals).fetchone())
+        bound, count = (int(row[0]), int(row[1])) if row else (0, 0)
+        with self._cache_lock:
+            if count < len(self._decoded):  # rows deleted by hand: what was read is no longer there
+                self._decoded, self._read_upto = [], 0
+            self._read(bound)
+            if len(self._decoded) < count:
+                # A row committed after a later seq was read (seqs are taken before commit), or the
+                # table was replaced: read it again whole, in seq order.
+                self._decoded, self._read_upto = [], 0
+                self._read(bound)
+            return list(self._decoded)
+
+    def _read(self, bound: int) -> None:
+        for seq, document in self._documents(self._read_upto, bound):
+            self._decoded.append(_decoded(document))  # a newer schema raises: not kept, raised again
+            self._read_upto = seq
+
+    def _documents(self, after: int, bound: int) -> Iterator[tuple[int, object]]:
+        query = f"SELECT seq, document FROM {RECORDS} WHERE seq > %s AND seq <= %s ORDER BY seq LIMIT {BATCH}"
         while True:
             params = (after, bound)
             rows = self._db.run(lambda c, p=params: c.execute(query, p).fetchall())  # type: ignore[misc]
@@ -98,10 +120,7 @@ class PostgresRecordStore(KeyedRecordStore):
                 return
             for seq, document in rows:
                 after = int(seq)
-                if isinstance(document, dict):
-                    yield document
-                else:
-                    yield {"not an object": document}
+                yield after, document
 
     def store_raw(self, run_id: str, payload: object) -> None:
         """A document stored as given, unchecked (tests: a damaged or foreign row)."""
@@ -113,3 +132,15 @@ class PostgresRecordStore(KeyedRecordStore):
                 (run_id, json.dumps(payload)),
             )
         )
+
+
+def _decoded(document: object) -> LearningRecord | str:
+    """The row's record, or why it is not one (a newer schema_version raises)."""
+    if not isinstance(document, dict):
+        return f"not a learning record: a JSON {type(document).__name__}, not an object"
+    try:
+        return LearningRecord.from_dict(document)
+    except UnsupportedSchemaVersion:
+        raise
+    except NOT_A_RECORD as exc:
+        return not_a_record(exc)

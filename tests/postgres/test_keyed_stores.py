@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import psycopg
 import pytest
 
+from adapters.feedback.jsonl import JsonlFeedbackStore
 from adapters.postgres.database import PostgresDatabase
 from adapters.postgres.feedback_store import PostgresFeedbackStore
 from adapters.postgres.record_store import PostgresRecordStore
+from adapters.record_store.jsonl import JsonlRecordStore
+from application.local_first import LocalFirstRecordSink
+from application.sync_history import SyncHistory
 from domain.errors import RecordSerializationError, SharedStoreUnavailable
 from domain.ports import KeyedFeedbackStore, KeyedRecordStore
 from tests.contract.feedback_store_contract import event
@@ -96,3 +102,49 @@ def test_a_wrong_password_is_reported_without_it(private_postgres: PostgresServe
     assert "password authentication failed" in str(caught.value)
     with psycopg.connect(private_postgres.dsn) as conn:  # the server itself is fine
         conn.execute("SELECT 1")
+
+
+def test_a_record_the_database_cannot_hold_stays_local_with_a_warning(
+    tmp_path: Path, postgres_dsn: str
+) -> None:
+    local = JsonlRecordStore(tmp_path / "records.jsonl")
+    shared = PostgresRecordStore(PostgresDatabase(postgres_dsn))
+    warnings: list[str] = []
+    sink = LocalFirstRecordSink(local, shared, warnings.append)
+    sink.append_record(contract_record("fine"))
+    sink.append_record(contract_record("nul", metadata={"x": "a\x00b"}))
+    assert [r.run_id for r in local.iter_records()] == ["fine", "nul"]
+    assert shared.run_ids() == {"fine"}
+    assert len(warnings) == 1
+    assert "nul" in warnings[0]
+    assert "NUL character" in warnings[0]
+
+    local.append_record(contract_record("later"))
+    feedback = PostgresFeedbackStore(PostgresDatabase(postgres_dsn))
+    sync = SyncHistory(local, JsonlFeedbackStore(tmp_path / "feedback.jsonl"), shared, feedback)
+    report = sync.push()
+    assert (report.records_sent, report.records_held) == (1, 1)
+    assert len(report.refused) == 1
+    assert report.refused[0].startswith("run nul:")
+    assert shared.run_ids() == {"fine", "later"}
+
+
+def test_a_reader_sees_rows_committed_late_and_a_table_emptied_by_hand(postgres_dsn: str) -> None:
+    import psycopg
+
+    reader = PostgresRecordStore(PostgresDatabase(postgres_dsn))
+    writer = PostgresRecordStore(PostgresDatabase(postgres_dsn))
+    writer.add_record(contract_record("r1"))
+    with psycopg.connect(postgres_dsn) as late:  # takes seq 2 now, commits after seq 3 is read
+        late.execute(
+            "INSERT INTO stablenew_records (run_id, document) VALUES (%s, %s::jsonb)",
+            ("r2", json.dumps(contract_record("r2").to_dict())),
+        )
+        writer.add_record(contract_record("r3"))
+        assert [r.run_id for r in reader.iter_records()] == ["r1", "r3"]
+    assert [r.run_id for r in reader.iter_records()] == ["r1", "r2", "r3"]
+    assert [r.run_id for r in reader.iter_records(newest_first=True)] == ["r3", "r2", "r1"]
+    with psycopg.connect(postgres_dsn) as admin:
+        admin.execute("DELETE FROM stablenew_records")
+    writer.add_record(contract_record("r4"))
+    assert [r.run_id for r in reader.iter_records()] == ["r4"]
