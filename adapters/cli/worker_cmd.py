@@ -94,6 +94,9 @@ def worker(
             stop.restore()
     done = sum(1 for outcome in report.outcomes if outcome.status in ("succeeded", "duplicate"))
     stderr.print(f"worker {worker_name} stopped after {len(report.outcomes)} job(s), {done} succeeded")
+    if any(outcome.status == "handed_back" for outcome in report.outcomes):
+        stderr.print("interrupted: the job was handed back to the queue")
+        raise typer.Exit(EXIT_INTERRUPTED)
 
 
 def _sync_at_start(container: Container) -> None:
