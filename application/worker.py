@@ -154,7 +154,12 @@ class RunWorker:
                 try:
                     job = self._queue.claim(pulse.worker_id, listened)
                 except JobLost:  # found stalled during an outage: come back as a new worker
-                    pulse.worker_id = self._queue.register_worker(name, listened)
+                    again = self._retrying(
+                        lambda: self._queue.register_worker(name, listened), observer, stop
+                    )
+                    if again is None:
+                        break
+                    pulse.worker_id = again
                     continue
                 except QueueError as exc:
                     observer.queue_unavailable(exc)
@@ -182,7 +187,8 @@ class RunWorker:
         except KeyboardInterrupt:
             self._hand_back(job)
             raise
-        except StableNewError as exc:  # a payload that cannot run: the job fails, the worker goes on
+        except (StableNewError, KeyError, TypeError, ValueError) as exc:  # a payload that cannot run:
+            # the job fails with the reason, the worker goes on
             return self._end(job, "failed", f"{type(exc).__name__}: {exc}", observer, stop)
         if record is None:
             self._hand_back(job)

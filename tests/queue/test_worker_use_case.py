@@ -174,3 +174,14 @@ class _Reader:
 
     def iter_records(self, **_: object) -> Iterator[LearningRecord]:
         return iter(list(self._sink.records))
+
+
+def test_a_payload_without_a_config_fails_its_job_and_the_worker_goes_on() -> None:
+    queue, sink = InMemoryJobQueue(), InMemoryRecordSink()
+    queue.submit(JobRequest("fake-a", "r0", {"nothing": 1}))
+    SubmitRun(queue, lambda: "r1")(_config())
+    worker, _ = _worker(queue, sink)
+    report = worker("alpha", ("fake-a",), stop=lambda: False, max_jobs=2)
+    outcomes = {o.job.run_id: o for o in report.outcomes}
+    assert (outcomes["r0"].status, outcomes["r1"].status) == ("failed", "succeeded")
+    assert "KeyError" in (outcomes["r0"].reason or "")
