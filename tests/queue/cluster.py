@@ -114,6 +114,13 @@ class Cluster:
     def queue(self) -> ProcrastinateJobQueue:
         return ProcrastinateJobQueue(self.dsn)
 
+    def status(self) -> QueueStatus:
+        queue = self.queue()
+        try:
+            return queue.status()
+        finally:
+            queue.close()
+
     def wait_for(
         self,
         condition: Callable[[QueueStatus], bool],

@@ -34,7 +34,7 @@ def test_one_ctrl_c_finishes_the_job_then_stops(tmp_path: Path, postgres_dsn: st
         assert worker.process.wait(timeout=120) == 0
     finally:
         cluster.stop_all()
-    status = cluster.queue().status()
+    status = cluster.status()
     assert status.total(JobState.SUCCEEDED) == 1
     assert len(cluster.records()) == 1
     assert f"job {job_id} run" in cluster.logs()
@@ -53,7 +53,7 @@ def test_a_second_ctrl_c_hands_the_job_back(tmp_path: Path, postgres_dsn: str) -
         assert worker.process.wait(timeout=120) == 130
     finally:
         cluster.stop_all()
-    status = cluster.queue().status()
+    status = cluster.status()
     assert status.total(JobState.PENDING) == 1
     assert status.total(JobState.RUNNING) == 0
     assert cluster.records() == []
