@@ -263,7 +263,7 @@ class ProcrastinateJobQueue(JobQueue):
         self._drop_listener()
         if self._connector is not None:
             with contextlib.suppress(Exception):
-                self._connector.close()
+                self._connector.pool.close()  # ours: procrastinate leaves a pool it was given open
             self._connector = None
 
     # -- helpers ----------------------------------------------------------------------------------
