@@ -7,6 +7,7 @@ values they pull in), so a command loads only what it uses: ``records list`` loa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from adapters.clock import SystemClock
 from adapters.feedback.author import feedback_author
 from adapters.record_store.null import NullRecordSink
 from application.history import History
+from domain.ports import BackendInspector
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -43,8 +45,10 @@ if TYPE_CHECKING:
     from application.preset_model import CheckPresetModel
     from application.presets import DerivePreset, VerifyPreset
     from application.query_history import QueryHistory
+    from application.queue_jobs import QueuePlan, ShowQueue, SubmitRun
     from application.sync_history import SyncHistory
     from application.watch_imports import WatchImports
+    from application.worker import RunWorker, WorkerPolicy
     from domain.ports import (
         ArtifactStore,
         BadLineReport,
@@ -54,6 +58,7 @@ if TYPE_CHECKING:
         HistoryQueryEngine,
         ImageBackend,
         ImageImporter,
+        JobQueue,
         KeyedFeedbackStore,
         KeyedRecordStore,
         MaintainedFile,
@@ -65,6 +70,7 @@ if TYPE_CHECKING:
         RunIndex,
         RunTableWriter,
     )
+    from domain.record import LearningRecord
 
 
 def _check_backend(**ports: Any) -> CheckBackend:
@@ -275,6 +281,93 @@ def _run_table_writer() -> RunTableWriter:
     return FlatRunWriter()
 
 
+def _job_queue(dsn: str | None, connect_timeout: float) -> JobQueue:
+    from domain.errors import MissingDependency
+    from domain.jobs import QueueError
+
+    if not dsn:
+        raise QueueError(
+            "the job queue needs a PostgreSQL server: set [postgres] dsn (or STABLENEW_POSTGRES__DSN); "
+            "see docs/scale-out.md"
+        )
+    try:
+        from adapters.job_queue.procrastinate_queue import ProcrastinateJobQueue  # psycopg, procrastinate
+    except ImportError:
+        raise MissingDependency(
+            "the job queue needs the postgres extra: uv sync --extra postgres "
+            "(pip install 'stablenew[postgres]')"
+        ) from None
+    return ProcrastinateJobQueue(dsn, connect_timeout=connect_timeout)
+
+
+def _find_record(index: RunIndex) -> Callable[[str], LearningRecord | None]:
+    from domain.run_lookup import RunNotFound
+
+    def find(run_id: str) -> LearningRecord | None:
+        try:
+            return index.record(run_id)
+        except RunNotFound:
+            return None
+
+    return find
+
+
+def _find_shared_record(local: RunIndex, shared: KeyedRecordStore) -> Callable[[str], LearningRecord | None]:
+    """This machine's index first; then the shared history (a record another machine stored)."""
+    from domain.run_lookup import RunNotFound
+
+    def find(run_id: str) -> LearningRecord | None:
+        try:
+            return local.record(run_id)
+        except RunNotFound:
+            pass
+        if run_id not in shared.run_ids():
+            return None
+        return next((r for r in shared.iter_records(newest_first=True) if r.run_id == run_id), None)
+
+    return find
+
+
+def _worker_policy(heartbeat: float, stalled_after: float, max_attempts: int, poll: float) -> WorkerPolicy:
+    from application.worker import WorkerPolicy
+
+    return WorkerPolicy(heartbeat, stalled_after, max_attempts, poll, recover_every=heartbeat)
+
+
+def _worker_queues(backend: ImageBackend) -> tuple[str, ...]:
+    from application.worker import listened_queues
+    from domain.errors import BackendError
+
+    if not isinstance(backend, BackendInspector):
+        raise BackendError("this backend cannot list its models: name the queues with --queue")
+    return listened_queues(backend)
+
+
+def _run_worker(**ports: Any) -> RunWorker:
+    from application.worker import RunWorker
+
+    return RunWorker(**ports)
+
+
+def _submit_run(queue: JobQueue) -> SubmitRun:
+    from application.queue_jobs import SubmitRun
+    from application.runner import new_run_id
+
+    return SubmitRun(queue, new_run_id)
+
+
+def _queue_plan(**ports: Any) -> QueuePlan:
+    from application.queue_jobs import QueuePlan
+
+    return QueuePlan(**ports)
+
+
+def _show_queue(**ports: Any) -> ShowQueue:
+    from application.queue_jobs import ShowQueue
+
+    return ShowQueue(**ports)
+
+
 def _postgres_database(dsn: str | None, connect_timeout: float) -> PostgresDatabase:
     from adapters.postgres.database import PostgresDatabase  # psycopg, only for the shared history
 
@@ -438,6 +531,8 @@ class Container(containers.DeclarativeContainer):
             latency=config.backend.fake_latency,
             fail_stage=providers.Callable(_none_if_empty, config.backend.fake_fail_stage),
             oom_above=config.backend.fake_oom_above,
+            models=config.backend.fake_models,
+            kill_prompt=config.backend.fake_kill_prompt,
         ),
         a1111=providers.Singleton(
             _a1111_backend,
@@ -478,6 +573,41 @@ class Container(containers.DeclarativeContainer):
     )
     plan_grid = providers.Factory(
         _plan_grid, status=plan_status, store=record_store, writer=providers.Factory(_contact_sheet)
+    )
+
+    job_queue = providers.Singleton(
+        _job_queue,
+        dsn=providers.Callable(_reveal, config.postgres.dsn),
+        connect_timeout=config.postgres.connect_timeout,
+    )
+    submit_run = providers.Factory(_submit_run, queue=job_queue)
+    # The plan journal and the stage timings of the ETA: the shared history when it is selected.
+    history_records = providers.Selector(
+        config.learning.sink, jsonl=record_store, null=record_store, postgres=postgres_records
+    )
+    queue_plan = providers.Factory(_queue_plan, queue=job_queue, records=history_records)
+    show_queue = providers.Factory(_show_queue, queue=job_queue, records=history_records)
+    worker_queues = providers.Callable(_worker_queues, backend=image_backend)
+    run_worker = providers.Factory(
+        _run_worker,
+        queue=job_queue,
+        backend=image_backend,
+        artifacts=artifact_store,
+        clock=clock,
+        sink=record_sink,
+        find_record=providers.Selector(
+            config.learning.sink,
+            jsonl=providers.Callable(_find_record, sqlite_index),
+            null=providers.Callable(_find_record, sqlite_index),
+            postgres=providers.Callable(_find_shared_record, sqlite_index, postgres_records),
+        ),
+        policy=providers.Callable(
+            _worker_policy,
+            config.queue.heartbeat_seconds,
+            config.queue.stalled_after_seconds,
+            config.queue.max_attempts,
+            config.queue.poll_seconds,
+        ),
     )
 
     controller = providers.Factory(

@@ -82,6 +82,8 @@ class BackendSettings(_Section):
     fake_latency: float = Field(default=0.0, ge=0)
     fake_fail_stage: Literal["", "txt2img", "img2img", "upscale"] = ""
     fake_oom_above: int = Field(default=0, ge=0)
+    fake_models: list[str] = Field(default_factory=list)
+    fake_kill_prompt: str = ""
 
     @field_validator("url")
     @classmethod
@@ -95,6 +97,26 @@ class BackendSettings(_Section):
 def backend_url(kind: str, url: str) -> str:
     """``backend.url``, or the kind's default when it is empty."""
     return url or DEFAULT_URLS.get(kind, DEFAULT_URLS["a1111"])
+
+
+class QueueSettings(_Section):
+    """The shared job queue's timing (docs/scale-out.md); the queue lives in ``[postgres] dsn``."""
+
+    heartbeat_seconds: float = Field(default=10.0, gt=0)
+    stalled_after_seconds: float = Field(default=60.0, gt=0)
+    max_attempts: int = Field(default=3, ge=1)
+    poll_seconds: float = Field(default=5.0, gt=0)
+    worker_name: str = ""  # empty: host name and process id
+
+    @model_validator(mode="after")
+    def _stalled_well_above_the_heartbeat(self) -> QueueSettings:
+        # Tighter margins re-queued live workers' jobs (a slow heartbeat under load is no death).
+        if self.stalled_after_seconds < 5 * self.heartbeat_seconds:
+            raise ValueError(
+                f"stalled_after_seconds ({self.stalled_after_seconds:g}) must be at least 5 times "
+                f"heartbeat_seconds ({self.heartbeat_seconds:g})"
+            )
+        return self
 
 
 class OutputSettings(_Section):
@@ -212,6 +234,7 @@ class Settings(BaseSettings):
     feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     postgres: PostgresSettings = Field(default_factory=PostgresSettings)
+    queue: QueueSettings = Field(default_factory=QueueSettings)
 
     @model_validator(mode="after")
     def _feedback_beside_records(self) -> Settings:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the ports name these only in annotations: importing a port 
     from domain.import_plan import ImportPlan
     from domain.imported_run import ImportedRun, Unreadable
     from domain.index_state import IndexCheck, IndexStatus
+    from domain.jobs import Job, JobRequest, QueueStatus, Recovered, Submitted
     from domain.plan_grid import GridSheet
     from domain.preset import Preset
     from domain.record import LearningRecord
@@ -502,3 +503,56 @@ class MaintainedFile(Protocol):
     def repair(self) -> Repair: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class JobQueue(Protocol):
+    """Jobs shared by many workers on many machines (docs/scale-out.md).
+
+    - ``submit`` adds a pending job to ``request.queue``. When ``request.lock`` is set and a
+      pending or running job holds the same lock, nothing is added: that job is returned with
+      ``duplicate=True``. Never raises for a duplicate.
+    - ``register_worker(name, queues)`` returns the id of a new worker; its heartbeat starts now.
+      ``heartbeat`` says the worker still lives; ``unregister_worker`` removes it (its running
+      jobs, if any, are recovered as stalled ones are).
+    - ``claim(worker_id, queues)`` hands one pending job of those queues to that worker and marks
+      it running, or returns None when there is none. The highest priority goes first, then the
+      oldest. A job is held by one worker at a time (two concurrent claims never get the same
+      job), and a job whose lock another running job holds waits.
+    - ``wait(queues, timeout)`` returns when a job may have arrived on one of those queues, or
+      after ``timeout`` seconds at the latest (it may return early; callers claim again).
+    - ``succeed(job)`` and ``fail(job, reason)`` end a running job for good; ``hand_back(job)``
+      makes it pending again without counting an attempt (a worker that stops cleanly). Each
+      raises ``JobLost`` when the job is no longer running for the worker that claimed it.
+    - ``recover_stalled(stalled_after, max_attempts)`` finds the running jobs whose worker sent
+      no heartbeat for ``stalled_after`` seconds (or is gone): each is pending again, or failed
+      with the reason once ``max_attempts`` claims of it have been lost; their workers are
+      removed. Safe to call from every worker at once: each job is recovered once.
+    - ``status`` counts jobs per queue, state and worker, lists live workers, the failed jobs
+      with their reasons and the pending jobs.
+
+    Every call raises ``QueueError`` (never naming a password) when the queue cannot be reached;
+    a later call works again once it can.
+    """
+
+    def submit(self, request: JobRequest) -> Submitted: ...
+
+    def register_worker(self, name: str, queues: Sequence[str]) -> str: ...
+
+    def heartbeat(self, worker_id: str) -> None: ...
+
+    def unregister_worker(self, worker_id: str) -> None: ...
+
+    def claim(self, worker_id: str, queues: Sequence[str]) -> Job | None: ...
+
+    def wait(self, queues: Sequence[str], timeout: float) -> None: ...
+
+    def succeed(self, job: Job) -> None: ...
+
+    def fail(self, job: Job, reason: str) -> None: ...
+
+    def hand_back(self, job: Job) -> None: ...
+
+    def recover_stalled(self, stalled_after: float, max_attempts: int) -> tuple[Recovered, ...]: ...
+
+    def status(self) -> QueueStatus: ...

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import random
+import signal
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from PIL import Image, ImageDraw, PngImagePlugin, UnidentifiedImageError
@@ -68,6 +71,8 @@ class FakeImageBackend(ImageBackend, ProgressReporter, BackendInspector):
         fail_stage: str | None = None,
         model: str = DEFAULT_MODEL,
         oom_above: int = 0,
+        models: Sequence[str] = (),
+        kill_prompt: str = "",
     ) -> None:
         if latency < 0:
             raise ValueError(f"latency must be >= 0 seconds, got {latency!r}")
@@ -81,9 +86,12 @@ class FakeImageBackend(ImageBackend, ProgressReporter, BackendInspector):
         self._latency = latency
         self._busy: tuple[float, int | None] | None = None  # (monotonic start, steps) of the sleeping call
         self._fail_stage = fail_stage
-        self._model = model
-        models = (model, *(m for m in OTHER_MODELS if m != model))
-        self.catalog = BackendCatalog(models, SAMPLERS, SCHEDULERS, UPSCALERS)
+        if any(not name.strip() for name in models):
+            raise ValueError("models must not hold an empty name")
+        self._model = models[0] if models else model
+        self._kill_prompt = kill_prompt
+        names = tuple(models) or (model, *(m for m in OTHER_MODELS if m != model))
+        self.catalog = BackendCatalog(names, SAMPLERS, SCHEDULERS, UPSCALERS)
 
     def describe(self) -> BackendInfo:
         return self._info(self._model)
@@ -108,6 +116,8 @@ class FakeImageBackend(ImageBackend, ProgressReporter, BackendInspector):
         return StageProgress(fraction, step, steps, max(0.0, self._latency - elapsed))
 
     def txt2img(self, config: PipelineConfig) -> StageOutput:
+        if self._kill_prompt and self._kill_prompt in config.prompt:
+            os.kill(os.getpid(), signal.SIGKILL)
         self._start("txt2img", config.steps)
         self.catalog.check(config)
         self._check_memory(config.width, config.height, config.batch_size)

@@ -19,6 +19,7 @@ from adapters.cli import (
     mcp_cmd,
     plan_cmd,
     preset_cmd,
+    queue_cmd,
     records_index,
     records_review,
     records_store,
@@ -26,6 +27,8 @@ from adapters.cli import (
     review_cmd,
     run_cmd,
     settings_cmd,
+    submit_cmd,
+    worker_cmd,
 )
 from adapters.cli.common import EXIT_INTERRUPTED, EXIT_USAGE
 from adapters.cli.version import version_text
@@ -79,6 +82,9 @@ export_cmd.register(app)
 mcp_cmd.register(app)
 preset_cmd.register(app)
 plan_cmd.register(app)
+submit_cmd.register(app)
+worker_cmd.register(app)
+queue_cmd.register(app)
 records_store.register(records_app)
 records_review.register(records_app)
 records_index.register(records_app)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from application.plan_check import PlanCheckReport
     from application.plan_run import PlanRunReport
     from application.plan_status import PlanStatusReport
+    from application.queue_jobs import QueuePlanReport
     from domain.plan import LearningPlan
     from domain.plan_cells import LearningRunStep
     from domain.plan_journal import CellAttempt
@@ -79,15 +80,30 @@ def run(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="List the cells it would run; run none.")
     ] = False,
+    queue: Annotated[
+        bool,
+        typer.Option(
+            "--queue",
+            help="Put every pending cell on the shared job queue for the workers (docs/scale-out.md) "
+            "instead of running them here.",
+        ),
+    ] = False,
     records: RecordsOption = None,
     output: OutputOption = None,
     settings: SettingsOption = None,
 ) -> None:
-    """Run the plan's pending cells (resuming from the records), within its budget."""
+    """Run the plan's pending cells (resuming from the records), within its budget; with --queue,
+    hand them to the workers."""
     from application.plan_run import Stop
     from domain.plan import PlanBusy
 
     container, defaults, source = _open(plan_file, settings, records, output)
+    if queue:
+        from adapters.cli.queue_errors import queue_errors
+
+        with _plan_errors(source), queue_errors():
+            _print_queued(container.queue_plan()(source.plan, defaults))
+        return
     observer = None if dry_run else _CellProgress()
     with _plan_errors(source):
         try:
@@ -288,6 +304,19 @@ def _print_run(report: PlanRunReport) -> None:
     if report.race is not None and report.stopped not in (Stop.INTERRUPTED, Stop.ERROR, Stop.UNREACHABLE):
         for line in race_lines(report.race, budget_spent=report.stopped in (Stop.BUDGET, Stop.MAX_IMAGES)):
             stdout.print(line)
+
+
+def _print_queued(report: QueuePlanReport) -> None:
+    from adapters.cli.queue_cmd import eta_text
+
+    again = len(report.queued) - report.new
+    stdout.print(
+        f"plan {report.plan_id}: {report.new} cell(s) queued"
+        + (f", {again} already queued" if again else "")
+        + f"; {report.done_before} done before, {report.failed_before} failed for good, "
+        f"of {report.cells}"
+    )
+    stdout.print(eta_text(report.eta))
 
 
 def _cell_label(step: LearningRunStep) -> str:

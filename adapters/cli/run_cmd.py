@@ -120,8 +120,85 @@ def run(
     import orjson
 
     from adapters.container import build_container
-    from adapters.settings import PresetLayer
     from domain import ConfigError, RunStatus
+
+    loaded, config, preset = resolve_config(
+        prompt=prompt,
+        from_run=from_run,
+        preset_name=preset_name,
+        strict=strict,
+        negative_prompt=negative_prompt,
+        stages=stages,
+        seed=seed,
+        steps=steps,
+        cfg_scale=cfg_scale,
+        sampler=sampler,
+        scheduler=scheduler,
+        model=model,
+        width=width,
+        height=height,
+        batch_size=batch_size,
+        denoising_strength=denoising_strength,
+        upscaler=upscaler,
+        upscale_factor=upscale_factor,
+        init_image=init_image,
+        prompt_pack=prompt_pack,
+        prompt_id=prompt_id,
+        learning=learning,
+        records=records,
+        output=output,
+        settings=settings,
+    )
+    container = build_container(loaded)
+    checked_model = _check_preset_model(preset, container, loaded.pipeline.model, strict) if preset else True
+    try:
+        controller = container.controller()
+    except ConfigError as exc:
+        exit_with(f"invalid setting {exc}", EXIT_USAGE)
+    result = controller.run(config, observer=None if json_output else _Progress())
+    if preset is not None and not checked_model:
+        _warn_on_run_model(preset, result)
+    if json_output:
+        stdout.print(orjson.dumps(result_to_json(result, loaded)).decode())
+    else:
+        _print_summary(result, loaded)
+    if result.status is RunStatus.INTERRUPTED:
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if result.status is RunStatus.FAILED:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def resolve_config(
+    *,
+    prompt: str | None,
+    from_run: str | None,
+    preset_name: str | None,
+    strict: bool,
+    negative_prompt: str | None,
+    stages: str | None,
+    seed: int | None,
+    steps: int | None,
+    cfg_scale: float | None,
+    sampler: str | None,
+    scheduler: str | None,
+    model: str | None,
+    width: int | None,
+    height: int | None,
+    batch_size: int | None,
+    denoising_strength: float | None,
+    upscaler: str | None,
+    upscale_factor: float | None,
+    init_image: list[Path] | None,
+    prompt_pack: str | None,
+    prompt_id: str | None,
+    learning: bool | None,
+    records: Path | None,
+    output: Path | None,
+    settings: Path | None,
+) -> tuple[Settings, PipelineConfig, Preset | None]:
+    """The settings and the run's config from ``run``'s flags (``submit`` takes the same); a bad
+    value exits 2 with one line naming it and where it came from."""
+    from adapters.settings import PresetLayer
 
     if prompt is None and from_run is None:
         exit_with("give --prompt (what to draw) or --from RUN_ID (a recorded run to run again)", EXIT_USAGE)
@@ -184,23 +261,7 @@ def run(
         prompt_id,
         _metadata(recalled, preset),
     )
-    container = build_container(loaded)
-    checked_model = _check_preset_model(preset, container, loaded.pipeline.model, strict) if preset else True
-    try:
-        controller = container.controller()
-    except ConfigError as exc:
-        exit_with(f"invalid setting {exc}", EXIT_USAGE)
-    result = controller.run(config, observer=None if json_output else _Progress())
-    if preset is not None and not checked_model:
-        _warn_on_run_model(preset, result)
-    if json_output:
-        stdout.print(orjson.dumps(result_to_json(result, loaded)).decode())
-    else:
-        _print_summary(result, loaded)
-    if result.status is RunStatus.INTERRUPTED:
-        raise typer.Exit(EXIT_INTERRUPTED)
-    if result.status is RunStatus.FAILED:
-        raise typer.Exit(EXIT_FAILED)
+    return loaded, config, preset
 
 
 def _recall_or_exit(text: str, settings: Path | None, records: Path | None) -> RecalledRun:
