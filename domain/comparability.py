@@ -12,8 +12,10 @@ from collections.abc import Collection, Mapping
 from domain.insights import PARAMETERS, Evidence
 from domain.run_row import RunRow
 
-LEVEL_NAMES = (*PARAMETERS, "prompt")
-"""Settings a value can be confounded with: the compared ones and the prompt id."""
+SHAPING = tuple(name for name in PARAMETERS if name != "preset")
+"""The compared settings that shape the image: a preset only sets some of them (already here)."""
+LEVEL_NAMES = (*SHAPING, "prompt")
+"""Settings a value can be confounded with: the compared ones that shape the image and the prompt id."""
 
 Levels = Mapping[str, Mapping[str, str | None]]
 
@@ -27,6 +29,9 @@ def run_levels(row: RunRow) -> dict[str, str | None]:
         "steps": row.steps,
         "cfg": None if row.cfg_scale is None else f"{row.cfg_scale:g}",
         "size": row.size,
+        "denoising": None if row.denoising_strength is None else f"{row.denoising_strength:g}",
+        "upscaler": row.upscaler,
+        "preset": row.preset,
         "prompt": row.prompt_id,
     }
     return {name: None if value is None or value == "" else str(value) for name, value in raw.items()}
@@ -34,7 +39,7 @@ def run_levels(row: RunRow) -> dict[str, str | None]:
 
 def shaping_context(row: RunRow, levels: Mapping[str, str | None], parameter: str) -> tuple[object, ...]:
     """Everything that shapes the image except ``parameter``: runs alike here differ only in it."""
-    others = tuple(levels[name] for name in PARAMETERS if name != parameter)
+    others = tuple(levels[name] for name in SHAPING if name != parameter)
     return (*others, row.model_hash, row.stages, row.prompt, row.negative_prompt, row.seed)
 
 

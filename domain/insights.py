@@ -14,8 +14,11 @@ from domain.errors import StableNewError
 Verdict = Literal["best", "indistinguishable", "worse", "not_enough_data"]
 Evidence = Literal["controlled", "observational"]
 
-PARAMETERS: tuple[str, ...] = ("model", "sampler", "scheduler", "steps", "cfg", "size")
-"""The settings compared, in report order. RunRow holds no denoising strength or upscaler."""
+PARAMETERS: tuple[str, ...] = (
+    "model", "sampler", "scheduler", "steps", "cfg", "size", "denoising", "upscaler", "preset",
+)  # fmt: skip
+"""The settings compared, in report order: ``denoising`` is img2img's denoising strength, ``upscaler``
+the upscale stage's upscaler, ``preset`` the name of the preset a run applied."""
 DECIMALS = 4
 PERSONS = "persons"
 """The rater key of every person's ratings together (``--by-rater`` keeps each person apart)."""

@@ -31,6 +31,7 @@ _SELECT = ", ".join(
     + ["s.rating", "s.tags", "s.notes", "s.wins", "s.losses"]
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_STAGE_VALUES = 3
 
 
 def register(db: sqlite3.Connection) -> None:
@@ -75,7 +76,9 @@ def stored_row(values: tuple[Any, ...]) -> RunRow:
     fields: list[Any] = list(values[4:-5])  # run_id, then ROW_COLUMNS
     fields[19] = tuple(orjson.loads(fields[19]))
     fields[20] = tuple(tuple(pair) for pair in orjson.loads(fields[20]))
-    fields += (rating, tuple(tags.split("\n")) if tags else (), notes or 0, wins or 0, losses or 0)
+    extra = fields[-_STAGE_VALUES:]  # denoising_strength, upscaler, preset: after the feedback in RunRow
+    del fields[-_STAGE_VALUES:]
+    fields += (rating, tuple(tags.split("\n")) if tags else (), notes or 0, wins or 0, losses or 0, *extra)
     return RunRow(*fields)
 
 

@@ -7,7 +7,7 @@ import sqlite3
 
 from adapters.index.columns import ROW_COLUMNS
 
-VERSION = 3
+VERSION = 4
 APPLICATION_ID = 0x534E4958  # "SNIX": marks the file as a StableNew history index
 
 TEXT_OPTIONS = "words, content='', detail=none, tokenize='unicode61 remove_diacritics 0'"
