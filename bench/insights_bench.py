@@ -136,13 +136,18 @@ def history(runs: int, ratings: int, choices: int) -> tuple[Path, Path]:
     for number in range(ratings):
         raters = PERSONS if number % 4 else ("aesthetic",)
         name = rnd.choice(raters)
-        by = {"kind": "scorer", "name": name, "version": "2.1"} if name == "aesthetic" else {"kind": "person", "name": name}
+        by = (
+            {"kind": "scorer", "name": name, "version": "2.1"}
+            if name == "aesthetic"
+            else {"kind": "person", "name": name}
+        )
         events.append(
             {
                 "schema_version": 1,
                 "event_id": f"r{number}",
                 "run_id": rnd.choice(ids),
-                "timestamp": f"2026-11-24T{number // 3600 % 24:02d}:{number // 60 % 60:02d}:{number % 60:02d}.000Z",
+                "timestamp": f"2026-11-24T{number // 3600 % 24:02d}:{number // 60 % 60:02d}:{number % 60:02d}"
+                ".000Z",
                 "by": by,
                 "kind": "rating",
                 "rating": rnd.randint(1, 5),
@@ -213,15 +218,19 @@ def main(argv: list[str] | None = None) -> int:
                 cold.append(timed(command, cold_env))
                 passes.append(timed([sys.executable, "-c", "pass"], env))
             figures[name] = (statistics.median(warm), statistics.median(cold))
-            print(f"{name}: cached {figures[name][0]:.3f} s, not cached {figures[name][1]:.3f} s", file=sys.stderr)
+            print(
+                f"{name}: cached {figures[name][0]:.3f} s, not cached {figures[name][1]:.3f} s",
+                file=sys.stderr,
+            )
     table = "\n".join(
         f"| `{name}` | {warm:.2f} s | {cold:.2f} s | <= {GOAL:g} s | {'yes' if warm <= GOAL else 'NO'} |"
         for name, (warm, cold) in figures.items()
     )
     text = (
         "## Insights over a large history (whole processes)\n\n"
-        f"Measured {time.strftime('%Y-%m-%d')}: {args.runs:,} runs, {args.ratings:,} ratings (three people and "
-        f"one scorer) and {args.choices:,} pairwise choices; index caught up; median of {args.repeat}; "
+        f"Measured {time.strftime('%Y-%m-%d')}: {args.runs:,} runs, {args.ratings:,} ratings "
+        f"(three people and one scorer) and {args.choices:,} pairwise choices; index caught up; "
+        f"median of {args.repeat}; "
         f"Python {platform.python_version()}, {os.cpu_count()} cores, a machine shared with other jobs. "
         f"`python -c pass` in the same run: {statistics.median(passes) * 1000:.0f} ms. "
         '"not cached" compiles every module from source (no bytecode), as the start-up section explains.\n\n'

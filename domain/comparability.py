@@ -21,20 +21,32 @@ Levels = Mapping[str, Mapping[str, str | None]]
 
 
 def run_levels(row: RunRow) -> dict[str, str | None]:
-    """The run's value of each of LEVEL_NAMES as text (None when the record does not say)."""
-    raw: dict[str, object] = {
-        "model": row.model,
-        "sampler": row.sampler,
-        "scheduler": row.scheduler,
-        "steps": row.steps,
-        "cfg": None if row.cfg_scale is None else f"{row.cfg_scale:g}",
-        "size": row.size,
-        "denoising": None if row.denoising_strength is None else f"{row.denoising_strength:g}",
-        "upscaler": row.upscaler,
-        "preset": row.preset,
-        "prompt": row.prompt_id,
+    """The run's value of each of PARAMETERS and ``prompt`` as text (None when the record does not say)."""
+    return {
+        "model": level_text("model", row.model),
+        "sampler": level_text("sampler", row.sampler),
+        "scheduler": level_text("scheduler", row.scheduler),
+        "steps": level_text("steps", row.steps),
+        "cfg": level_text("cfg", row.cfg_scale),
+        "size": level_text("size", (row.width, row.height)),
+        "denoising": level_text("denoising", row.denoising_strength),
+        "upscaler": level_text("upscaler", row.upscaler),
+        "preset": level_text("preset", row.preset),
+        "prompt": level_text("prompt", row.prompt_id),
     }
-    return {name: None if value is None or value == "" else str(value) for name, value in raw.items()}
+
+
+def level_text(parameter: str, raw: object) -> str | None:
+    """A setting's value as the insights show it: CFG and denoising strength as ``%g`` (7.0 is
+    ``7``), a size ``(width, height)`` as ``WIDTHxHEIGHT``; None for a missing or empty value."""
+    if parameter == "size":
+        width, height = raw if isinstance(raw, tuple) else (None, None)
+        return f"{width}x{height}" if width and height else None
+    if raw is None or raw == "":
+        return None
+    if parameter in ("cfg", "denoising") and isinstance(raw, float):
+        return f"{raw:g}"
+    return str(raw)
 
 
 def shaping_context(row: RunRow, levels: Mapping[str, str | None], parameter: str) -> tuple[object, ...]:

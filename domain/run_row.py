@@ -117,14 +117,18 @@ def _effective(record: LearningRecord, key: str) -> Any:
 
 
 def stage_values(
-    resolved: Mapping[str, Mapping[str, Any]] | None, config: Mapping[str, Any], metadata: Mapping[str, Any] | None
+    resolved: Mapping[str, Mapping[str, Any]] | None,
+    config: Mapping[str, Any],
+    metadata: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
     """``denoising_strength``, ``upscaler`` and ``preset`` of a record given as its parts."""
     upscaler = _stage_setting(resolved, config, "upscale", "upscaler")
     preset = metadata.get("preset") if metadata else None
     name = preset.get("name") if isinstance(preset, Mapping) else None
     return {
-        "denoising_strength": _number(_stage_setting(resolved, config, "img2img", "denoising_strength"), float),
+        "denoising_strength": _number(
+            _stage_setting(resolved, config, "img2img", "denoising_strength"), float
+        ),
         "upscaler": None if upscaler is None or upscaler == "" else str(upscaler),
         "preset": name if isinstance(name, str) and name else None,
     }

@@ -32,6 +32,12 @@ TABLES = (
         wins INTEGER NOT NULL, losses INTEGER NOT NULL
     ) WITHOUT ROWID""",
     "CREATE TABLE feedback_seen (event_id TEXT PRIMARY KEY) WITHOUT ROWID",
+    # Every counted rating and choice, at the line that counted (what the insights read).
+    """CREATE TABLE judgements (
+        line INTEGER PRIMARY KEY, event_id TEXT NOT NULL, run_id TEXT NOT NULL, timestamp TEXT NOT NULL,
+        by_kind TEXT NOT NULL, by_name TEXT NOT NULL, by_version TEXT, kind TEXT NOT NULL,
+        rating INTEGER, worse_run_id TEXT
+    )""",
     """CREATE TABLE feedback_lines (
         run_id TEXT NOT NULL, line INTEGER NOT NULL, offset INTEGER NOT NULL,
         length INTEGER NOT NULL, event_id TEXT NOT NULL, PRIMARY KEY (run_id, line)
