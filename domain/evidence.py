@@ -54,19 +54,30 @@ class _Tally:
 
 
 def weigh_parameter(
-    parameter: str, runs: Sequence[RunRow], ratings: Iterable[Rating], levels: Levels | None = None
+    parameter: str,
+    runs: Sequence[RunRow],
+    ratings: Iterable[Rating],
+    levels: Levels | None = None,
+    *,
+    counts: Mapping[str, tuple[int, int]] | None = None,
 ) -> ParameterInsight | None:
     """Every value of ``parameter`` among ``runs``, leader first; None when the runs use one value only.
 
     ``levels`` (``run_levels`` of each run, by run id) may be given to share them between parameters.
+    ``counts`` (value -> (runs, failed runs), of every run of the scope) may be given instead of
+    counting ``runs``: then ``runs`` need only hold the rated runs.
     """
     levels = levels or {row.run_id: run_levels(row) for row in runs}
     tallies: dict[str, _Tally] = defaultdict(_Tally)
-    for row in runs:
-        value = levels[row.run_id][parameter]
-        if value is not None:
-            tallies[value].runs += 1
-            tallies[value].failures += row.status == "failed"
+    if counts is not None:
+        for counted, (number, failed) in counts.items():
+            tallies[counted].runs, tallies[counted].failures = number, failed
+    else:
+        for row in runs:
+            value = levels[row.run_id][parameter]
+            if value is not None:
+                tallies[value].runs += 1
+                tallies[value].failures += row.status == "failed"
     if len(tallies) < 2:
         return None
     for rating in ratings:
@@ -133,7 +144,7 @@ def _value_evidence(
         diff_low=diff[1] if diff else None,
         diff_high=diff[2] if diff else None,
         failures=tally.failures,
-        failure_rate=tally.failures / tally.runs,
+        failure_rate=tally.failures / tally.runs if tally.runs else 0.0,
         verdict=verdict[0],
         more_ratings_needed=verdict[1],
         evidence=evidence,

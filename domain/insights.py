@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from domain.errors import StableNewError
+from domain.pairwise import PairwiseFit
 
 Verdict = Literal["best", "indistinguishable", "worse", "not_enough_data"]
 Evidence = Literal["controlled", "observational"]
@@ -138,6 +139,8 @@ class Insights:
     """What one rater (``rater`` key) said about the runs of one scope, parameter by parameter.
 
     ``single_valued`` names the parameters left out because the scope's rated runs used one value.
+    ``pairwise`` holds the Bradley-Terry scores of each parameter from this rater's choices between
+    two runs of the scope that differ in that parameter alone (docs/insights-pairwise.md).
     """
 
     scope: InsightScope
@@ -146,6 +149,7 @@ class Insights:
     rated_runs: int
     parameters: tuple[ParameterInsight, ...]
     single_valued: tuple[str, ...]
+    pairwise: tuple[PairwiseFit, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -155,6 +159,7 @@ class Insights:
             "rated_runs": self.rated_runs,
             "parameters": [parameter.to_dict() for parameter in self.parameters],
             "single_valued": list(self.single_valued),
+            "pairwise": [_pairwise_dict(fit) for fit in self.pairwise],
         }
 
 
@@ -171,6 +176,21 @@ class InsightsReport:
             "insights": [insight.to_dict() for insight in self.insights],
             "orphan_ratings": self.orphan_ratings,
         }
+
+
+def _pairwise_dict(fit: PairwiseFit) -> dict[str, Any]:
+    """A fit as plain JSON values: its parameter, groups and scores (rounded like everything else)."""
+    return {
+        "parameter": fit.parameter,
+        "groups": fit.groups,
+        "prior_strength": _rounded(fit.prior_strength),
+        "bootstrap": fit.bootstrap,
+        "seed": fit.seed,
+        "scores": [
+            {name: _rounded(getattr(score, name)) for name in score.__dataclass_fields__}
+            for score in fit.scores
+        ],
+    }
 
 
 def _rounded(value: object) -> object:
