@@ -29,26 +29,60 @@ _IN = 500
 
 
 def exact_counts(db: sqlite3.Connection, run_filter: RunFilter | None) -> list[SettingCount]:
-    """The counts of the rows ``run_filter`` keeps whose stored values are exact (not ``odd``)."""
+    """The counts of the rows ``run_filter`` keeps whose stored values are exact (not ``odd``).
+
+    One grouped scan over every compared column: each distinct combination of values once, then
+    counted per setting here (as many combinations as runs at worst, far fewer in real histories).
+    """
     where, params = queries.conditions(run_filter)
     clause = " AND ".join(["r.odd = 0", *where])
     source = "runs r" + (_FEEDBACK if any("s." in term for term in where) else "")
-    counts: list[SettingCount] = []
+    columns = ", ".join(COLUMNS.values())
+    query = (
+        f"SELECT r.pack, r.stages, r.model_hash, {columns}, r.status = 'failed', count(*)"
+        f" FROM {source} WHERE {clause} GROUP BY r.pack, r.stages, r.model_hash, {columns}, {_FAILED}"
+    )
+    totals: dict[tuple[Any, ...], list[int]] = {}
+    for found in db.execute(query, params):
+        pack, stages, model_hash = found[0], found[1], found[2]
+        failed: int = found[-2]
+        runs: int = found[-1]
+        for parameter, slot in _SLOTS:
+            raw = found[slot] if isinstance(slot, int) else (found[slot[0]], found[slot[1]])
+            key = (pack, stages, model_hash, parameter, raw)
+            total = totals.get(key)
+            if total is None:
+                total = totals[key] = [0, 0]
+            total[0] += runs
+            if failed:
+                total[1] += runs
     stages_of: dict[str, tuple[str, ...]] = {}
-    for parameter, columns in COLUMNS.items():
-        width = columns.count(",") + 1
-        query = (
-            f"SELECT r.pack, r.stages, r.model_hash, {columns}, count(*), sum(r.status = 'failed')"
-            f" FROM {source} WHERE {clause} GROUP BY r.pack, r.stages, r.model_hash, {columns}"
-        )
-        for found in db.execute(query, params):
-            pack, stages, model_hash = found[0], found[1], found[2]
-            raw = found[3] if width == 1 else tuple(found[3 : 3 + width])
-            if stages not in stages_of:
-                stages_of[stages] = tuple(orjson.loads(stages))
-            value = level_text(parameter, raw)
-            counts.append(SettingCount(pack, stages_of[stages], model_hash, parameter, value, *found[-2:]))
+    counts = []
+    for (pack, stages, model_hash, parameter, raw), (number, failures) in totals.items():
+        if stages not in stages_of:
+            stages_of[stages] = tuple(orjson.loads(stages))
+        value = level_text(parameter, raw)
+        counts.append(SettingCount(pack, stages_of[stages], model_hash, parameter, value, number, failures))
     return counts
+
+
+def _slots() -> tuple[tuple[str, int | tuple[int, int]], ...]:
+    """Each setting's place(s) in a row of ``exact_counts``' query (after pack, stages, model hash)."""
+    slots: list[tuple[str, int | tuple[int, int]]] = []
+    place = 3
+    for parameter, columns in COLUMNS.items():
+        if "," in columns:
+            slots.append((parameter, (place, place + 1)))
+            place += 2
+        else:
+            slots.append((parameter, place))
+            place += 1
+    return tuple(slots)
+
+
+_SLOTS = _slots()
+_FAILED = 4 + sum(columns.count(",") + 1 for columns in COLUMNS.values())
+"""The place (1-based, as GROUP BY numbers them) of the query's ``failed`` column."""
 
 
 def odd_rows(db: sqlite3.Connection, run_filter: RunFilter | None) -> list[tuple[Any, ...]]:

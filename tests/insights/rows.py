@@ -6,8 +6,8 @@ from collections.abc import Collection, Iterator
 from typing import Any
 
 from domain.feedback import FeedbackAuthor, FeedbackEvent
-from domain.run_filter import RunFilter
 from domain.ports import FeedbackStore
+from domain.run_filter import RunFilter
 from domain.run_row import RunRow
 from domain.setting_counts import SettingCount, count_settings
 
