@@ -7,7 +7,8 @@ read from their lines by the caller and counted with ``count_settings`` like any
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -31,9 +32,30 @@ _IN = 500
 def exact_counts(db: sqlite3.Connection, run_filter: RunFilter | None) -> list[SettingCount]:
     """The counts of the rows ``run_filter`` keeps whose stored values are exact (not ``odd``).
 
-    One grouped scan over every compared column: each distinct combination of values once, then
-    counted per setting here (as many combinations as runs at worst, far fewer in real histories).
+    Without a filter, or with a pack and model only, from the kept ``setting_totals`` (each
+    combination of values once, whatever the number of runs); else one grouped scan of ``runs``.
+    Either way each combination is then counted per setting here.
     """
+    if run_filter is None or replace(run_filter, pack=None, model=None) == RunFilter():
+        return _counted(_kept_combinations(db, run_filter))
+    return _counted(_scanned_combinations(db, run_filter))
+
+
+def _kept_combinations(db: sqlite3.Connection, run_filter: RunFilter | None) -> Iterator[tuple[Any, ...]]:
+    where, params = [], []
+    for column in ("pack", "model"):
+        pattern = getattr(run_filter, column) if run_filter is not None else None
+        if pattern is not None:
+            where.append(f"sn_glob(?, {column})")
+            params.append(pattern)
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    loads = orjson.loads
+    for combo, runs in db.execute(f"SELECT combo, runs FROM setting_totals{clause}", params):
+        values = loads(combo)
+        yield (*values[:-1], values[-1] == "failed", runs)
+
+
+def _scanned_combinations(db: sqlite3.Connection, run_filter: RunFilter | None) -> list[tuple[Any, ...]]:
     where, params = queries.conditions(run_filter)
     clause = " AND ".join(["r.odd = 0", *where])
     source = "runs r" + (_FEEDBACK if any("s." in term for term in where) else "")
@@ -42,8 +64,13 @@ def exact_counts(db: sqlite3.Connection, run_filter: RunFilter | None) -> list[S
         f"SELECT r.pack, r.stages, r.model_hash, {columns}, r.status = 'failed', count(*)"
         f" FROM {source} WHERE {clause} GROUP BY r.pack, r.stages, r.model_hash, {columns}, {_FAILED}"
     )
+    return db.execute(query, params).fetchall()
+
+
+def _counted(combinations: Iterable[tuple[Any, ...]]) -> list[SettingCount]:
+    """``(pack, stages, model_hash, *COLUMNS' values, failed, runs)`` counted per setting and value."""
     totals: dict[tuple[Any, ...], list[int]] = {}
-    for found in db.execute(query, params):
+    for found in combinations:
         pack, stages, model_hash = found[0], found[1], found[2]
         failed: int = found[-2]
         runs: int = found[-1]

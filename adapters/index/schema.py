@@ -7,7 +7,7 @@ import sqlite3
 
 from adapters.index.columns import ROW_COLUMNS
 
-VERSION = 4
+VERSION = 5
 APPLICATION_ID = 0x534E4958  # "SNIX": marks the file as a StableNew history index
 
 TEXT_OPTIONS = "words, content='', detail=none, tokenize='unicode61 remove_diacritics 0'"
@@ -50,6 +50,10 @@ TABLES = (
         stage TEXT NOT NULL, ms INTEGER NOT NULL, runs INTEGER NOT NULL, PRIMARY KEY (stage, ms)
     ) WITHOUT ROWID""",
     "CREATE TABLE rating_totals (rating INTEGER PRIMARY KEY, runs INTEGER NOT NULL)",
+    # Runs per combination of compared settings (totals_part.COMBO as JSON), for the insights.
+    """CREATE TABLE setting_totals (
+        combo TEXT PRIMARY KEY, pack TEXT, model TEXT, runs INTEGER NOT NULL
+    ) WITHOUT ROWID""",
     """CREATE TABLE bad_lines (
         source TEXT NOT NULL, line INTEGER NOT NULL, offset INTEGER NOT NULL, reason TEXT NOT NULL,
         PRIMARY KEY (source, line)

@@ -2,7 +2,9 @@
 
 ``run_totals`` counts the runs per status, model and sampler; ``stage_totals`` counts, per stage,
 the runs whose stage took each number of milliseconds (a histogram, from which percentiles are
-exact). Both change with every row added to or removed from ``runs``. ``rating_totals`` counts
+exact); ``setting_totals`` counts the runs of each combination of the settings the insights compare
+(``COMBO``; rows whose values are not stored exactly, ``odd``, are left out). They change with
+every row added to or removed from ``runs``. ``rating_totals`` counts
 the runs in ``runs`` per current rating: it changes when a run first appears and when a run's
 rating changes. All in the same transaction as the change itself.
 """
@@ -20,8 +22,14 @@ from adapters.index.schema import RUN_TABLE_COLUMNS
 from domain.history_stats import HistoryStats, StageDurations, percentile_of_counts, ranked, stage_order
 
 COUNTED = ("status", "model", "sampler")
-_AT = [RUN_TABLE_COLUMNS.index(name) for name in (*COUNTED, "stage_durations")]
-STORED_COLUMNS = ", ".join(COUNTED) + ", stage_durations"
+COMBO = (
+    "pack", "stages", "model_hash", "model", "sampler", "scheduler", "steps", "cfg_scale", "width", "height",
+    "denoising_strength", "upscaler", "preset", "status",
+)  # fmt: skip
+"""The ``runs`` columns whose combinations ``setting_totals`` counts the runs of."""
+_AT = [RUN_TABLE_COLUMNS.index(name) for name in (*COUNTED, "stage_durations", "odd")]
+_COMBO_AT = [RUN_TABLE_COLUMNS.index(name) for name in COMBO]
+STORED_COLUMNS = ", ".join((*COUNTED, "stage_durations", "odd", *COMBO))
 """The ``runs`` columns ``Totals.remove`` needs of a row, in this order."""
 
 
@@ -32,17 +40,24 @@ class Totals:
         self._runs: Counter[tuple[str, str]] = Counter()
         self._stages: Counter[tuple[str, int]] = Counter()
         self._ratings: Counter[int] = Counter()
+        self._combos: Counter[tuple[Any, ...]] = Counter()
 
     def add(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """Rows as inserted into ``runs`` (all of RUN_TABLE_COLUMNS)."""
-        at_status, at_model, at_sampler, at_durations = _AT
+        at_status, at_model, at_sampler, at_durations, at_odd = _AT
+        combos = self._combos
         for row in rows:
             self._count((row[at_status], row[at_model], row[at_sampler]), row[at_durations], 1)
+            if not row[at_odd]:  # an odd row's stored values are approximate: read from its line instead
+                combos[tuple(row[at] for at in _COMBO_AT)] += 1
 
     def remove(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """Rows as selected with STORED_COLUMNS."""
-        for status, model, sampler, durations in rows:
+        for row in rows:
+            status, model, sampler, durations, odd = row[:5]
             self._count((status, model, sampler), durations, -1)
+            if not odd:
+                self._combos[tuple(row[5:])] -= 1
 
     def rate(self, old: int | None, new: int | None) -> None:
         """A run in ``runs`` whose rating went from ``old`` to ``new`` (None: unrated)."""
@@ -75,8 +90,18 @@ class Totals:
             " ON CONFLICT (rating) DO UPDATE SET runs = runs + excluded.runs",
             [(rating, runs) for rating, runs in self._ratings.items() if runs],
         )
-        for table in ("run_totals", "stage_totals", "rating_totals"):
+        db.executemany(
+            "INSERT INTO setting_totals (combo, pack, model, runs) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (combo) DO UPDATE SET runs = runs + excluded.runs",
+            [
+                (orjson.dumps(combo).decode(), combo[0], combo[3], runs)
+                for combo, runs in self._combos.items()
+                if runs
+            ],
+        )
+        for table in ("run_totals", "stage_totals", "rating_totals", "setting_totals"):
             db.execute(f"DELETE FROM {table} WHERE runs = 0")
+        self._combos.clear()
         self._runs.clear()
         self._stages.clear()
         self._ratings.clear()
@@ -84,7 +109,7 @@ class Totals:
 
 def clear(db: sqlite3.Connection) -> None:
     """Nothing counted: ``runs`` is being emptied."""
-    for table in ("run_totals", "stage_totals", "rating_totals"):
+    for table in ("run_totals", "stage_totals", "rating_totals", "setting_totals"):
         db.execute(f"DELETE FROM {table}")
 
 
