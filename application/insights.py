@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from application.history import History
 from application.pairwise import choices_by_parameter, fit_bradley_terry
-from domain.comparability import SHAPING, run_levels
+from domain.comparability import SHAPING, run_levels, shaping
 from domain.evidence import Rating, weigh_parameter
 from domain.feedback import FeedbackEvent
 from domain.insights import (
@@ -82,12 +82,13 @@ class DeriveInsights:
         for scope in sorted(scopes.totals, key=lambda s: s.sort_key()):
             members = sorted(rated_rows.get(scope, []), key=lambda row: row.run_id)
             levels = {row.run_id: run_levels(row) for row in members}
+            shaped = {row.run_id: shaping(row, levels[row.run_id]) for row in members}
             for rater in sorted(ratings, key=_rater_order):
                 insight = _insight(
                     scope,
                     scopes,
                     members,
-                    levels,
+                    (levels, shaped),
                     rater,
                     ratings[rater],
                     parameters,
@@ -208,12 +209,13 @@ def _insight(
     scope: InsightScope,
     scopes: _Scopes,
     rows: list[RunRow],
-    levels: Mapping[str, Mapping[str, str | None]],
+    known: tuple[Mapping[str, Mapping[str, str | None]], Mapping[str, tuple[object, ...]]],
     rater: str,
     ratings: list[Rating],
     parameters: Sequence[str],
     pairs: Sequence[tuple[Mapping[str, object], Mapping[str, object]]],
 ) -> Insights | None:
+    levels, shaped = known
     counted = [rating for rating in ratings if rating.run_id in levels]
     if not counted:
         return None
@@ -221,7 +223,7 @@ def _insight(
     single: list[str] = []
     for parameter in parameters:
         counts = scopes.values[scope].get(parameter, {})
-        insight = weigh_parameter(parameter, rows, counted, levels, counts=counts)
+        insight = weigh_parameter(parameter, rows, counted, levels, counts=counts, shaped=shaped)
         if insight is None:
             single.append(parameter)
         else:

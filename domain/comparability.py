@@ -14,6 +14,7 @@ from domain.run_row import RunRow
 
 SHAPING = tuple(name for name in PARAMETERS if name != "preset")
 """The compared settings that shape the image: a preset only sets some of them (already here)."""
+_PLACE = {name: place for place, name in enumerate(SHAPING)}
 LEVEL_NAMES = (*SHAPING, "prompt")
 """Settings a value can be confounded with: the compared ones that shape the image and the prompt id."""
 
@@ -49,10 +50,17 @@ def level_text(parameter: str, raw: object) -> str | None:
     return str(raw)
 
 
-def shaping_context(row: RunRow, levels: Mapping[str, str | None], parameter: str) -> tuple[object, ...]:
-    """Everything that shapes the image except ``parameter``: runs alike here differ only in it."""
-    others = tuple(levels[name] for name in SHAPING if name != parameter)
-    return (*others, row.model_hash, row.stages, row.prompt, row.negative_prompt, row.seed)
+def shaping(row: RunRow, levels: Mapping[str, str | None]) -> tuple[object, ...]:
+    """Everything that shapes the run's image: its SHAPING levels in order, then model hash, stages,
+    prompt, negative prompt and seed. Runs alike in all of it but one parameter differ only in it."""
+    return (
+        *(levels[name] for name in SHAPING),
+        row.model_hash,
+        row.stages,
+        row.prompt,
+        row.negative_prompt,
+        row.seed,
+    )
 
 
 def evidence_kinds(
@@ -61,12 +69,18 @@ def evidence_kinds(
     runs: Mapping[str, RunRow],
     levels: Levels,
     leader: str | None,
+    shaped: Mapping[str, tuple[object, ...]] | None = None,
 ) -> dict[str, Evidence]:
     """Per rated value: ``controlled`` when every rated run of the compared values (this one and the
     leader; for the leader, or without one, all of them) has a rated run of each other compared
-    value alike in everything else (settings, prompt, seed); else ``observational``."""
+    value alike in everything else (settings, prompt, seed); else ``observational``.
+
+    ``shaped`` (``shaping`` of each run, by run id) may be given to share it between parameters."""
+    if shaped is None:
+        shaped = {run_id: shaping(runs[run_id], levels[run_id]) for ids in rated.values() for run_id in ids}
+    at = _PLACE.get(parameter)
     context = {
-        run_id: shaping_context(runs[run_id], levels[run_id], parameter)
+        run_id: shaped[run_id] if at is None else shaped[run_id][:at] + shaped[run_id][at + 1 :]
         for ids in rated.values()
         for run_id in ids
     }
@@ -92,13 +106,35 @@ def confounders(
     every rated run of the value used one level of it: its effect cannot be told from that level's."""
     found: dict[str, tuple[str, ...]] = {}
     for other in LEVEL_NAMES:
-        if other == parameter:
-            continue
-        seen = {levels[run_id][other] for ids in rated.values() for run_id in ids} - {None}
-        if len(seen) < 2:
+        if other == parameter or not _varies(rated, levels, other):
             continue
         for value in sorted(rated):
-            own = {levels[run_id][other] for run_id in rated[value]}
-            if len(own) == 1 and None not in own:
-                found[value] = (*found.get(value, ()), f"{other}={own.pop()}")
+            only = _only_level(rated[value], levels, other)
+            if only is not None:
+                found[value] = (*found.get(value, ()), f"{other}={only}")
     return found
+
+
+def _varies(rated: Mapping[str, Collection[str]], levels: Levels, other: str) -> bool:
+    """True when the rated runs use at least two levels of ``other`` (runs that do not say aside)."""
+    first: str | None = None
+    for ids in rated.values():
+        for run_id in ids:
+            level = levels[run_id][other]
+            if level is not None:
+                if first is None:
+                    first = level
+                elif level != first:
+                    return True
+    return False
+
+
+def _only_level(run_ids: Collection[str], levels: Levels, other: str) -> str | None:
+    """The one level of ``other`` every one of ``run_ids`` used; None when they differ or one does not say."""
+    first: str | None = None
+    for run_id in run_ids:
+        level = levels[run_id][other]
+        if level is None or (first is not None and level != first):
+            return None
+        first = level
+    return first

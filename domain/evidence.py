@@ -60,12 +60,14 @@ def weigh_parameter(
     levels: Levels | None = None,
     *,
     counts: Mapping[str, tuple[int, int]] | None = None,
+    shaped: Mapping[str, tuple[object, ...]] | None = None,
 ) -> ParameterInsight | None:
     """Every value of ``parameter`` among ``runs``, leader first; None when the runs use one value only.
 
     ``levels`` (``run_levels`` of each run, by run id) may be given to share them between parameters.
     ``counts`` (value -> (runs, failed runs), of every run of the scope) may be given instead of
-    counting ``runs``: then ``runs`` need only hold the rated runs.
+    counting ``runs``: then ``runs`` need only hold the rated runs. ``shaped`` (``shaping`` of each
+    run, by run id) may be given to share it between parameters.
     """
     levels = levels or {row.run_id: run_levels(row) for row in runs}
     tallies: dict[str, _Tally] = defaultdict(_Tally)
@@ -95,7 +97,8 @@ def weigh_parameter(
     best = means[leader] if leader is not None else None
     verdicts = _verdicts(values, contenders, means, {v: len(tallies[v].stars) for v in values})
     rated = {v: tallies[v].rated for v in values if tallies[v].rated}
-    kinds = evidence_kinds(parameter, rated, {row.run_id: row for row in runs}, levels, leader)
+    by_id = {} if shaped is not None else {row.run_id: row for row in runs}
+    kinds = evidence_kinds(parameter, rated, by_id, levels, leader, shaped)
     confounded = confounders(parameter, rated, levels)
     evidence = [
         _value_evidence(
