@@ -51,15 +51,12 @@ def level_text(parameter: str, raw: object) -> str | None:
 
 
 def shaping(row: RunRow, levels: Mapping[str, str | None]) -> tuple[object, ...]:
-    """Everything that shapes the run's image: its SHAPING levels in order, then model hash, stages,
-    prompt, negative prompt and seed. Runs alike in all of it but one parameter differ only in it."""
+    """Everything that shapes the run's image: its SHAPING levels in order, then (as one tuple) model
+    hash, stages, prompt, negative prompt and seed. Runs alike in all of it but one parameter differ
+    only in it."""
     return (
         *(levels[name] for name in SHAPING),
-        row.model_hash,
-        row.stages,
-        row.prompt,
-        row.negative_prompt,
-        row.seed,
+        (row.model_hash, row.stages, row.prompt, row.negative_prompt, row.seed),
     )
 
 
@@ -78,6 +75,10 @@ def evidence_kinds(
     ``shaped`` (``shaping`` of each run, by run id) may be given to share it between parameters."""
     if shaped is None:
         shaped = {run_id: shaping(runs[run_id], levels[run_id]) for ids in rated.values() for run_id in ids}
+    # Two runs can be alike in all but one setting only if their prompts, seed... are alike: without
+    # two such runs nothing is controlled, and the settings need not be looked at.
+    if len(rated) < 2 or not _shared({shaped[run_id][-1] for ids in rated.values() for run_id in ids}, rated):
+        return dict.fromkeys(rated, "observational")
     at = _PLACE.get(parameter)
     context = {
         run_id: shaped[run_id] if at is None else shaped[run_id][:at] + shaped[run_id][at + 1 :]
@@ -97,6 +98,11 @@ def evidence_kinds(
         compared = set(rated) if leader is None or value == leader else {value, leader}
         kinds[value] = "controlled" if len(compared) > 1 and side_by_side(compared) else "observational"
     return kinds
+
+
+def _shared(bases: set[object], rated: Mapping[str, Collection[str]]) -> bool:
+    """True when fewer distinct bases than rated runs: some two runs share one."""
+    return len(bases) < sum(len(ids) for ids in rated.values())
 
 
 def confounders(
