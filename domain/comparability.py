@@ -14,6 +14,8 @@ from domain.run_row import RunRow
 
 SHAPING = tuple(name for name in PARAMETERS if name != "preset")
 """The compared settings that shape the image: a preset only sets some of them (already here)."""
+NO_PRESET = "(none)"
+"""The preset value of runs that applied no preset (never a preset's name: names have no brackets)."""
 _PLACE = {name: place for place, name in enumerate(SHAPING)}
 LEVEL_NAMES = (*SHAPING, "prompt")
 """Settings a value can be confounded with: the compared ones that shape the image and the prompt id."""
@@ -39,7 +41,10 @@ def run_levels(row: RunRow) -> dict[str, str | None]:
 
 def level_text(parameter: str, raw: object) -> str | None:
     """A setting's value as the insights show it: CFG and denoising strength as ``%g`` (7.0 is
-    ``7``), a size ``(width, height)`` as ``WIDTHxHEIGHT``; None for a missing or empty value."""
+    ``7``), a size ``(width, height)`` as ``WIDTHxHEIGHT``, no preset as NO_PRESET (a run without a
+    preset is compared with runs of each preset); None for a missing or empty value."""
+    if parameter == "preset":
+        return str(raw) if raw else NO_PRESET
     if parameter == "size":
         width, height = raw if isinstance(raw, tuple) else (None, None)
         return f"{width}x{height}" if width and height else None
