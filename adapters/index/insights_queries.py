@@ -37,22 +37,36 @@ def exact_counts(db: sqlite3.Connection, run_filter: RunFilter | None) -> list[S
     Either way each combination is then counted per setting here.
     """
     if run_filter is None or replace(run_filter, pack=None, model=None) == RunFilter():
-        return _counted(_kept_combinations(db, run_filter))
+        return _kept_counts(db, run_filter)
     return _counted(_scanned_combinations(db, run_filter))
 
 
-def _kept_combinations(db: sqlite3.Connection, run_filter: RunFilter | None) -> Iterator[tuple[Any, ...]]:
-    where, params = [], []
+def _kept_counts(db: sqlite3.Connection, run_filter: RunFilter | None) -> list[SettingCount]:
+    """From ``setting_totals``: one small grouped query per setting."""
+    where: list[str] = []
+    params: list[Any] = []
     for column in ("pack", "model"):
         pattern = getattr(run_filter, column) if run_filter is not None else None
         if pattern is not None:
             where.append(f"sn_glob(?, {column})")
             params.append(pattern)
     clause = f" WHERE {' AND '.join(where)}" if where else ""
-    loads = orjson.loads
-    for combo, runs in db.execute(f"SELECT combo, runs FROM setting_totals{clause}", params):
-        values = loads(combo)
-        yield (*values[:-1], values[-1] == "failed", runs)
+    stages_of: dict[str, tuple[str, ...]] = {}
+    counts = []
+    for parameter, in_runs in COLUMNS.items():
+        columns = in_runs.replace("r.", "")
+        query = (
+            f"SELECT pack, stages, model_hash, {columns}, sum(runs), sum(runs * failed) FROM setting_totals"
+            f"{clause} GROUP BY pack, stages, model_hash, {columns}"
+        )
+        for found in db.execute(query, params):
+            pack, stages, model_hash = found[0], found[1], found[2]
+            raw = found[3] if len(found) == 6 else (found[3], found[4])
+            if stages not in stages_of:
+                stages_of[stages] = tuple(orjson.loads(stages))
+            value = level_text(parameter, raw)
+            counts.append(SettingCount(pack, stages_of[stages], model_hash, parameter, value, *found[-2:]))
+    return counts
 
 
 def _scanned_combinations(db: sqlite3.Connection, run_filter: RunFilter | None) -> list[tuple[Any, ...]]:

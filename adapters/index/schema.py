@@ -7,7 +7,13 @@ import sqlite3
 
 from adapters.index.columns import ROW_COLUMNS
 
-VERSION = 5
+COMBO = (
+    "pack", "stages", "model_hash", "model", "sampler", "scheduler", "steps", "cfg_scale", "width", "height",
+    "denoising_strength", "upscaler", "preset", "status",
+)  # fmt: skip
+"""The ``runs`` columns whose combinations ``setting_totals`` counts the runs of (status as failed or not)."""
+
+VERSION = 6
 APPLICATION_ID = 0x534E4958  # "SNIX": marks the file as a StableNew history index
 
 TEXT_OPTIONS = "words, content='', detail=none, tokenize='unicode61 remove_diacritics 0'"
@@ -50,9 +56,10 @@ TABLES = (
         stage TEXT NOT NULL, ms INTEGER NOT NULL, runs INTEGER NOT NULL, PRIMARY KEY (stage, ms)
     ) WITHOUT ROWID""",
     "CREATE TABLE rating_totals (rating INTEGER PRIMARY KEY, runs INTEGER NOT NULL)",
-    # Runs per combination of compared settings (totals_part.COMBO as JSON), for the insights.
-    """CREATE TABLE setting_totals (
-        combo TEXT PRIMARY KEY, pack TEXT, model TEXT, runs INTEGER NOT NULL
+    # Runs per combination of compared settings (totals_part.COMBO; ``combo`` is all of it as JSON,
+    # a key NULLs cannot split), for the insights.
+    f"""CREATE TABLE setting_totals (
+        combo TEXT PRIMARY KEY, {", ".join(COMBO[:-1])}, failed INTEGER NOT NULL, runs INTEGER NOT NULL
     ) WITHOUT ROWID""",
     """CREATE TABLE bad_lines (
         source TEXT NOT NULL, line INTEGER NOT NULL, offset INTEGER NOT NULL, reason TEXT NOT NULL,

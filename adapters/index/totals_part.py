@@ -3,8 +3,8 @@
 ``run_totals`` counts the runs per status, model and sampler; ``stage_totals`` counts, per stage,
 the runs whose stage took each number of milliseconds (a histogram, from which percentiles are
 exact); ``setting_totals`` counts the runs of each combination of the settings the insights compare
-(``COMBO``; rows whose values are not stored exactly, ``odd``, are left out). They change with
-every row added to or removed from ``runs``. ``rating_totals`` counts
+(``schema.COMBO``; rows whose values are not stored exactly, ``odd``, are left out). They change
+with every row added to or removed from ``runs``. ``rating_totals`` counts
 the runs in ``runs`` per current rating: it changes when a run first appears and when a run's
 rating changes. All in the same transaction as the change itself.
 """
@@ -18,15 +18,10 @@ from typing import Any
 
 import orjson
 
-from adapters.index.schema import RUN_TABLE_COLUMNS
+from adapters.index.schema import COMBO, RUN_TABLE_COLUMNS
 from domain.history_stats import HistoryStats, StageDurations, percentile_of_counts, ranked, stage_order
 
 COUNTED = ("status", "model", "sampler")
-COMBO = (
-    "pack", "stages", "model_hash", "model", "sampler", "scheduler", "steps", "cfg_scale", "width", "height",
-    "denoising_strength", "upscaler", "preset", "status",
-)  # fmt: skip
-"""The ``runs`` columns whose combinations ``setting_totals`` counts the runs of."""
 _AT = [RUN_TABLE_COLUMNS.index(name) for name in (*COUNTED, "stage_durations", "odd")]
 _COMBO_AT = [RUN_TABLE_COLUMNS.index(name) for name in COMBO]
 STORED_COLUMNS = ", ".join((*COUNTED, "stage_durations", "odd", *COMBO))
@@ -91,10 +86,11 @@ class Totals:
             [(rating, runs) for rating, runs in self._ratings.items() if runs],
         )
         db.executemany(
-            "INSERT INTO setting_totals (combo, pack, model, runs) VALUES (?, ?, ?, ?)"
+            f"INSERT INTO setting_totals (combo, {', '.join(COMBO[:-1])}, failed, runs)"
+            f" VALUES ({', '.join('?' * (len(COMBO) + 2))})"
             " ON CONFLICT (combo) DO UPDATE SET runs = runs + excluded.runs",
             [
-                (orjson.dumps(combo).decode(), combo[0], combo[3], runs)
+                (orjson.dumps(combo).decode(), *combo[:-1], int(combo[-1] == "failed"), runs)
                 for combo, runs in self._combos.items()
                 if runs
             ],
