@@ -42,7 +42,7 @@ def exact_counts(db: sqlite3.Connection, run_filter: RunFilter | None) -> list[S
 
 
 def _kept_counts(db: sqlite3.Connection, run_filter: RunFilter | None) -> list[SettingCount]:
-    """From ``setting_totals``: one small grouped query per setting."""
+    """From ``setting_totals``, kept per value: one query over a few rows per scope and value."""
     where: list[str] = []
     params: list[Any] = []
     for column in ("pack", "model"):
@@ -51,21 +51,16 @@ def _kept_counts(db: sqlite3.Connection, run_filter: RunFilter | None) -> list[S
             where.append(f"sn_glob(?, {column})")
             params.append(pattern)
     clause = f" WHERE {' AND '.join(where)}" if where else ""
+    query = (
+        "SELECT pack, stages, model_hash, parameter, value, sum(runs), sum(failed) FROM setting_totals"
+        f"{clause} GROUP BY pack, stages, model_hash, parameter, value"
+    )
     stages_of: dict[str, tuple[str, ...]] = {}
     counts = []
-    for parameter, in_runs in COLUMNS.items():
-        columns = in_runs.replace("r.", "")
-        query = (
-            f"SELECT pack, stages, model_hash, {columns}, sum(runs), sum(runs * failed) FROM setting_totals"
-            f"{clause} GROUP BY pack, stages, model_hash, {columns}"
-        )
-        for found in db.execute(query, params):
-            pack, stages, model_hash = found[0], found[1], found[2]
-            raw = found[3] if len(found) == 6 else (found[3], found[4])
-            if stages not in stages_of:
-                stages_of[stages] = tuple(orjson.loads(stages))
-            value = level_text(parameter, raw)
-            counts.append(SettingCount(pack, stages_of[stages], model_hash, parameter, value, *found[-2:]))
+    for pack, stages, model_hash, parameter, value, runs, failed in db.execute(query, params):
+        if stages not in stages_of:
+            stages_of[stages] = tuple(orjson.loads(stages))
+        counts.append(SettingCount(pack, stages_of[stages], model_hash, parameter, value, runs, failed))
     return counts
 
 

@@ -11,9 +11,15 @@ COMBO = (
     "pack", "stages", "model_hash", "model", "sampler", "scheduler", "steps", "cfg_scale", "width", "height",
     "denoising_strength", "upscaler", "preset", "status",
 )  # fmt: skip
-"""The ``runs`` columns whose combinations ``setting_totals`` counts the runs of (status as failed or not)."""
+"""The ``runs`` columns of a row that ``setting_totals`` is kept from (status as failed or not)."""
+SETTING_COLUMNS = {
+    "model": ("model",), "sampler": ("sampler",), "scheduler": ("scheduler",), "steps": ("steps",),
+    "cfg": ("cfg_scale",), "size": ("width", "height"), "denoising": ("denoising_strength",),
+    "upscaler": ("upscaler",), "preset": ("preset",),
+}  # fmt: skip
+"""The ``runs`` column(s) of each compared setting (``domain.insights.PARAMETERS``)."""
 
-VERSION = 6
+VERSION = 7
 APPLICATION_ID = 0x534E4958  # "SNIX": marks the file as a StableNew history index
 
 TEXT_OPTIONS = "words, content='', detail=none, tokenize='unicode61 remove_diacritics 0'"
@@ -56,10 +62,11 @@ TABLES = (
         stage TEXT NOT NULL, ms INTEGER NOT NULL, runs INTEGER NOT NULL, PRIMARY KEY (stage, ms)
     ) WITHOUT ROWID""",
     "CREATE TABLE rating_totals (rating INTEGER PRIMARY KEY, runs INTEGER NOT NULL)",
-    # Runs per combination of compared settings (totals_part.COMBO; ``combo`` is all of it as JSON,
-    # a key NULLs cannot split), for the insights.
-    f"""CREATE TABLE setting_totals (
-        combo TEXT PRIMARY KEY, {", ".join(COMBO[:-1])}, failed INTEGER NOT NULL, runs INTEGER NOT NULL
+    # Runs (and failed runs) per pack, stage list, model hash and model with each value of each
+    # compared setting, for the insights; ``key`` is the others as JSON (a key NULLs cannot split).
+    """CREATE TABLE setting_totals (
+        key TEXT PRIMARY KEY, pack TEXT, stages TEXT NOT NULL, model_hash TEXT, model TEXT,
+        parameter TEXT NOT NULL, value TEXT, runs INTEGER NOT NULL, failed INTEGER NOT NULL
     ) WITHOUT ROWID""",
     """CREATE TABLE bad_lines (
         source TEXT NOT NULL, line INTEGER NOT NULL, offset INTEGER NOT NULL, reason TEXT NOT NULL,

@@ -3,7 +3,8 @@
 ``run_totals`` counts the runs per status, model and sampler; ``stage_totals`` counts, per stage,
 the runs whose stage took each number of milliseconds (a histogram, from which percentiles are
 exact); ``setting_totals`` counts the runs of each combination of the settings the insights compare
-(``schema.COMBO``; rows whose values are not stored exactly, ``odd``, are left out). They change
+(per pack, stage list, model hash, model, setting and value; rows whose values are not stored
+exactly, ``odd``, are left out, and read from their lines when asked). They change
 with every row added to or removed from ``runs``. ``rating_totals`` counts
 the runs in ``runs`` per current rating: it changes when a run first appears and when a run's
 rating changes. All in the same transaction as the change itself.
@@ -18,7 +19,8 @@ from typing import Any
 
 import orjson
 
-from adapters.index.schema import COMBO, RUN_TABLE_COLUMNS
+from adapters.index.schema import COMBO, RUN_TABLE_COLUMNS, SETTING_COLUMNS
+from domain.comparability import level_text
 from domain.history_stats import HistoryStats, StageDurations, percentile_of_counts, ranked, stage_order
 
 COUNTED = ("status", "model", "sampler")
@@ -86,13 +88,12 @@ class Totals:
             [(rating, runs) for rating, runs in self._ratings.items() if runs],
         )
         db.executemany(
-            f"INSERT INTO setting_totals (combo, {', '.join(COMBO[:-1])}, failed, runs)"
-            f" VALUES ({', '.join('?' * (len(COMBO) + 2))})"
-            " ON CONFLICT (combo) DO UPDATE SET runs = runs + excluded.runs",
+            "INSERT INTO setting_totals (key, pack, stages, model_hash, model, parameter, value, runs,"
+            " failed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE"
+            " SET runs = runs + excluded.runs, failed = failed + excluded.failed",
             [
-                (orjson.dumps(combo).decode(), *combo[:-1], int(combo[-1] == "failed"), runs)
-                for combo, runs in self._combos.items()
-                if runs
+                (orjson.dumps(key).decode(), *key, runs, failed)
+                for key, (runs, failed) in _by_value(self._combos)
             ],
         )
         for table in ("run_totals", "stage_totals", "rating_totals", "setting_totals"):
@@ -101,6 +102,31 @@ class Totals:
         self._runs.clear()
         self._stages.clear()
         self._ratings.clear()
+
+
+_SLOTS = tuple(
+    (parameter, tuple(COMBO.index(column) for column in columns))
+    for parameter, columns in SETTING_COLUMNS.items()
+)
+
+
+def _by_value(combos: Counter[tuple[Any, ...]]) -> list[tuple[tuple[Any, ...], tuple[int, int]]]:
+    """Changes per combination as changes per (pack, stages, model hash, model, setting, value)."""
+    changes: dict[tuple[Any, ...], list[int]] = {}
+    for combo, runs in combos.items():
+        if not runs:
+            continue
+        failed = runs if combo[-1] == "failed" else 0
+        for parameter, slots in _SLOTS:
+            raw = combo[slots[0]] if len(slots) == 1 else tuple(combo[slot] for slot in slots)
+            key = (combo[0], combo[1], combo[2], combo[3], parameter, level_text(parameter, raw))
+            change = changes.get(key)
+            if change is None:
+                changes[key] = [runs, failed]
+            else:
+                change[0] += runs
+                change[1] += failed
+    return [(key, (runs, failed)) for key, (runs, failed) in changes.items() if runs or failed]
 
 
 def clear(db: sqlite3.Connection) -> None:
