@@ -39,7 +39,8 @@ class DeriveInsights:
     ``application.pairwise``) and reported beside the ratings of the same scope and rater. Reads
     through the index only: counts per value for every run, rows for the judged runs alone. The
     answer depends only on what the files hold, never on the order of their lines. Raises
-    InsightsError when there is nothing to compare.
+    InsightsError when there is nothing to compare. ``feedback`` is accepted for callers written
+    before the index answered ratings and choices, and not used.
     """
 
     def __init__(self, history: History, feedback: FeedbackStore | None = None) -> None:
@@ -76,7 +77,8 @@ class DeriveInsights:
         scopes = _scopes(counts, per_model)
         rated_rows: dict[InsightScope, list[RunRow]] = defaultdict(list)
         for row in rows.values():
-            rated_rows[scopes.key_of(row)].append(row)
+            if (scope_of := scopes.key_of(row)) is not None:
+                rated_rows[scope_of].append(row)
         pairs = _choices_by_scope(choices, rows, scopes, by_rater)
         insights = []
         for scope in sorted(scopes.totals, key=lambda s: s.sort_key()):
@@ -153,8 +155,9 @@ class _Scopes:
         self.values: dict[InsightScope, dict[str, dict[str, tuple[int, int]]]] = {}
         self._scope: dict[tuple[str | None, tuple[str, ...], str | None], InsightScope] = {}
 
-    def key_of(self, row: RunRow) -> InsightScope:
-        return self._scope[(row.pack, row.stages, row.model_hash if self.per_model else None)]
+    def key_of(self, row: RunRow) -> InsightScope | None:
+        """The scope of ``row``; None if the counts hold none for it (never for a row they counted)."""
+        return self._scope.get((row.pack, row.stages, row.model_hash if self.per_model else None))
 
 
 def _scopes(counts: Iterable[SettingCount], per_model: bool) -> _Scopes:
@@ -185,10 +188,13 @@ def _choices_by_scope(
     )
     for event in choices:
         better, worse = rows.get(event.run_id), rows.get(event.worse_run_id or "")
-        if better is None or worse is None or scopes.key_of(better) != scopes.key_of(worse):
+        if better is None or worse is None:
+            continue
+        scope = scopes.key_of(better)
+        if scope is None or scope != scopes.key_of(worse):
             continue
         key = rater_key(event.by.kind, event.by.name, event.by.version, by_rater=by_rater)
-        found[(scopes.key_of(better), key)].append((_settings(better), _settings(worse)))
+        found[(scope, key)].append((_settings(better), _settings(worse)))
     return found
 
 

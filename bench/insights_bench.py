@@ -235,9 +235,10 @@ def main(argv: list[str] | None = None) -> int:
                 cold_env = {**env, "PYTHONPYCACHEPREFIX": str(empty), "PYTHONDONTWRITEBYTECODE": "1"}
                 cold.append(timed(command, cold_env))
                 passes.append(timed([sys.executable, "-c", "pass"], env))
-            figures[name] = (statistics.median(warm), statistics.median(cold))
+            figures[name] = (statistics.median(warm), statistics.median(cpu), statistics.median(cold))
+            warm_s, cpu_s, cold_s = figures[name]
             print(
-                f"{name}: cached {figures[name][0]:.3f} s, not cached {figures[name][1]:.3f} s",
+                f"{name}: cached {warm_s:.3f} s (CPU {cpu_s:.3f} s), not cached {cold_s:.3f} s",
                 file=sys.stderr,
             )
     table = "\n".join(
