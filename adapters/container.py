@@ -29,8 +29,11 @@ if TYPE_CHECKING:
     from application.controller import PipelineController
     from application.export_runs import ExportRuns
     from application.feedback_recorder import FeedbackRecorder
+    from application.history_packs import ListPacks
     from application.import_images import ImportImages
     from application.insights import DeriveInsights
+    from application.insights_view import PictureInsights
+    from application.llm_summary import SummarizeForLlm
     from application.plan_check import CheckPlan
     from application.plan_run import RunPlan
     from application.plan_status import PlanStatus
@@ -96,6 +99,12 @@ def _derive_insights(**ports: Any) -> DeriveInsights:
     return DeriveInsights(**ports)
 
 
+def _picture_insights(**ports: Any) -> PictureInsights:
+    from application.insights_view import PictureInsights
+
+    return PictureInsights(**ports)
+
+
 def _derive_preset(**ports: Any) -> DerivePreset:
     from application.presets import DerivePreset
 
@@ -106,6 +115,18 @@ def _verify_preset(**ports: Any) -> VerifyPreset:
     from application.presets import VerifyPreset
 
     return VerifyPreset(**ports)
+
+
+def _summarize_for_llm(**ports: Any) -> SummarizeForLlm:
+    from application.llm_summary import SummarizeForLlm
+
+    return SummarizeForLlm(**ports)
+
+
+def _list_packs(**ports: Any) -> ListPacks:
+    from application.history_packs import ListPacks
+
+    return ListPacks(**ports)
 
 
 def _check_preset_model(**ports: Any) -> CheckPresetModel:
@@ -284,11 +305,20 @@ class Container(containers.DeclarativeContainer):
         engine=providers.Singleton(_query_engine),
     )
     derive_insights = providers.Factory(_derive_insights, history=history)
+    picture_insights = providers.Factory(_picture_insights, history=history, feedback=feedback_store)
     preset_store = providers.Singleton(_preset_store, folder=config.presets.dir)
     derive_preset = providers.Factory(
         _derive_preset, insights=derive_insights, store=preset_store, clock=clock
     )
     verify_preset = providers.Factory(_verify_preset, insights=derive_insights, store=preset_store)
+    summarize_for_llm = providers.Factory(
+        _summarize_for_llm,
+        history=history,
+        insights=derive_insights,
+        feedback=feedback_store,
+        presets=preset_store,
+    )
+    list_packs = providers.Factory(_list_packs, history=history)
 
     image_backend = providers.Selector(
         config.backend.kind,

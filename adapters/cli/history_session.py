@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from application.history import History
     from application.import_images import ImportImages
     from application.insights import DeriveInsights
+    from application.insights_view import PictureInsights
+    from application.llm_summary import SummarizeForLlm
     from application.presets import DerivePreset, VerifyPreset
     from application.query_history import QueryHistory
     from application.watch_imports import WatchImports
@@ -105,6 +107,10 @@ class Session:
         self.opened.add("feedback")
         return self.container.derive_insights(history__index__on_bad_line=self.bad_lines)
 
+    def picture_insights(self) -> PictureInsights:
+        self.opened.add("feedback")
+        return self.container.picture_insights(history__index__on_bad_line=self.bad_lines)
+
     def derive_preset(self) -> DerivePreset:
         self.opened.add("feedback")
         return self.container.derive_preset(insights__history__index__on_bad_line=self.bad_lines)
@@ -112,6 +118,13 @@ class Session:
     def verify_preset(self) -> VerifyPreset:
         self.opened.add("feedback")
         return self.container.verify_preset(insights__history__index__on_bad_line=self.bad_lines)
+
+    def summarize_for_llm(self) -> SummarizeForLlm:
+        self.opened.add("feedback")
+        return self.container.summarize_for_llm(
+            history__index__on_bad_line=self.bad_lines,
+            insights__history__index__on_bad_line=self.bad_lines,
+        )
 
     def presets(self) -> PresetStore:
         return self.container.preset_store()

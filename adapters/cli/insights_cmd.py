@@ -7,6 +7,7 @@ parameter) or a file could not be read; 2 a bad request (unknown pack, model or 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -17,6 +18,7 @@ from adapters.cli.history_session import FeedbackOption, JsonOption, RecordsOpti
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from adapters.cli.history_session import Session
     from domain.insights import Insights, InsightsReport, ParameterInsight, ValueEvidence
     from domain.pairwise import PairwiseFit
 
@@ -37,6 +39,11 @@ def insights(
     ] = False,
     per_model: Annotated[bool, typer.Option("--per-model", help="One scope per model hash.")] = False,
     json_output: JsonOption = False,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", help="Write the insights view as one self-contained HTML file."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Let --html replace an existing file.")] = False,
     records: RecordsOption = None,
     feedback: FeedbackOption = None,
     settings: SettingsOption = None,
@@ -46,11 +53,22 @@ def insights(
     to the best value, its failure rate and a verdict, and the Bradley-Terry scores of pairwise
     choices (docs/insights.md). Persons and each scorer version are counted apart.
 
-    Exit codes: 0 report; 1 nothing to compare or unreadable files; 2 unknown pack, model or parameter.
+    Exit codes: 0 report; 1 nothing to compare or unreadable files; 2 unknown pack, model or
+    parameter, or an --html file that exists (without --force).
     """
     from domain.insights import InsightsError, parse_parameters
 
+    if html is not None:
+        if json_output:
+            exit_with("--html and --json: give one of them", EXIT_USAGE)
+        _refuse_to_overwrite(html, force)
     with open_session(settings, records, feedback) as session:
+        if html is not None:
+            try:
+                _write_html(session, html, pack, model, parse_parameters(param), by_rater, per_model)
+            except InsightsError as exc:
+                exit_with(str(exc), EXIT_USAGE if exc.usage else EXIT_FAILED)
+            return
         try:
             report = session.insights()(
                 pack=pack,
@@ -69,6 +87,43 @@ def insights(
             _print_json(report)
         else:
             _print_tables(report)
+
+
+def _refuse_to_overwrite(path: Path, force: bool) -> None:
+    if path.is_dir():
+        exit_with(f"--html: {path} is a folder; give a file name such as {path / 'report.html'}", EXIT_USAGE)
+    if path.exists() and not force:
+        exit_with(f"--html: {path} exists; add --force to replace it", EXIT_USAGE)
+    if not path.parent.is_dir():
+        exit_with(f"--html: no folder {path.parent} to write {path.name} in", EXIT_USAGE)
+
+
+def _write_html(
+    session: Session,
+    path: Path,
+    pack: str | None,
+    model: str | None,
+    parameters: tuple[str, ...],
+    by_rater: bool,
+    per_model: bool,
+) -> None:
+    from rich.text import Text
+
+    from adapters.review.report import InlineThumbnails, render_report, write_report
+
+    picture = session.picture_insights()(
+        pack=pack, model=model, parameters=parameters, by_rater=by_rater, per_model=per_model
+    )
+    text = render_report(picture, InlineThumbnails(Path.cwd()), {"pack": pack, "model": model})
+    try:
+        write_report(path, text)
+    except OSError as exc:
+        exit_with(f"--html: cannot write {path}: {exc.strerror or exc}", EXIT_FAILED)
+    if picture.report.orphan_ratings:
+        stderr.print(
+            f"note: left out {picture.report.orphan_ratings} rating(s) of runs the records no longer hold"
+        )
+    stdout.print(Text(f"wrote {path} ({len(text.encode('utf-8')) // 1024} KB)"))
 
 
 def _print_json(report: InsightsReport) -> None:

@@ -14,7 +14,9 @@ import typer
 
 from adapters.cli import (
     backend_cmd,
+    export_cmd,
     insights_cmd,
+    mcp_cmd,
     plan_cmd,
     preset_cmd,
     records_index,
@@ -72,6 +74,8 @@ settings_cmd.register(app)
 backend_cmd.register(app)
 review_cmd.register(app)
 insights_cmd.register(app)
+export_cmd.register(app)
+mcp_cmd.register(app)
 preset_cmd.register(app)
 plan_cmd.register(app)
 records_store.register(records_app)

@@ -13,6 +13,7 @@ from adapters.cli.history_session import FeedbackOption, RecordsOption, open_ses
 
 if TYPE_CHECKING:
     from application.history import History
+    from application.insights_view import PictureInsights
     from domain.ports import BadLineReport
 
 
@@ -49,7 +50,12 @@ def review(
             return container.history(index__on_bad_line=report)
 
         thumbnails = Thumbnails(session.records_path.parent / ".thumbnails")
-        api = ReviewApi(make_history, session.recorder, SafeFiles(roots), thumbnails)
+        session.opened.add("feedback")  # the insights view reads the feedback store
+
+        def insights(history: History) -> PictureInsights:
+            return container.picture_insights(history=history)
+
+        api = ReviewApi(make_history, session.recorder, SafeFiles(roots), thumbnails, insights)
         try:
             server = ReviewServer(api, host, port)
         except OSError as exc:

@@ -11,9 +11,11 @@ from typing import Any
 from urllib.parse import quote
 
 from adapters.review.files import SafeFiles
+from adapters.review.insights_api import InsightsRequestError, MakePicture, insights_answer
 from adapters.review.thumbnails import Thumbnails
 from application.feedback_recorder import FeedbackRecorder
 from application.history import History
+from application.insights_view import Example
 from domain.feedback import FeedbackEvent, RunFeedback
 from domain.run_filter import FILTER_NAMES, parse_filter
 from domain.run_row import RunRow
@@ -40,11 +42,13 @@ class ReviewApi:
         recorder: Callable[[History], FeedbackRecorder],
         files: SafeFiles,
         thumbnails: Thumbnails | None = None,
+        insights: MakePicture | None = None,
     ) -> None:
         self._make_history = make_history
         self._recorder = recorder
         self._files = files
         self._thumbnails = thumbnails
+        self._insights = insights
         self._outputs: OrderedDict[str, tuple[str, ...]] = OrderedDict()
         self._finals: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
@@ -86,6 +90,26 @@ class ReviewApi:
             ],
             "warnings": warnings,
         }
+
+    def insights(self, query: Mapping[str, list[str]]) -> dict[str, Any]:
+        """The insights view's data (``pack`` and ``model`` filters); each example run's thumbnail URL."""
+        if self._insights is None:
+            raise BadRequest("this server does not show insights")
+        warnings: list[str] = []
+        history = self._history(warnings)
+        try:
+            return insights_answer(self._insights(history), query, self._thumb_url, warnings)
+        except InsightsRequestError as exc:
+            raise BadRequest(str(exc)) from None
+
+    def _thumb_url(self, example: Example) -> str | None:
+        if example.image_path is None or not self._files.serves(example.image_path):
+            return None
+        with self._lock:
+            self._finals[example.run_id] = example.image_path
+            while len(self._finals) > _KNOWN_RUNS:
+                self._finals.popitem(last=False)
+        return image_url(example.run_id, -1) + "?size=thumb"
 
     def feedback(self, body: Any) -> dict[str, Any]:
         """Store one piece of feedback: ``{"kind": "rating"|"tags"|"note"|"choice", ...}``."""

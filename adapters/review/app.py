@@ -42,7 +42,9 @@ RASTER_TYPES = {
 }
 
 
-def build_app(api: ReviewApi, allowed_hosts: Iterable[str], limits: ServerLimits, page: Page) -> ASGIApp:
+def build_app(
+    api: ReviewApi, allowed_hosts: Iterable[str], limits: ServerLimits, page: Page, insights_page: Page
+) -> ASGIApp:
     """The ASGI app: guards first, then the routes; the API's sync calls run in a threadpool.
 
     SecurityHeaders wraps Starlette itself, so even its answer to an unexpected error carries them.
@@ -54,6 +56,17 @@ def build_app(api: ReviewApi, allowed_hosts: Iterable[str], limits: ServerLimits
             media_type="text/html; charset=utf-8",
             headers={"content-security-policy": page.policy},
         )
+
+    async def insights_view(request: Request) -> Response:
+        return Response(
+            insights_page.html,
+            media_type="text/html; charset=utf-8",
+            headers={"content-security-policy": insights_page.policy},
+        )
+
+    async def insights(request: Request) -> Response:
+        query = parse_qs(request.scope["query_string"].decode("latin-1"))
+        return await _answer(api.insights, query)
 
     async def runs(request: Request) -> Response:
         query = parse_qs(request.scope["query_string"].decode("latin-1"))
@@ -102,6 +115,8 @@ def build_app(api: ReviewApi, allowed_hosts: Iterable[str], limits: ServerLimits
         routes=[
             Route("/", index),
             Route("/index.html", index),
+            Route("/insights", insights_view),
+            Route("/api/insights", insights),
             Route("/api/runs", runs),
             Route("/api/runs/{run_id}", run),
             Route("/img/{run_id}/{index}", image),

@@ -31,12 +31,18 @@ def page_policy(html: str) -> str:
     Markup injected into the page (an unescaped prompt, say) can then run no script: inline event
     handlers, ``javascript:`` links and any other script block do not match a hash.
     """
-    scripts = _hashes(re.findall(r"<script>(.*?)</script>", html, re.DOTALL))
-    styles = _hashes(re.findall(r"<style>(.*?)</style>", html, re.DOTALL))
+    scripts, styles = script_hashes(html)
     return (
         f"default-src 'none'; img-src 'self'; style-src {styles}; script-src {scripts}; "
         "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
+
+
+def script_hashes(html: str) -> tuple[str, str]:
+    """CSP sources for the page's own inline ``<script>`` blocks and ``<style>`` blocks, by hash."""
+    scripts = _hashes(re.findall(r"<script>(.*?)</script>", html, re.DOTALL))
+    styles = _hashes(re.findall(r"<style>(.*?)</style>", html, re.DOTALL))
+    return scripts, styles
 
 
 def _hashes(blocks: list[str]) -> str:

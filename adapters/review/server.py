@@ -15,6 +15,7 @@ import uvicorn
 
 from adapters.review.api import ReviewApi
 from adapters.review.app import build_app
+from adapters.review.insights_page import load_insights_page
 from adapters.review.limits import ServerLimits
 from adapters.review.page import load_page
 from adapters.review.protocol import with_header_timeout
@@ -39,7 +40,7 @@ class ReviewServer:
         self._socket = _listen(host, port)
         self.port = int(self._socket.getsockname()[1])
         config = uvicorn.Config(
-            build_app(api, self.allowed_hosts(), self.limits, load_page()),
+            build_app(api, self.allowed_hosts(), self.limits, load_page(), load_insights_page()),
             http=with_header_timeout(self.limits.header_timeout),
             ws="none",
             lifespan="off",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from adapters.review.server import ReviewServer
 from adapters.review.thumbnails import Thumbnails
 from application.feedback_recorder import FeedbackRecorder
 from application.history import History
-from domain.feedback import FeedbackAuthor
+from application.insights_view import PictureInsights
+from domain.feedback import FeedbackAuthor, FeedbackEvent
 from domain.ports import BadLineReport
 from tests.fakes import FakeClock
 from tests.review.history_data import Spec, build_record, generate
@@ -53,9 +55,18 @@ def draw(path: Path, n: int) -> None:
     image.save(path)
 
 
-def start_review(folder: Path, count: int = 12, limits: ServerLimits | None = None) -> ReviewHome:
+def start_review(
+    folder: Path,
+    count: int = 12,
+    limits: ServerLimits | None = None,
+    *,
+    specs: list[Spec] | None = None,
+    events: Sequence[FeedbackEvent] = (),
+) -> ReviewHome:
+    """The server over ``specs`` (default: ``count`` generated runs) and the feedback ``events``."""
     output = folder / "output"
-    specs, _, _ = generate(count, seed=3)
+    if specs is None:
+        specs, _, _ = generate(count, seed=3)
     records = JsonlRecordStore(folder / "records" / "learning_records.jsonl", durability="none")
     records.append_records(build_record(spec, str(output)) for spec in specs)
     for n, spec in enumerate(specs):
@@ -63,6 +74,8 @@ def start_review(folder: Path, count: int = 12, limits: ServerLimits | None = No
         if spec.upscaled:
             draw(output / spec.run_id / "upscale_0.png", n)
     feedback = JsonlFeedbackStore(folder / "records" / "feedback.jsonl")
+    if events:
+        feedback.append(events)
     author, clock = FeedbackAuthor.person("tester"), FakeClock()
 
     def make_history(report: BadLineReport) -> History:
@@ -72,6 +85,11 @@ def start_review(folder: Path, count: int = 12, limits: ServerLimits | None = No
         return FeedbackRecorder(history, feedback, author, clock)
 
     files = SafeFiles([output, records.records_path.parent], base=folder)
-    api = ReviewApi(make_history, recorder, files, Thumbnails(folder / "records" / ".thumbnails"))
+
+    def insights(history: History) -> PictureInsights:
+        return PictureInsights(history, feedback)
+
+    thumbnails = Thumbnails(folder / "records" / ".thumbnails")
+    api = ReviewApi(make_history, recorder, files, thumbnails, insights)
     server = ReviewServer(api, "127.0.0.1", 0, limits or ServerLimits()).start()
     return ReviewHome(folder, output, specs, records, feedback, server)

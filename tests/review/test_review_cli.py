@@ -35,6 +35,9 @@ def test_review_serves_until_ctrl_c(tmp_path: Path) -> None:
         connection.request("GET", "/api/runs?limit=2", headers={"Host": f"127.0.0.1:{port}"})
         response = connection.getresponse()
         assert (response.status, len(json.loads(response.read())["runs"])) == (200, 2)
+        connection.request("GET", "/api/insights", headers={"Host": f"127.0.0.1:{port}"})
+        response = connection.getresponse()  # the insights use case is wired in, with the feedback store
+        assert (response.status, "packs" in json.loads(response.read())) == (200, True)
         connection.close()
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)

@@ -1,0 +1,183 @@
+"""The insights view and the HTML report in a real headless Chromium (as test_review_browser.py).
+
+Set STABLENEW_UPDATE_SCREENSHOT=1 to also refresh docs/insights-screenshot.png.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.review.insights_history import MARKUP_PACK, insights_history, write_insights_home
+from tests.review.review_home import ReviewHome, start_review
+from tests.review.test_review_browser import CHROMIUM, CHROMIUM_ARGS
+
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "insights-screenshot.png"
+# Functions, not expressions: Playwright evals an expression, and the page's policy forbids eval.
+READY = "() => document.body.dataset.ready === 'true'"
+# What Chart.js drew, read back from the chart object behind each canvas.
+CHART_DATA = """() => [...document.querySelectorAll('.parameter')].map((card) => {
+  const chart = Chart.getChart(card.querySelector('canvas'));
+  return { parameter: card.dataset.parameter, labels: chart.data.labels,
+           intervals: chart.data.datasets[0].data, means: chart.data.datasets[1].data };
+})"""
+# Some pixels of each canvas are painted (a chart that failed to draw leaves it blank).
+PAINTED = """() => [...document.querySelectorAll('canvas')].every((canvas) => {
+  const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let painted = 0;
+  for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted++;
+  return painted > 500;
+})"""
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.is_file():
+        message = f"{CHROMIUM} is missing: the insights page test needs Debian's chromium package"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Iterator[ReviewHome]:
+    specs, events = insights_history()
+    review = start_review(tmp_path, specs=specs, events=events)
+    yield review
+    review.server.stop()
+
+
+def open_page(browser: Any, url: str, messages: list[str], **context: Any) -> Any:
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, **context).new_page()
+    page.set_default_timeout(15_000)
+    page.on("console", lambda message: messages.append(message.text))
+    page.goto(url)
+    page.wait_for_function(READY)
+    return page
+
+
+def expected_charts(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "parameter": parameter["parameter"],
+            "labels": [value["value"] for value in parameter["values"]],
+            "intervals": [[value["mean_low"], value["mean_high"]] for value in parameter["values"]],
+            "means": [value["mean"] for value in parameter["values"]],
+        }
+        for insight in data["insights"]
+        for parameter in insight["parameters"]
+    ]
+
+
+def test_the_view_draws_each_chart_with_the_apis_values_under_its_own_policy(
+    browser: Any, home: ReviewHome, tmp_path: Path
+) -> None:
+    data = json.loads(urllib.request.urlopen(home.server.url + "api/insights").read())
+    messages: list[str] = []
+    page = open_page(browser, home.server.url + "insights", messages)
+    assert page.evaluate(CHART_DATA) == expected_charts(data)
+    assert page.evaluate(PAINTED)
+    assert [text for text in messages if "Content Security Policy" in text] == []
+
+    portraits = page.locator("section.scope").nth(1)
+    rows = portraits.locator(".parameter[data-parameter=sampler] tr[data-value]")
+    verdicts = [rows.nth(i).get_attribute("data-verdict") for i in range(rows.count())]
+    sampler = data["insights"][1]["parameters"][0]
+    assert verdicts == [value["verdict"] for value in sampler["values"]]
+    shown = portraits.locator(".parameter[data-parameter=sampler] .verdict").all_inner_texts()
+    assert shown[2].startswith("worse")  # DDIM, clearly rated lower
+
+    # The pack name's markup is text: no element was made from it and its handler never ran.
+    assert page.locator("section.scope h2").first.inner_text().startswith(f"pack {MARKUP_PACK}")
+    assert page.locator("#injected").count() == 0
+    assert page.title() == "StableNew insights"
+
+    # A thumbnail goes to that run on the review page.
+    thumb = portraits.locator(".parameter[data-parameter=sampler] .strip a").first
+    run_id = thumb.get_attribute("data-run")
+    thumb.click()
+    page.wait_for_selector("#overlay.open h2")
+    assert page.locator("#overlay h2").inner_text() == run_id
+
+
+def test_the_pack_filter_shows_one_pack(browser: Any, home: ReviewHome, tmp_path: Path) -> None:
+    messages: list[str] = []
+    page = open_page(browser, home.server.url + "insights", messages)
+    assert page.locator("section.scope").count() == 2
+    assert MARKUP_PACK in page.locator("#pack option").all_inner_texts()
+    page.select_option("#pack", "portraits")
+    page.wait_for_function(
+        "() => document.body.dataset.ready === 'true'"
+        " && document.querySelectorAll('section.scope').length === 1"
+    )
+    assert page.locator("section.scope h2").inner_text().startswith("pack portraits")
+    labels = page.evaluate(CHART_DATA)[0]["labels"]
+    assert labels == ["Euler a", "DPM++ 2M", "DDIM"]
+
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.strip img')].slice(0, 12)"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
+    shot = tmp_path / "insights-screenshot.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    if os.environ.get("STABLENEW_UPDATE_SCREENSHOT") == "1":
+        shutil.copyfile(shot, SCREENSHOT)
+
+
+def test_the_report_renders_its_chart_from_a_file_with_no_network(
+    browser: Any, tmp_path: Path, invoke: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("STABLENEW_UPDATE_SCREENSHOT", raising=False)  # not a setting: the CLI refuses it
+    home = write_insights_home(tmp_path / "home")
+    assert invoke(home, "insights", "--html", "report.html").returncode == 0
+    html = (home / "report.html").read_text(encoding="utf-8")
+    start = html.index('id="insights-data">') + len('id="insights-data">')
+    data = json.loads(html[start : html.index("</script>", start)])
+
+    requests: list[str] = []
+    messages: list[str] = []
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
+    context.on("request", lambda request: requests.append(request.url))
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.on("console", lambda message: messages.append(message.text))
+    page.goto((home / "report.html").as_uri())
+    page.wait_for_function(READY)
+
+    assert page.evaluate(CHART_DATA) == expected_charts(data)
+    assert page.evaluate(PAINTED)
+    assert page.evaluate("[...document.querySelectorAll('.strip img')].every(i => i.naturalWidth > 0)")
+    assert [url for url in requests if not url.startswith(("file:", "data:"))] == []
+    assert [text for text in messages if "Content Security Policy" in text] == []
+    assert page.locator("section.scope h2").first.inner_text().startswith(f"pack {MARKUP_PACK}")
+    assert page.locator("#injected").count() == 0
+    assert page.locator("#pack").count() == 0  # no filters to change in a file
+
+
+def test_a_value_name_lists_its_runs_on_the_review_page(browser: Any, home: ReviewHome) -> None:
+    messages: list[str] = []
+    page = open_page(browser, home.server.url + "insights", messages)
+    portraits = page.locator("section.scope").nth(1)
+    portraits.locator(".parameter[data-parameter=sampler] td.value a").first.click()  # "Euler a"
+    page.wait_for_selector(".card")
+    assert page.input_value("#filter") == "pack=portraits sampler=Euler?a"
+    assert page.locator(".card").count() == 6
+    assert all(text.startswith("Euler a · ") for text in page.locator(".card .settings").all_inner_texts())
