@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import cast
 
 from application.history import History
@@ -103,3 +104,21 @@ def test_a_rater_who_rated_one_run_gets_a_block_saying_not_enough_data() -> None
     assert bob.rated_runs == 1
     assert {value.verdict for value in values(bob, "sampler").values()} == {"not_enough_data"}
     assert values(bob, "sampler")["A"].more_ratings_needed == 2
+
+
+def test_pairwise_scores_do_not_depend_on_the_order_of_rows_or_events() -> None:
+    rows = [make_row(f"{s}{seed}", sampler=s, seed=seed) for s in "ABC" for seed in range(3)]
+    events = [rating(row.run_id, 3 + (row.sampler == "A")) for row in rows]
+    games = [("A", "B"), ("B", "C"), ("A", "C"), ("C", "A")]
+    events += [
+        choice(f"{won}{seed}", f"{lost}{seed}", 100 * seed + n)
+        for seed in range(3)
+        for n, (won, lost) in enumerate(games)
+    ]
+    first = derive(rows, events, parameters=("sampler",)).to_dict()
+    shuffler = random.Random(7)
+    for _ in range(3):
+        shuffler.shuffle(rows)
+        shuffler.shuffle(events)
+        assert derive(rows, events, parameters=("sampler",)).to_dict() == first
+    assert first["insights"][0]["pairwise"][0]["scores"][0]["value"] == "A"
