@@ -508,7 +508,7 @@ class Container(containers.DeclarativeContainer):
         feedback=feedback_events,
         engine=providers.Singleton(_query_engine),
     )
-    derive_insights = providers.Factory(_derive_insights, history=history, feedback=feedback_events)
+    derive_insights = providers.Factory(_derive_insights, history=history)
     picture_insights = providers.Factory(_picture_insights, history=history, feedback=feedback_events)
     preset_store = providers.Singleton(_preset_store, folder=config.presets.dir)
     derive_preset = providers.Factory(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
-from domain.feedback import RunFeedback
+from domain.feedback import FeedbackEvent, RunFeedback
 from domain.history_stats import HistoryStats
 from domain.index_state import IndexCheck, IndexStatus
 from domain.ports import RunIndex
@@ -13,6 +13,7 @@ from domain.recall import RecalledRun, recall
 from domain.record import LearningRecord
 from domain.run_filter import RunFilter
 from domain.run_row import RunRow
+from domain.setting_counts import SettingCount
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,18 @@ class History:
         record = self.resolve(text)
         feedback = self._index.feedback(record.run_id)
         return RunDetail(record, RunRow.of(record, feedback), feedback)
+
+    def setting_counts(self, run_filter: RunFilter | None = None) -> list[SettingCount]:
+        """Per group and compared setting, each value's runs and failures (``RunIndex.setting_counts``)."""
+        return self._index.setting_counts(run_filter)
+
+    def runs(self, run_ids: Collection[str]) -> Iterator[RunRow]:
+        """The rows of those of ``run_ids`` the history holds, in no particular order."""
+        return self._index.runs(run_ids)
+
+    def judgements(self) -> Iterator[FeedbackEvent]:
+        """Every counted rating and choice event, oldest first."""
+        return self._index.judgements()
 
     def index_status(self) -> IndexStatus:
         """How far the index has read each file, without bringing it up to date."""

@@ -10,6 +10,7 @@ from application.insights import DeriveInsights
 from domain.insights import PERSONS, InsightsError, InsightsReport, ParameterInsight
 from domain.ports import Clock, PresetStore
 from domain.preset import (
+    SETTINGS_OF_PARAMETER,
     NothingConfident,
     Preset,
     SettingEvidence,
@@ -47,6 +48,8 @@ def preset_from_report(
     settings: dict[str, SettingValue] = {}
     evidence: dict[str, SettingEvidence] = {}
     for parameter in chosen.parameters:
+        if parameter.parameter not in SETTINGS_OF_PARAMETER:
+            continue  # a stage's setting or the preset itself: not a pipeline setting a preset holds
         best = _confident(parameter)
         if best is not None:
             settings.update(parameter_values(parameter.parameter, best.value))

@@ -6,10 +6,10 @@ SQLite can use. Each call costs a full parse of the records and the feedback fil
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 
-from domain.feedback import RunFeedback, fold_feedback
+from domain.feedback import FeedbackEvent, RunFeedback, fold_feedback
 from domain.history_stats import HistoryStats, compute_stats
 from domain.index_state import IndexCheck, IndexedFile, IndexStatus
 from domain.ports import BadLineReport, FeedbackStore, RecordReader, RunIndex
@@ -18,8 +18,10 @@ from domain.run_filter import RunFilter
 from domain.run_lookup import RunNotFound, pick_run_id, wanted_run_id
 from domain.run_row import RunRow
 from domain.run_search import Search
+from domain.setting_counts import SettingCount, count_settings
 from domain.store_health import BadLine
 
+JUDGEMENTS = ("rating", "choice")
 SCAN_LOCATION = "no index: a full scan of the files on every call"
 
 
@@ -117,6 +119,22 @@ class ScanRunIndex(RunIndex):
     def check(self) -> IndexCheck:
         runs = len(self.scan().records)
         return IndexCheck(runs=runs, scanned_runs=runs, differences=())
+
+    def setting_counts(self, run_filter: RunFilter | None = None) -> list[SettingCount]:
+        return count_settings(self.rows(run_filter))
+
+    def runs(self, run_ids: Collection[str]) -> Iterator[RunRow]:
+        wanted = set(run_ids)
+        return (row for row in self.rows() if row.run_id in wanted)
+
+    def judgements(self) -> Iterator[FeedbackEvent]:
+        bad = {"records": 0, "feedback": 0}
+        seen: set[str] = set()
+        for event in self._feedback.iter_events(on_bad_line=self._report("feedback", bad)):
+            if event.event_id not in seen:
+                seen.add(event.event_id)
+                if event.kind in JUDGEMENTS:
+                    yield event
 
     def _report(self, source: str, counts: dict[str, int]) -> Callable[[BadLine], None]:
         def report(bad: BadLine) -> None:

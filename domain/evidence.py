@@ -54,19 +54,32 @@ class _Tally:
 
 
 def weigh_parameter(
-    parameter: str, runs: Sequence[RunRow], ratings: Iterable[Rating], levels: Levels | None = None
+    parameter: str,
+    runs: Sequence[RunRow],
+    ratings: Iterable[Rating],
+    levels: Levels | None = None,
+    *,
+    counts: Mapping[str, tuple[int, int]] | None = None,
+    shaped: Mapping[str, tuple[object, ...]] | None = None,
 ) -> ParameterInsight | None:
     """Every value of ``parameter`` among ``runs``, leader first; None when the runs use one value only.
 
     ``levels`` (``run_levels`` of each run, by run id) may be given to share them between parameters.
+    ``counts`` (value -> (runs, failed runs), of every run of the scope) may be given instead of
+    counting ``runs``: then ``runs`` need only hold the rated runs. ``shaped`` (``shaping`` of each
+    run, by run id) may be given to share it between parameters.
     """
     levels = levels or {row.run_id: run_levels(row) for row in runs}
     tallies: dict[str, _Tally] = defaultdict(_Tally)
-    for row in runs:
-        value = levels[row.run_id][parameter]
-        if value is not None:
-            tallies[value].runs += 1
-            tallies[value].failures += row.status == "failed"
+    if counts is not None:
+        for counted, (number, failed) in counts.items():
+            tallies[counted].runs, tallies[counted].failures = number, failed
+    else:
+        for row in runs:
+            value = levels[row.run_id][parameter]
+            if value is not None:
+                tallies[value].runs += 1
+                tallies[value].failures += row.status == "failed"
     if len(tallies) < 2:
         return None
     for rating in ratings:
@@ -84,7 +97,8 @@ def weigh_parameter(
     best = means[leader] if leader is not None else None
     verdicts = _verdicts(values, contenders, means, {v: len(tallies[v].stars) for v in values})
     rated = {v: tallies[v].rated for v in values if tallies[v].rated}
-    kinds = evidence_kinds(parameter, rated, {row.run_id: row for row in runs}, levels, leader)
+    by_id = {} if shaped is not None else {row.run_id: row for row in runs}
+    kinds = evidence_kinds(parameter, rated, by_id, levels, leader, shaped)
     confounded = confounders(parameter, rated, levels)
     evidence = [
         _value_evidence(
@@ -133,7 +147,7 @@ def _value_evidence(
         diff_low=diff[1] if diff else None,
         diff_high=diff[2] if diff else None,
         failures=tally.failures,
-        failure_rate=tally.failures / tally.runs,
+        failure_rate=tally.failures / tally.runs if tally.runs else 0.0,
         verdict=verdict[0],
         more_ratings_needed=verdict[1],
         evidence=evidence,

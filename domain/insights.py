@@ -10,12 +10,16 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from domain.errors import StableNewError
+from domain.pairwise import PairwiseFit
 
 Verdict = Literal["best", "indistinguishable", "worse", "not_enough_data"]
 Evidence = Literal["controlled", "observational"]
 
-PARAMETERS: tuple[str, ...] = ("model", "sampler", "scheduler", "steps", "cfg", "size")
-"""The settings compared, in report order. RunRow holds no denoising strength or upscaler."""
+PARAMETERS: tuple[str, ...] = (
+    "model", "sampler", "scheduler", "steps", "cfg", "size", "denoising", "upscaler", "preset",
+)  # fmt: skip
+"""The settings compared, in report order: ``denoising`` is img2img's denoising strength, ``upscaler``
+the upscale stage's upscaler, ``preset`` the name of the preset a run applied."""
 DECIMALS = 4
 PERSONS = "persons"
 """The rater key of every person's ratings together (``--by-rater`` keeps each person apart)."""
@@ -135,6 +139,8 @@ class Insights:
     """What one rater (``rater`` key) said about the runs of one scope, parameter by parameter.
 
     ``single_valued`` names the parameters left out because the scope's rated runs used one value.
+    ``pairwise`` holds the Bradley-Terry scores of each parameter from this rater's choices between
+    two runs of the scope that differ in that parameter alone (docs/insights-pairwise.md).
     """
 
     scope: InsightScope
@@ -143,6 +149,7 @@ class Insights:
     rated_runs: int
     parameters: tuple[ParameterInsight, ...]
     single_valued: tuple[str, ...]
+    pairwise: tuple[PairwiseFit, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -152,6 +159,7 @@ class Insights:
             "rated_runs": self.rated_runs,
             "parameters": [parameter.to_dict() for parameter in self.parameters],
             "single_valued": list(self.single_valued),
+            "pairwise": [_pairwise_dict(fit) for fit in self.pairwise],
         }
 
 
@@ -168,6 +176,21 @@ class InsightsReport:
             "insights": [insight.to_dict() for insight in self.insights],
             "orphan_ratings": self.orphan_ratings,
         }
+
+
+def _pairwise_dict(fit: PairwiseFit) -> dict[str, Any]:
+    """A fit as plain JSON values: its parameter, groups and scores (rounded like everything else)."""
+    return {
+        "parameter": fit.parameter,
+        "groups": fit.groups,
+        "prior_strength": _rounded(fit.prior_strength),
+        "bootstrap": fit.bootstrap,
+        "seed": fit.seed,
+        "scores": [
+            {name: _rounded(getattr(score, name)) for name in score.__dataclass_fields__}
+            for score in fit.scores
+        ],
+    }
 
 
 def _rounded(value: object) -> object:

@@ -5,7 +5,7 @@ Contract suites in tests/contract/ check every implementation, real or fake, aga
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TextIO, runtime_checkable
 
 if TYPE_CHECKING:  # the ports name these only in annotations: importing a port builds none of them
@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the ports name these only in annotations: importing a port 
     from domain.run import StageProgress
     from domain.run_filter import RunFilter
     from domain.run_row import RunRow
+    from domain.setting_counts import SettingCount
     from domain.store_health import BadLine, Repair, Verification
 
 
@@ -204,6 +205,17 @@ class RunIndex(Protocol):
     - ``status`` reports the index's state without changing it; ``rebuild`` starts over from
       the files and returns the new state; ``check`` compares every answer with a full scan of
       the files.
+
+    What the insights ask (docs/insights.md), so that they never read every run's row:
+
+    - ``setting_counts`` is ``domain.setting_counts.count_settings`` of the rows ``run_filter``
+      keeps: per group and compared setting, each value's runs and failures; an index with
+      storage answers it without making a row per run.
+    - ``runs`` yields the rows (as ``rows`` gives them) of those of ``run_ids`` the history holds,
+      in no particular order; ids it does not hold are left out.
+    - ``judgements`` yields every rating and choice event of the feedback file, oldest first
+      (file order), an event id repeated later counted at its first line only, equal to what
+      ``FeedbackStore.iter_events`` gives for them.
     """
 
     def rows(
@@ -228,6 +240,12 @@ class RunIndex(Protocol):
     def rebuild(self) -> IndexStatus: ...
 
     def check(self) -> IndexCheck: ...
+
+    def setting_counts(self, run_filter: RunFilter | None = None) -> list[SettingCount]: ...
+
+    def runs(self, run_ids: Collection[str]) -> Iterator[RunRow]: ...
+
+    def judgements(self) -> Iterator[FeedbackEvent]: ...
 
 
 @runtime_checkable

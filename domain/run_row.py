@@ -18,6 +18,8 @@ class RunRow:
 
     Settings are the ones really used when the backend reported them (``resolved``), else the
     configured ones; ``model`` is the backend's model, else the configured checkpoint name.
+    ``denoising_strength`` and ``upscaler`` are those of the run's img2img and upscale stages (None
+    without such a stage); ``preset`` is the name of the preset the run applied (``metadata.preset``).
     """
 
     run_id: str
@@ -49,6 +51,9 @@ class RunRow:
     notes: int
     wins: int
     losses: int
+    denoising_strength: float | None = None
+    upscaler: str | None = None
+    preset: str | None = None
 
     @classmethod
     def of(cls, record: LearningRecord, feedback: RunFeedback | None = None) -> RunRow:
@@ -86,6 +91,7 @@ class RunRow:
             notes=len(fb.notes),
             wins=fb.wins,
             losses=fb.losses,
+            **stage_values(record.resolved, config, record.metadata),
         )
 
     @property
@@ -108,6 +114,38 @@ def _effective(record: LearningRecord, key: str) -> Any:
         if value is not None:
             return value
     return record.config.get(key)
+
+
+def stage_values(
+    resolved: Mapping[str, Mapping[str, Any]] | None,
+    config: Mapping[str, Any],
+    metadata: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """``denoising_strength``, ``upscaler`` and ``preset`` of a record given as its parts."""
+    upscaler = _stage_setting(resolved, config, "upscale", "upscaler")
+    preset = metadata.get("preset") if metadata else None
+    name = preset.get("name") if isinstance(preset, Mapping) else None
+    return {
+        "denoising_strength": _number(
+            _stage_setting(resolved, config, "img2img", "denoising_strength"), float
+        ),
+        "upscaler": None if upscaler is None or upscaler == "" else str(upscaler),
+        "preset": name if isinstance(name, str) and name else None,
+    }
+
+
+def _stage_setting(
+    resolved: Mapping[str, Mapping[str, Any]] | None, config: Mapping[str, Any], stage: str, key: str
+) -> Any:
+    """The value the backend reported for ``stage``'s ``key``, else the first configured ``stage``'s."""
+    reported = resolved.get(stage, {}).get(key) if resolved else None
+    if reported is not None:
+        return reported
+    stages = config.get("stages")
+    for spec in stages if isinstance(stages, (list, tuple)) else ():
+        if isinstance(spec, Mapping) and spec.get("name") == stage:
+            return spec.get(key)
+    return None
 
 
 def _number(value: Any, kind: type[int] | type[float]) -> Any:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from adapters.cli.history_session import Session
     from domain.insights import Insights, InsightsReport, ParameterInsight, ValueEvidence
+    from domain.pairwise import PairwiseFit
 
 
 def register(app: typer.Typer) -> None:
@@ -47,9 +48,10 @@ def insights(
     feedback: FeedbackOption = None,
     settings: SettingsOption = None,
 ) -> None:
-    """Per pack and stage list, each value of model, sampler, scheduler, steps, cfg and size: its
-    ratings' mean and 4-5 share with 95% intervals, its distance to the best value, its failure rate
-    and a verdict (docs/insights.md). Persons and each scorer version are counted apart.
+    """Per pack and stage list, each value of model, sampler, scheduler, steps, cfg, size, denoising
+    (strength), upscaler and preset: its ratings' mean and 4-5 share with 95% intervals, its distance
+    to the best value, its failure rate and a verdict, and the Bradley-Terry scores of pairwise
+    choices (docs/insights.md). Persons and each scorer version are counted apart.
 
     Exit codes: 0 report; 1 nothing to compare or unreadable files; 2 unknown pack, model or
     parameter, or an --html file that exists (without --force).
@@ -144,6 +146,13 @@ def _print_tables(report: InsightsReport) -> None:
                     stdout.print(f"  {value.value}: only with {', '.join(value.confounded_with)}")
         if insight.single_valued:
             stdout.print(f"one value only: {', '.join(insight.single_valued)}")
+        for fit in insight.pairwise:
+            stdout.print(f"{fit.parameter}: pairwise choices (Bradley-Terry score, 95% bootstrap)")
+            stdout.print(_pairwise_table(fit))
+            if fit.groups > 1:
+                stdout.print(
+                    f"  {fit.groups} groups never compared with each other: rank only within a group"
+                )
     stdout.print("")
     stdout.print("more data (~N): about N more ratings of each compared value would settle it.")
 
@@ -174,6 +183,26 @@ def _table(parameter: ParameterInsight) -> Table:
             _difference(value),
             f"{value.failures}/{value.runs}",
             _verdict(value),
+        )
+        table.add_row(*(Text(cell) for cell in cells))  # stored text is never read as markup
+    return table
+
+
+def _pairwise_table(fit: PairwiseFit) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    table.add_column("value", no_wrap=True, overflow="ellipsis", max_width=18)
+    for name in ("score (95%)", "won", "lost", "group"):
+        table.add_column(name, no_wrap=True, justify="left" if name == "score (95%)" else "right")
+    for score in fit.scores:
+        cells = (
+            score.value,
+            f"{score.score:+.2f} ({score.low:+.2f} to {score.high:+.2f})",
+            str(score.wins),
+            str(score.losses),
+            str(score.group),
         )
         table.add_row(*(Text(cell) for cell in cells))  # stored text is never read as markup
     return table

@@ -15,12 +15,13 @@ import orjson
 from adapters.index.words import searchable
 from domain.record import KNOWN_SCHEMA_VERSIONS, SOURCE_PIPELINE, LearningRecord
 from domain.run import StageStatus
-from domain.run_row import RunRow
+from domain.run_row import RunRow, stage_values
 
 ROW_COLUMNS = (
     "timestamp", "status", "source", "pack", "prompt_id", "prompt", "negative_prompt", "model",
     "model_hash", "sampler", "scheduler", "steps", "cfg_scale", "width", "height", "seed",
     "duration_ms", "image_count", "stages", "stage_durations", "image_path", "plan_id", "variant_index",
+    "denoising_strength", "upscaler", "preset",
 )  # fmt: skip
 """The RunRow fields a ``runs`` row stores, in order (``stages`` and ``stage_durations`` as JSON)."""
 
@@ -64,12 +65,12 @@ def row_columns(row: RunRow) -> tuple[Columns, str]:
         row.model, row.model_hash, row.sampler, row.scheduler, row.steps, row.cfg_scale, row.width,
         row.height, row.seed, row.duration_ms, row.image_count, orjson.dumps(list(row.stages)).decode(),
         orjson.dumps([list(pair) for pair in row.stage_durations]).decode(), row.image_path, row.plan_id,
-        row.variant_index,
+        row.variant_index, row.denoising_strength, row.upscaler, row.preset,
     )  # fmt: skip
     return _storable(moment_of(row.timestamp), values), searchable(row.prompt, row.negative_prompt)
 
 
-_ANY_TYPE = (3, 4, 8, 11, 12, 13, 14, 15, 16, 17, 20, 21, 22)  # values that are not always text
+_ANY_TYPE = (3, 4, 8, 11, 12, 13, 14, 15, 16, 17, 20, 21, 22, 23, 24, 25)  # values that are not always text
 
 
 def _storable(moment: int | None, values: tuple[Any, ...]) -> Columns:
@@ -176,7 +177,7 @@ def _fast(d: dict[str, Any]) -> tuple[Columns, str] | None:
         height if type(height) is int else _number(height, int),
         seed if type(seed) is int else _number(seed, int), duration, images,
         orjson.dumps(stages).decode(), orjson.dumps(durations).decode(), image_path,
-        d.get("plan_id"), d.get("variant_index"),
+        d.get("plan_id"), d.get("variant_index"), *stage_values(resolved, config, metadata).values(),
     )  # fmt: skip
     return _storable(moment_of(timestamp), values), searchable(prompt, negative)
 

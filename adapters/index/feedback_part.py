@@ -35,7 +35,7 @@ class FoldedRun:
 
 
 def clear(db: sqlite3.Connection) -> None:
-    for table in ("feedback_state", "feedback_seen", "feedback_lines", "rating_totals"):
+    for table in ("feedback_state", "feedback_seen", "feedback_lines", "rating_totals", "judgements"):
         db.execute(f"DELETE FROM {table}")
     db.execute("DELETE FROM bad_lines WHERE source = 'feedback'")
 
@@ -80,11 +80,18 @@ def _apply(db: sqlite3.Connection, batch: list[tuple[int, int, int, FeedbackEven
     rated_before = {run_id: folded.rating for run_id, folded in state.items()}
     new_ids: list[tuple[str]] = []
     lines: list[tuple[str, int, int, int, str]] = []
+    judged: list[tuple[object, ...]] = []
     for number, offset, length, event in batch:
         if event.event_id in seen:
             continue
         seen.add(event.event_id)
         new_ids.append((event.event_id,))
+        if event.kind in ("rating", "choice"):
+            by = event.by
+            judged.append(
+                (number, event.event_id, event.run_id, event.timestamp, by.kind, by.name, by.version,
+                 event.kind, event.rating, event.worse_run_id)
+            )  # fmt: skip
         folded = state.setdefault(event.run_id, FoldedRun())
         lines.append((event.run_id, number, offset, length, event.event_id))
         if event.kind == "rating":
@@ -99,6 +106,7 @@ def _apply(db: sqlite3.Connection, batch: list[tuple[int, int, int, FeedbackEven
             state.setdefault(event.worse_run_id, FoldedRun()).losses += 1
             lines.append((event.worse_run_id, number, offset, length, event.event_id))
     db.executemany("INSERT INTO feedback_seen (event_id) VALUES (?)", new_ids)
+    db.executemany(f"INSERT INTO judgements VALUES ({', '.join('?' * 10)})", judged)
     db.executemany(
         "INSERT INTO feedback_lines (run_id, line, offset, length, event_id) VALUES (?, ?, ?, ?, ?)", lines
     )

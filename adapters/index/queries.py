@@ -25,12 +25,13 @@ _TEXT_COLUMNS = {
     "pack": "pack", "prompt_id": "prompt_id", "model": "model", "sampler": "sampler",
     "scheduler": "scheduler", "status": "status", "source": "source",
 }  # fmt: skip
-_SELECT = ", ".join(
+SELECT = ", ".join(
     ["r.seq", "r.odd", "r.offset", "r.length", "r.run_id"]
     + [f"r.{name}" for name in ROW_COLUMNS]
     + ["s.rating", "s.tags", "s.notes", "s.wins", "s.losses"]
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_STAGE_VALUES = 3
 
 
 def register(db: sqlite3.Connection) -> None:
@@ -49,7 +50,7 @@ def page(
     size: int,
 ) -> list[tuple[Any, ...]]:
     """Up to ``size`` stored rows past ``after`` (a seq; None: from the newest or the oldest)."""
-    where, params = _conditions(run_filter)
+    where, params = conditions(run_filter)
     order = "DESC" if newest_first else "ASC"
     if search:
         source = "runs_text JOIN runs r ON r.seq = runs_text.rowid"
@@ -63,7 +64,7 @@ def page(
         params.append(after)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
     query = (
-        f"SELECT {_SELECT} FROM {source} LEFT JOIN feedback_state s ON s.run_id = r.run_id"
+        f"SELECT {SELECT} FROM {source} LEFT JOIN feedback_state s ON s.run_id = r.run_id"
         f" {clause} ORDER BY {key} {order} LIMIT ?"
     )
     return db.execute(query, [*params, size]).fetchall()
@@ -75,7 +76,9 @@ def stored_row(values: tuple[Any, ...]) -> RunRow:
     fields: list[Any] = list(values[4:-5])  # run_id, then ROW_COLUMNS
     fields[19] = tuple(orjson.loads(fields[19]))
     fields[20] = tuple(tuple(pair) for pair in orjson.loads(fields[20]))
-    fields += (rating, tuple(tags.split("\n")) if tags else (), notes or 0, wins or 0, losses or 0)
+    extra = fields[-_STAGE_VALUES:]  # denoising_strength, upscaler, preset: after the feedback in RunRow
+    del fields[-_STAGE_VALUES:]
+    fields += (rating, tuple(tags.split("\n")) if tags else (), notes or 0, wins or 0, losses or 0, *extra)
     return RunRow(*fields)
 
 
@@ -91,7 +94,7 @@ def feedback_values(values: tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
-def _conditions(run_filter: RunFilter | None) -> tuple[list[str], list[Any]]:
+def conditions(run_filter: RunFilter | None) -> tuple[list[str], list[Any]]:
     """WHERE terms and their parameters; the cheap ones first (Python functions cost most)."""
     if run_filter is None:
         return [], []

@@ -7,7 +7,19 @@ import sqlite3
 
 from adapters.index.columns import ROW_COLUMNS
 
-VERSION = 3
+COMBO = (
+    "pack", "stages", "model_hash", "model", "sampler", "scheduler", "steps", "cfg_scale", "width", "height",
+    "denoising_strength", "upscaler", "preset", "status",
+)  # fmt: skip
+"""The ``runs`` columns of a row that ``setting_totals`` is kept from (status as failed or not)."""
+SETTING_COLUMNS = {
+    "model": ("model",), "sampler": ("sampler",), "scheduler": ("scheduler",), "steps": ("steps",),
+    "cfg": ("cfg_scale",), "size": ("width", "height"), "denoising": ("denoising_strength",),
+    "upscaler": ("upscaler",), "preset": ("preset",),
+}  # fmt: skip
+"""The ``runs`` column(s) of each compared setting (``domain.insights.PARAMETERS``)."""
+
+VERSION = 7
 APPLICATION_ID = 0x534E4958  # "SNIX": marks the file as a StableNew history index
 
 TEXT_OPTIONS = "words, content='', detail=none, tokenize='unicode61 remove_diacritics 0'"
@@ -32,6 +44,12 @@ TABLES = (
         wins INTEGER NOT NULL, losses INTEGER NOT NULL
     ) WITHOUT ROWID""",
     "CREATE TABLE feedback_seen (event_id TEXT PRIMARY KEY) WITHOUT ROWID",
+    # Every counted rating and choice, at the line that counted (what the insights read).
+    """CREATE TABLE judgements (
+        line INTEGER PRIMARY KEY, event_id TEXT NOT NULL, run_id TEXT NOT NULL, timestamp TEXT NOT NULL,
+        by_kind TEXT NOT NULL, by_name TEXT NOT NULL, by_version TEXT, kind TEXT NOT NULL,
+        rating INTEGER, worse_run_id TEXT
+    )""",
     """CREATE TABLE feedback_lines (
         run_id TEXT NOT NULL, line INTEGER NOT NULL, offset INTEGER NOT NULL,
         length INTEGER NOT NULL, event_id TEXT NOT NULL, PRIMARY KEY (run_id, line)
@@ -44,6 +62,12 @@ TABLES = (
         stage TEXT NOT NULL, ms INTEGER NOT NULL, runs INTEGER NOT NULL, PRIMARY KEY (stage, ms)
     ) WITHOUT ROWID""",
     "CREATE TABLE rating_totals (rating INTEGER PRIMARY KEY, runs INTEGER NOT NULL)",
+    # Runs (and failed runs) per pack, stage list, model hash and model with each value of each
+    # compared setting, for the insights; ``key`` is the others as JSON (a key NULLs cannot split).
+    """CREATE TABLE setting_totals (
+        key TEXT PRIMARY KEY, pack TEXT, stages TEXT NOT NULL, model_hash TEXT, model TEXT,
+        parameter TEXT NOT NULL, value TEXT, runs INTEGER NOT NULL, failed INTEGER NOT NULL
+    ) WITHOUT ROWID""",
     """CREATE TABLE bad_lines (
         source TEXT NOT NULL, line INTEGER NOT NULL, offset INTEGER NOT NULL, reason TEXT NOT NULL,
         PRIMARY KEY (source, line)

@@ -19,7 +19,15 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from adapters.index import check, connection, feedback_part, queries, records_part, totals_part
+from adapters.index import (
+    check,
+    connection,
+    feedback_part,
+    insights_queries,
+    queries,
+    records_part,
+    totals_part,
+)
 from adapters.index.catch_up import Part, Seen, catch_up, is_behind
 from adapters.index.files import Source, load_mark
 from adapters.index.lines import read_line
@@ -34,6 +42,7 @@ from domain.run_filter import RunFilter
 from domain.run_lookup import MIN_PREFIX, RunNotFound, not_found, pick_run_id, wanted_run_id
 from domain.run_row import RunRow
 from domain.run_search import Search
+from domain.setting_counts import SettingCount, count_settings, merge_counts
 from domain.store_health import BadLine
 
 logger = logging.getLogger(__name__)
@@ -160,6 +169,29 @@ class SqliteRunIndex(RunIndex):
             known = {(source, line) for source, lines in self._stored_bad.items() for line in lines}
             known.update((source, line) for source, line in self._incomplete.items() if line is not None)
         return check.compare(self, self.records_path, self.feedback_path, known)
+
+    def setting_counts(self, run_filter: RunFilter | None = None) -> list[SettingCount]:
+        def counts(db: sqlite3.Connection) -> list[SettingCount]:
+            exact = insights_queries.exact_counts(db, run_filter)
+            odd = [self._row_from_line(stored) for stored in insights_queries.odd_rows(db, run_filter)]
+            return [
+                *exact,
+                *count_settings(row for row in odd if run_filter is None or run_filter.matches(row)),
+            ]
+
+        return merge_counts(self._call(counts))
+
+    def runs(self, run_ids: Collection[str]) -> Iterator[RunRow]:
+        wanted = sorted(set(run_ids))
+
+        def rows(db: sqlite3.Connection) -> list[RunRow]:
+            stored = insights_queries.rows_of(db, wanted)
+            return [self._row_from_line(row) if row[1] else queries.stored_row(row) for row in stored]
+
+        return iter(self._call(rows))
+
+    def judgements(self) -> Iterator[FeedbackEvent]:
+        return iter(self._call(lambda db: list(insights_queries.judgements(db))))
 
     def close(self) -> None:
         with self._lock:

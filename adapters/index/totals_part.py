@@ -2,7 +2,10 @@
 
 ``run_totals`` counts the runs per status, model and sampler; ``stage_totals`` counts, per stage,
 the runs whose stage took each number of milliseconds (a histogram, from which percentiles are
-exact). Both change with every row added to or removed from ``runs``. ``rating_totals`` counts
+exact); ``setting_totals`` counts the runs of each combination of the settings the insights compare
+(per pack, stage list, model hash, model, setting and value; rows whose values are not stored
+exactly, ``odd``, are left out, and read from their lines when asked). They change
+with every row added to or removed from ``runs``. ``rating_totals`` counts
 the runs in ``runs`` per current rating: it changes when a run first appears and when a run's
 rating changes. All in the same transaction as the change itself.
 """
@@ -16,12 +19,14 @@ from typing import Any
 
 import orjson
 
-from adapters.index.schema import RUN_TABLE_COLUMNS
+from adapters.index.schema import COMBO, RUN_TABLE_COLUMNS, SETTING_COLUMNS
+from domain.comparability import level_text
 from domain.history_stats import HistoryStats, StageDurations, percentile_of_counts, ranked, stage_order
 
 COUNTED = ("status", "model", "sampler")
-_AT = [RUN_TABLE_COLUMNS.index(name) for name in (*COUNTED, "stage_durations")]
-STORED_COLUMNS = ", ".join(COUNTED) + ", stage_durations"
+_AT = [RUN_TABLE_COLUMNS.index(name) for name in (*COUNTED, "stage_durations", "odd")]
+_COMBO_AT = [RUN_TABLE_COLUMNS.index(name) for name in COMBO]
+STORED_COLUMNS = ", ".join((*COUNTED, "stage_durations", "odd", *COMBO))
 """The ``runs`` columns ``Totals.remove`` needs of a row, in this order."""
 
 
@@ -32,17 +37,24 @@ class Totals:
         self._runs: Counter[tuple[str, str]] = Counter()
         self._stages: Counter[tuple[str, int]] = Counter()
         self._ratings: Counter[int] = Counter()
+        self._combos: Counter[tuple[Any, ...]] = Counter()
 
     def add(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """Rows as inserted into ``runs`` (all of RUN_TABLE_COLUMNS)."""
-        at_status, at_model, at_sampler, at_durations = _AT
+        at_status, at_model, at_sampler, at_durations, at_odd = _AT
+        combos = self._combos
         for row in rows:
             self._count((row[at_status], row[at_model], row[at_sampler]), row[at_durations], 1)
+            if not row[at_odd]:  # an odd row's stored values are approximate: read from its line instead
+                combos[tuple(row[at] for at in _COMBO_AT)] += 1
 
     def remove(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """Rows as selected with STORED_COLUMNS."""
-        for status, model, sampler, durations in rows:
+        for row in rows:
+            status, model, sampler, durations, odd = row[:5]
             self._count((status, model, sampler), durations, -1)
+            if not odd:
+                self._combos[tuple(row[5:])] -= 1
 
     def rate(self, old: int | None, new: int | None) -> None:
         """A run in ``runs`` whose rating went from ``old`` to ``new`` (None: unrated)."""
@@ -75,16 +87,51 @@ class Totals:
             " ON CONFLICT (rating) DO UPDATE SET runs = runs + excluded.runs",
             [(rating, runs) for rating, runs in self._ratings.items() if runs],
         )
-        for table in ("run_totals", "stage_totals", "rating_totals"):
+        db.executemany(
+            "INSERT INTO setting_totals (key, pack, stages, model_hash, model, parameter, value, runs,"
+            " failed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE"
+            " SET runs = runs + excluded.runs, failed = failed + excluded.failed",
+            [
+                (orjson.dumps(key).decode(), *key, runs, failed)
+                for key, (runs, failed) in _by_value(self._combos)
+            ],
+        )
+        for table in ("run_totals", "stage_totals", "rating_totals", "setting_totals"):
             db.execute(f"DELETE FROM {table} WHERE runs = 0")
+        self._combos.clear()
         self._runs.clear()
         self._stages.clear()
         self._ratings.clear()
 
 
+_SLOTS = tuple(
+    (parameter, tuple(COMBO.index(column) for column in columns))
+    for parameter, columns in SETTING_COLUMNS.items()
+)
+
+
+def _by_value(combos: Counter[tuple[Any, ...]]) -> list[tuple[tuple[Any, ...], tuple[int, int]]]:
+    """Changes per combination as changes per (pack, stages, model hash, model, setting, value)."""
+    changes: dict[tuple[Any, ...], list[int]] = {}
+    for combo, runs in combos.items():
+        if not runs:
+            continue
+        failed = runs if combo[-1] == "failed" else 0
+        for parameter, slots in _SLOTS:
+            raw = combo[slots[0]] if len(slots) == 1 else tuple(combo[slot] for slot in slots)
+            key = (combo[0], combo[1], combo[2], combo[3], parameter, level_text(parameter, raw))
+            change = changes.get(key)
+            if change is None:
+                changes[key] = [runs, failed]
+            else:
+                change[0] += runs
+                change[1] += failed
+    return [(key, (runs, failed)) for key, (runs, failed) in changes.items() if runs or failed]
+
+
 def clear(db: sqlite3.Connection) -> None:
     """Nothing counted: ``runs`` is being emptied."""
-    for table in ("run_totals", "stage_totals", "rating_totals"):
+    for table in ("run_totals", "stage_totals", "rating_totals", "setting_totals"):
         db.execute(f"DELETE FROM {table}")
 
 

@@ -30,9 +30,10 @@ from domain.run import StageEvent, StageStatus
 from domain.run_filter import RunFilter, parse_filter
 from domain.run_lookup import AmbiguousRunId, RunNotFound
 from domain.run_search import Search
+from domain.setting_counts import count_settings
 from domain.store_health import BadLine
 from tests.contract.scan_history import ScanHistory
-from tests.factories import T0, make_record
+from tests.factories import T0, make_config, make_record
 from tests.review.history_data import generate
 
 Reported = list[tuple[str, BadLine]]
@@ -129,8 +130,32 @@ def varied_records() -> list[LearningRecord]:
             stage_events=(StageEvent("txt2img", StageStatus.SUCCEEDED, duration_ms=None),),
         ),
         make_record("plan0001", plan_id="plan-a", variant_index=2, resolved={"txt2img": {"steps": 33}}),
+        *_staged_records(),
     ]
     return records + extra
+
+
+def _staged_records() -> list[LearningRecord]:
+    """img2img and upscale stages with their denoising strength and upscaler, runs with a preset."""
+    stages = [
+        {"name": "txt2img"},
+        {"name": "img2img", "denoising_strength": 0.45, "init_images": []},
+        {"name": "upscale", "upscaler": "R-ESRGAN 4x+", "scale": 2.0},
+    ]
+    config = {**make_config().to_dict(), "stages": stages}
+    plan = ("txt2img", "img2img", "upscale")
+    preset = {"preset": {"name": "portrait-v1", "sha256": "ab" * 32}}
+    return [
+        make_record("deno0001", config=config, stage_plan=plan, stages_executed=plan, metadata=preset),
+        make_record(
+            "deno0002",
+            config=config,
+            stage_plan=plan,
+            stages_executed=plan,
+            resolved={"img2img": {"denoising_strength": 0.6}, "upscale": {"upscaler": "Lanczos"}},
+        ),
+        make_record("deno0003", config={**config, "stages": "not a list"}, status="failed", metadata=preset),
+    ]
 
 
 def varied_events(records: list[LearningRecord]) -> list[FeedbackEvent]:
@@ -184,6 +209,52 @@ class RunIndexContract:
         files.add(*records[40:], replace(records[5], status="failed"))  # run 5 again: this copy wins
         files.rate(*varied_events(records)[10:])
         return files
+
+    # -- what the insights ask ------------------------------------------------------------------
+
+    def test_setting_counts_are_those_of_the_full_scans_rows(
+        self, index: RunIndex, varied: HistoryFiles
+    ) -> None:
+        history = varied.history()
+        for options in (
+            {},
+            {"pack": "portraits"},
+            {"model": "sdxl*"},
+            {"rating": "4.."},
+            {"stage": "img2img"},
+        ):
+            run_filter = parse_filter(options, now=NOW) if options else None
+            expected = count_settings(history.iter_rows(run_filter))
+            assert index.setting_counts(run_filter) == expected, options
+        counts = index.setting_counts()
+        assert {(c.parameter, c.value) for c in counts} >= {
+            ("denoising", "0.45"),
+            ("denoising", "0.6"),
+            ("upscaler", "R-ESRGAN 4x+"),
+            ("preset", "portrait-v1"),
+        }
+
+    def test_runs_are_the_rows_of_the_ids_the_history_holds(
+        self, index: RunIndex, varied: HistoryFiles
+    ) -> None:
+        rows = list(varied.history().iter_rows())
+        wanted = {rows[0].run_id, rows[7].run_id, "odd00002", "deno0002", "nobody"}
+        expected = sorted((row for row in rows if row.run_id in wanted), key=lambda row: row.run_id)
+        assert sorted(index.runs(wanted), key=lambda row: row.run_id) == expected
+        assert list(index.runs(())) == []
+
+    def test_judgements_are_the_first_copies_of_ratings_and_choices_in_file_order(
+        self, index: RunIndex, varied: HistoryFiles
+    ) -> None:
+        seen: set[str] = set()
+        expected = []
+        for event in JsonlFeedbackStore(varied.feedback_path).iter_events():
+            if event.event_id not in seen:
+                seen.add(event.event_id)
+                if event.kind in ("rating", "choice"):
+                    expected.append(event)
+        assert list(index.judgements()) == expected
+        assert {event.kind for event in expected} == {"rating", "choice"}
 
     # -- listing ---------------------------------------------------------------------------------
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from domain.feedback import FeedbackAuthor, FeedbackEvent
+from domain.ports import FeedbackStore
 from domain.run_filter import RunFilter
 from domain.run_row import RunRow
+from domain.setting_counts import SettingCount, count_settings
 
 ROW_DEFAULTS: dict[str, Any] = {
     "timestamp": "2026-11-24T09:00:00.000Z",
@@ -58,10 +60,29 @@ def rating(
 
 
 class RowsIndex:
-    """The one RunIndex call History.iter_rows makes, over a list of rows (in the given order)."""
+    """The RunIndex calls the insights make, over a list of rows (in the given order) and the events
+    of a feedback store, answered by the contract's definitions."""
 
-    def __init__(self, rows: list[RunRow]) -> None:
+    def __init__(self, rows: list[RunRow], feedback: FeedbackStore | None = None) -> None:
         self._rows = rows
+        self._feedback = feedback
+
+    def setting_counts(self, run_filter: RunFilter | None = None) -> list[SettingCount]:
+        return count_settings(self.rows(run_filter))
+
+    def runs(self, run_ids: Collection[str]) -> Iterator[RunRow]:
+        wanted = set(run_ids)
+        return iter([row for row in self._rows if row.run_id in wanted])
+
+    def judgements(self) -> Iterator[FeedbackEvent]:
+        seen: set[str] = set()
+        kept = []
+        for event in self._feedback.iter_events() if self._feedback else ():
+            if event.event_id not in seen:
+                seen.add(event.event_id)
+                if event.kind in ("rating", "choice"):
+                    kept.append(event)
+        return iter(kept)
 
     def rows(
         self,

@@ -17,7 +17,7 @@ from tests.review.fakes import InMemoryFeedbackStore
 def picture(rows: list[RunRow], events: list[FeedbackEvent], **options: object) -> InsightsPicture:
     store = InMemoryFeedbackStore()
     store.append(events)
-    return PictureInsights(History(cast(RunIndex, RowsIndex(rows))), store)(**options)  # type: ignore[arg-type]
+    return PictureInsights(History(cast(RunIndex, RowsIndex(rows, store))), store)(**options)  # type: ignore[arg-type]
 
 
 def history() -> tuple[list[RunRow], list[FeedbackEvent]]:
@@ -47,7 +47,7 @@ def test_the_numbers_are_derive_insights_own() -> None:
     rows, events = history()
     store = InMemoryFeedbackStore()
     store.append(events)
-    expected = DeriveInsights(History(cast(RunIndex, RowsIndex(rows))), store)(pack="portraits")
+    expected = DeriveInsights(History(cast(RunIndex, RowsIndex(rows, store))), store)(pack="portraits")
     assert picture(rows, events, pack="portraits").report == expected
 
 

@@ -62,7 +62,7 @@ def summarize(
 ) -> LlmSummary:
     store = InMemoryFeedbackStore()
     store.append(events)
-    history_ = History(cast(RunIndex, RowsIndex(rows)))
+    history_ = History(cast(RunIndex, RowsIndex(rows, store)))
     use_case = SummarizeForLlm(
         history_, DeriveInsights(history_, store), store, presets or InMemoryPresetStore()
     )
@@ -129,7 +129,7 @@ def test_presets_of_the_pack_are_listed_with_whether_they_still_hold() -> None:
     rows, events = history(third_sampler=False)
     store = InMemoryFeedbackStore()
     store.append(events)
-    history_ = History(cast(RunIndex, RowsIndex(rows)))
+    history_ = History(cast(RunIndex, RowsIndex(rows, store)))
     presets = InMemoryPresetStore()
     DerivePreset(DeriveInsights(history_, store), presets, FakeClock())(name="best", pack="portraits")
 
