@@ -285,7 +285,20 @@ def parse_both(records: Path, feedback: Path) -> tuple[float, float]:
     return time.perf_counter() - began, time.process_time() - began_cpu
 
 
-def catch_up(records: Path, feedback: Path, repeat: int) -> tuple[float, float, float]:
+Timed = tuple[float, float]  # (wall-clock seconds, CPU seconds of this process)
+
+
+def timed(action: Callable[[], object]) -> Timed:
+    began, began_cpu = time.perf_counter(), time.process_time()
+    action()
+    return time.perf_counter() - began, time.process_time() - began_cpu
+
+
+def medians(times: list[Timed]) -> Timed:
+    return statistics.median(wall for wall, _cpu in times), statistics.median(cpu for _wall, cpu in times)
+
+
+def catch_up(records: Path, feedback: Path, repeat: int) -> tuple[Timed, Timed, Timed]:
     """(first call after appending one record, a call with nothing new, parsing that record)."""
     index = SqliteRunIndex(records, feedback, on_notice=_fail)
     list(index.rows(limit=1))
@@ -298,45 +311,52 @@ def catch_up(records: Path, feedback: Path, repeat: int) -> tuple[float, float, 
             payload = record(10**9 + attempt, rnd)
             line = encode_line(payload)
             log.append([payload])
-            began = time.perf_counter()
-            list(index.rows(limit=1))
-            appended.append(time.perf_counter() - began)
-            began = time.perf_counter()
-            list(index.rows(limit=1))
-            idle.append(time.perf_counter() - began)
-            began = time.perf_counter()
-            payload = orjson.loads(line)
-            payload.pop("_crc")
-            record_columns(payload)
-            parse.append(time.perf_counter() - began)
+            appended.append(timed(lambda: list(index.rows(limit=1))))
+            idle.append(timed(lambda: list(index.rows(limit=1))))
+            parse.append(timed(lambda line=line: _parse_one(line)))  # type: ignore[misc]
     finally:
         log.close()
         index.close()
         os.truncate(records, size)  # leave the cached history as generated
-    return statistics.median(appended), statistics.median(idle), statistics.median(parse)
+    return medians(appended), medians(idle), medians(parse)
 
 
-def queries(records: Path, feedback: Path, repeat: int) -> dict[str, float]:
-    index = SqliteRunIndex(records, feedback, on_notice=_fail)
-    list(index.rows(limit=1))
+def _parse_one(line: bytes) -> None:
+    payload = orjson.loads(line)
+    payload.pop("_crc")
+    record_columns(payload)
+
+
+def queries(files: dict[int, tuple[Path, Path]], repeat: int) -> dict[int, dict[str, Timed]]:
+    """Median times of each query at each size; each round runs every query on every size once."""
     three = RunFilter(model="sdxl*", steps=NumberRange(30, None), rating=NumberRange(4, None))
+    indexes = {size: SqliteRunIndex(*paths, on_notice=_fail) for size, paths in files.items()}
 
-    def show_oldest() -> None:
-        run_id = index.resolve("00000000")
-        index.record(run_id)
-        index.feedback(run_id)
+    def cases(index: SqliteRunIndex) -> dict[str, Callable[[], object]]:
+        def show_oldest() -> None:
+            run_id = index.resolve("00000000")
+            index.record(run_id)
+            index.feedback(run_id)
 
-    cases = {
-        "list 20": lambda: list(index.rows(limit=20)),
-        "list 20, three filters": lambda: list(index.rows(three, limit=20)),
-        "search 'lighthouse', 20": lambda: list(index.rows(search="lighthouse", limit=20)),
-        "show oldest run by 8-char prefix": show_oldest,
-    }
-    for action in cases.values():
-        action()  # warm
-    results = {name: median(action, repeat) for name, action in cases.items()}
-    index.close()
-    return results
+        return {
+            "list 20": lambda: list(index.rows(limit=20)),
+            "list 20, three filters": lambda: list(index.rows(three, limit=20)),
+            "search 'lighthouse', 20": lambda: list(index.rows(search="lighthouse", limit=20)),
+            "show oldest run by 8-char prefix": show_oldest,
+        }
+
+    actions = {size: cases(index) for size, index in indexes.items()}
+    for by_name in actions.values():
+        for action in by_name.values():
+            action()  # warm
+    times: dict[int, dict[str, list[Timed]]] = {size: {name: [] for name in actions[size]} for size in files}
+    for _ in range(repeat):
+        for size, by_name in actions.items():
+            for name, action in by_name.items():
+                times[size][name].append(timed(action))
+    for index in indexes.values():
+        index.close()
+    return {size: {name: medians(kept) for name, kept in by_name.items()} for size, by_name in times.items()}
 
 
 def _fail(message: str) -> None:
@@ -355,7 +375,6 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(size) for size in args.sizes.split(",")]
     files = {size: history(size) for size in sizes}
     rows = []
-    timing: dict[int, dict[str, float]] = {}
     for size in sizes:
         records, feedback = files[size]
         megabytes = (records.stat().st_size + feedback.stat().st_size) / 1e6
@@ -372,9 +391,9 @@ def main(argv: list[str] | None = None) -> int:
             statistics.median(cpu for _wall, cpu in builds),
         )
         steps = breakdown(records)
-        timing[size] = queries(records, feedback, args.repeat)
         rows.append((size, megabytes, parse, built, parse_cpu, built_cpu, steps))
-        print(f"{size:,}: parse {parse:.2f} s, build {built:.2f} s, {steps}, {timing[size]}", file=sys.stderr)
+        print(f"{size:,}: parse {parse:.2f} s, build {built:.2f} s, {steps}", file=sys.stderr)
+    timing = queries(files, args.repeat)
     largest = sizes[-1]
     appended, idle, parse_one = catch_up(*files[largest], args.repeat)
     build_table = "\n".join(
@@ -391,26 +410,35 @@ def main(argv: list[str] | None = None) -> int:
     )
     names = list(timing[sizes[0]])
     header = " | ".join(f"{size:,} runs" for size in sizes)
+    flat = {
+        name: (
+            timing[largest][name][0] / timing[sizes[0]][name][0],
+            timing[largest][name][1] / timing[sizes[0]][name][1],
+        )
+        for name in names
+    }
     query_table = "\n".join(
         f"| {name} | "
-        + " | ".join(f"{timing[size][name] * 1000:.2f} ms" for size in sizes)
-        + f" | {timing[largest][name] / timing[sizes[0]][name]:.2f}x |"
+        + " | ".join(
+            f"{timing[size][name][0] * 1000:.2f} ms ({timing[size][name][1] * 1000:.2f})" for size in sizes
+        )
+        + f" | {flat[name][0]:.2f}x | {flat[name][1]:.2f}x |"
         for name in names
     )
     line_bytes = files[largest][0].stat().st_size / largest
-    flat = {name: timing[largest][name] / timing[sizes[0]][name] for name in names}
-    build_ratio = rows[-1][3] / rows[-1][2]
+    build_ratio, build_cpu_ratio = rows[-1][3] / rows[-1][2], rows[-1][5] / rows[-1][4]
     best = rows[-1][6]
     goals = [
         f"| index build vs bare orjson parse, {largest:,} runs | <= 1.5x | {build_ratio:.2f}x"
-        f" | {_met(build_ratio <= 1.5)} |",
+        f" | {build_cpu_ratio:.2f}x | {_met(build_ratio <= 1.5, build_cpu_ratio <= 1.5)} |",
         f"| catch-up after one appended record, {largest:,} runs | <= 5 ms + its parse"
-        f" | {appended * 1000:.2f} ms | {_met(appended <= 0.005 + parse_one)} |",
+        f" | {appended[0] * 1000:.2f} ms | {appended[1] * 1000:.2f} ms"
+        f" | {_met(appended[0] <= 0.005 + parse_one[0], appended[1] <= 0.005 + parse_one[1])} |",
     ]
     goals += [
         f"| {name}: {largest:,} vs {sizes[0]:,} runs, in process (the goal is whole-process)"
-        f" | <= 1.5x | {ratio:.2f}x | {_met(ratio <= 1.5)} |"
-        for name, ratio in flat.items()
+        f" | <= 1.5x | {wall:.2f}x | {cpu:.2f}x | {_met(wall <= 1.5, cpu <= 1.5)} |"
+        for name, (wall, cpu) in flat.items()
     ]
     markdown = f"""## History index (SQLite): build, catch-up, queries
 
@@ -419,8 +447,12 @@ In-process times on Python {platform.python_version()}, SQLite {_sqlite_version(
 stage, one image: {line_bytes:,.0f} bytes a line on average) with one rating event per 10 runs.
 Whole-process command timings belong to the CLI once its commands read through the index.
 
-| goal (issue 9) | target | measured | met |
-|---|---|---:|---|
+Wall-clock and CPU time (of this process: it leaves out the waits for a core, which on this shared
+machine, often with every core busy, can be most of the wall-clock time). "met" is "yes" when both
+are within the goal, "CPU only" when only the CPU time is.
+
+| goal (issue 9) | target | wall-clock | CPU time | met |
+|---|---|---:|---:|---|
 {chr(10).join(goals)}
 
 Building the index from nothing (median of {args.builds}, interleaved with the bare parse) against
@@ -454,17 +486,19 @@ and larger `executemany` batches, a larger cache or filling the FTS5 table with 
 `INSERT ... SELECT` after the rows each changed the CPU time by a few percent or less at 100,000 runs.
 What is left is Python: the row computation, then the totals (`stats`) and the batching around the inserts.
 
-Catch-up after one record appended to the {largest:,}-run history (median of {args.repeat}):
-{appended * 1000:.2f} ms for the first listing after the append, against {idle * 1000:.2f} ms with
-nothing new and {parse_one * 1000:.3f} ms to parse and validate that record alone.
+Catch-up after one record appended to the {largest:,}-run history (median of {args.repeat}, wall-clock
+and CPU time): {appended[0] * 1000:.2f} ms ({appended[1] * 1000:.2f} ms) for the first listing after the
+append, against {idle[0] * 1000:.2f} ms ({idle[1] * 1000:.2f} ms) with nothing new and
+{parse_one[0] * 1000:.3f} ms ({parse_one[1] * 1000:.3f} ms) to parse and validate that record alone.
 
-Queries with the index caught up (median of {args.repeat}); the last column is the largest history's
+Queries with the index caught up (median of {args.repeat} rounds, each round running every query on
+every size once), wall-clock and, in brackets, CPU time; the last columns are the largest history's
 time over the smallest's. "Three filters" is model `sdxl*`, steps >= 30 and rating >= 4: about one
 run in 200 matches, so 20 matches take a scan of about 4,000 runs, which the 1,000-run history does
 not have (it scans all 1,000 and finds 5); beyond that it grows far less than the history.
 
-| query | {header} | ratio |
-|---|{"---:|" * len(sizes)}---:|
+| query | {header} | ratio | ratio, CPU |
+|---|{"---:|" * len(sizes)}---:|---:|
 {query_table}
 """
     print(markdown)
@@ -478,8 +512,8 @@ not have (it scans all 1,000 and finds 5); beyond that it grows far less than th
     return 0
 
 
-def _met(ok: bool) -> str:
-    return "yes" if ok else "NO"
+def _met(wall: bool, cpu: bool) -> str:
+    return "yes" if wall and cpu else "CPU only" if cpu else "NO"
 
 
 def _sqlite_version() -> str:
