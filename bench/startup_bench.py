@@ -2,8 +2,10 @@
 
 Run: uv run python -m bench.startup_bench [--repeat 15] [--baseline DIR --label TEXT] [--write]
 
-Each command is timed as a whole process (fork, interpreter start, imports, work, exit), median of
-``--repeat`` runs, beside ``python -c pass`` from the same run. "cached" keeps compiled bytecode in a
+Each command is timed as a whole process (fork, interpreter start, imports, work, exit): wall-clock
+and CPU (user + system) time, median of ``--repeat`` rounds, each round running every command once
+(``python -c pass`` too, and the baseline tree's run right after this one's), so that all see the
+same machine. "cached" keeps compiled bytecode in a
 private PYTHONPYCACHEPREFIX warmed up first; "uncached" points PYTHONPYCACHEPREFIX at an empty folder
 each time and forbids writing, so every module is compiled from source.
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -24,7 +27,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from adapters.record_store.jsonl import JsonlRecordStore
@@ -35,15 +38,18 @@ LISTING = f"stablenew records list ({HISTORY_RUNS:,} runs)"
 RUN = "stablenew run (fake backend, learning on)"
 GOALS = {"stablenew --help": 0.35, LISTING: 0.35, RUN: 0.45}  # seconds, bytecode cached (issue 9)
 REMAINS = (
-    "`--help` and `--version` load Typer (and rich, for the help) but no settings, container, "
-    "domain or adapter. What a listing still loads, it uses: pydantic-settings (which imports "
-    "pydantic and asyncio; Typer 0.29 also coerces every option through pydantic), "
-    "dependency-injector (its containers module imports its wiring module, and that imports "
-    "Starlette's requests module when Starlette is installed), the domain (its dataclasses are "
-    "most of its time), rich's table, and the SQLite index with the JSONL log's line reading and "
-    "filelock (to ask the writers' lock whether an unfinished last line is still being written). "
-    "`run` adds Pillow and the record store. A listing well under 0.35 s would need settings and "
-    "wiring that do not import pydantic-settings and dependency-injector on the read path."
+    "Each process builds only the command it runs (adapters/cli/narrow.py); `--help` and "
+    "`--version` build them all, for the list. `--help` loads Typer and, to draw the help, rich with "
+    "markdown-it and pygments (Typer's rich help), but no settings, container, domain or adapter. "
+    "What a listing still loads, it uses: since 0.29 Typer coerces every option through a pydantic "
+    "TypeAdapter, so pydantic is loaded before any command code runs, and pydantic's plugin loader "
+    "imports importlib.metadata (with email); pydantic-settings for the settings; "
+    "dependency-injector, whose compiled providers import asyncio and whose wiring module imports "
+    "Starlette's requests module when Starlette is installed (it is: the review server); the "
+    "domain's dataclasses; rich's table; and sqlite3 with the index, the JSONL line reading and "
+    "filelock. `run` adds Pillow, the record store and rich's markup. None of these can be deferred "
+    "further from this project's code: going lower needs settings, wiring and option parsing that "
+    "do not import pydantic, pydantic-settings and dependency-injector on the read path."
 )
 CACHING = (
     "uv installs packages without compiling them (`uv sync --compile-bytecode` does), so the first "
@@ -94,38 +100,66 @@ def environment(prefix: Path, *, cached: bool, tree: Path | None) -> dict[str, s
 Times = list[float] | None  # seconds of each run of one command on one tree; None: the tree lacks it
 
 
+@dataclass
+class Samples:
+    """Wall-clock and CPU (user + system) seconds of each run of one command, per tree."""
+
+    wall: list[Times]
+    cpu: list[Times]
+
+
 def measure(
-    argv: list[str], home: Path, repeat: int, prefix: Path, *, cached: bool, trees: list[Path | None]
-) -> list[Times]:
-    """Seconds of every run, per tree, the trees' runs interleaved."""
-    times: list[Times] = [[] for _ in trees]
+    commands: dict[str, list[str]],
+    home: Path,
+    repeat: int,
+    prefix: Path,
+    *,
+    cached: bool,
+    trees: list[Path | None],
+) -> dict[str, Samples]:
+    """Every command's runs, per tree; each round runs every command on every tree once, so all of
+    them (``python -c pass`` too) see the same machine."""
+    samples = {name: Samples([[] for _ in trees], [[] for _ in trees]) for name in commands}
     for _ in range(repeat):
-        for i, tree in enumerate(trees):
-            kept = times[i]
-            if kept is None:
-                continue
-            env = environment(prefix, cached=cached, tree=tree)
-            started = time.perf_counter()
-            done = subprocess.run(argv, cwd=home, env=env, capture_output=True, check=False)
-            kept.append(time.perf_counter() - started)
-            if done.returncode != 0:
-                if tree is None:
-                    raise SystemExit(f"{argv[-3:]} failed: {done.stderr.decode()[-400:]}")
-                times[i] = None  # the baseline lacks this command
-    return times
+        for name, argv in commands.items():
+            for i, tree in enumerate(trees):
+                kept = samples[name]
+                if kept.wall[i] is None:
+                    continue
+                env = environment(prefix, cached=cached, tree=tree)
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                started = time.perf_counter()
+                done = subprocess.run(argv, cwd=home, env=env, capture_output=True, check=False)
+                took = time.perf_counter() - started
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                if done.returncode != 0:
+                    if tree is None:
+                        raise SystemExit(f"{argv[-3:]} failed: {done.stderr.decode()[-400:]}")
+                    kept.wall[i] = kept.cpu[i] = None  # the baseline lacks this command
+                    continue
+                cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+                kept.wall[i].append(took)  # type: ignore[union-attr]
+                kept.cpu[i].append(cpu)  # type: ignore[union-attr]
+    return samples
 
 
-def import_self_times(argv: list[str], home: Path, prefix: Path) -> Counter[str]:
-    """Microseconds of ``-X importtime`` self time per top-level package, bytecode cached."""
+def import_self_times(argv: list[str], home: Path, prefix: Path, runs: int = 5) -> Counter[str]:
+    """Microseconds of ``-X importtime`` self time per top-level package, bytecode cached: each
+    module's least over ``runs`` runs, so that one run slowed by the machine does not count."""
     env = environment(prefix, cached=True, tree=None)
-    done = subprocess.run(
-        [argv[0], "-X", "importtime", *argv[1:]], cwd=home, env=env, capture_output=True, check=False
-    )
+    least: dict[str, int] = {}
+    for _ in range(runs):
+        done = subprocess.run(
+            [argv[0], "-X", "importtime", *argv[1:]], cwd=home, env=env, capture_output=True, check=False
+        )
+        for line in done.stderr.decode().splitlines():
+            fields = line.removeprefix("import time:").split("|")
+            if line.startswith("import time:") and len(fields) == 3 and fields[0].strip().isdigit():
+                module, took = fields[2].strip(), int(fields[0])
+                least[module] = min(took, least.get(module, took))
     totals: Counter[str] = Counter()
-    for line in done.stderr.decode().splitlines():
-        fields = line.removeprefix("import time:").split("|")
-        if line.startswith("import time:") and len(fields) == 3 and fields[0].strip().isdigit():
-            totals[fields[2].strip().split(".")[0]] += int(fields[0])
+    for module, took in least.items():
+        totals[module.split(".")[0]] += took
     return totals
 
 
@@ -142,43 +176,57 @@ def _breakdown(name: str, totals: Counter[str], shown: int = 10) -> str:
     return f"`{name}`: {sum(totals.values()) / 1000:.0f} ms in all; {top} ms."
 
 
-def goal_rows(rows: dict[str, tuple[list[Times], list[Times]]]) -> list[str]:
+Rows = dict[str, tuple[Samples, Samples]]  # per command: (bytecode cached, not cached)
+
+
+def goal_rows(rows: Rows) -> list[str]:
     lines = []
     for name, target in GOALS.items():
-        times = rows[name][0][0] or []
-        low, median, high = statistics.quantiles(times, n=4)
+        cached = rows[name][0]
+        low, median, high = statistics.quantiles(cached.wall[0] or [], n=4)
         met = "yes" if median <= target else "NO"
         lines.append(
             f"| `{name}` | <= {target:.2f} s | {median:.3f} s | {low:.3f} to {high:.3f} s | "
-            f"{(target - median) * 1000:+.0f} ms | {met} |"
+            f"{(target - median) * 1000:+.0f} ms | {met} | {_median(cached.cpu[0]):.3f} s |"
         )
     return lines
 
 
-def report(args: argparse.Namespace, rows: dict[str, tuple[list[Times], list[Times]]], imports: str) -> str:
-    python = _median(rows["python -c pass"][0][0])
-    before = " | before, cached | before, not cached" if args.baseline else ""
+def report(args: argparse.Namespace, rows: Rows, imports: str) -> str:
+    python = _median(rows["python -c pass"][0].wall[0])
+    before = " | before, cached | before, CPU time | before, not cached" if args.baseline else ""
+    uncached = max(3, args.repeat // 3)
     lines = [
         "## Start-up (whole processes)",
         "",
-        f"Measured {time.strftime('%Y-%m-%d')}: median of {args.repeat} runs (not cached: of "
-        f"{max(3, args.repeat // 3)}), Python {platform.python_version()}, {os.cpu_count()} cores. "
-        "The machine was shared with other jobs: between runs of this benchmark the medians moved by "
-        "up to 0.06 s, so read the ratios to `python -c pass` from the same run, and a goal met by "
-        "less than that is met only when the machine is quiet."
-        + (f' "before" is {args.label}, run by run interleaved with this one.' if args.baseline else ""),
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, Python "
+        f"{platform.python_version()}, {os.cpu_count()} cores, a machine shared with other jobs (often "
+        f"every core busy). Each round runs every command below once, `python -c pass` included"
+        + (", on this tree and then on the baseline" if args.baseline else "")
+        + f", so all see the same machine; medians of {args.repeat} rounds with bytecode cached and "
+        f"{uncached} without. Wall-clock times move with the load (read them against `python -c pass` "
+        "from the same run); CPU time (user + system of the process) leaves out the waits for a core "
+        "and is what a command costs on a quiet machine. The listing's index is caught up with the "
+        "round before's runs (one or two records)."
+        + (f' "before" is {args.label}.' if args.baseline else ""),
         "",
-        "| goal (issue 9), bytecode cached | target | median | middle half of the runs | margin | met |",
-        "|---|---:|---:|---:|---:|---|",
+        "| goal (issue 9), bytecode cached | target | median | middle half of the runs | margin | met "
+        "| CPU time |",
+        "|---|---:|---:|---:|---:|---|---:|",
         *goal_rows(rows),
         "",
-        f"| command | bytecode cached | / `python -c pass` | not cached{before} |",
-        "|---|---:|---:|---:|" + ("---:|---:|" if args.baseline else ""),
+        f"| command | bytecode cached | / `python -c pass` | CPU time | not cached{before} |",
+        "|---|---:|---:|---:|---:|" + ("---:|---:|---:|" if args.baseline else ""),
     ]
-    for name, (cached, uncached) in rows.items():
-        extra = f" | {_ms(cached[1])} | {_ms(uncached[1])}" if args.baseline else ""
-        ratio = _median(cached[0]) / python
-        lines.append(f"| `{name}` | {_ms(cached[0])} | {ratio:.0f}x | {_ms(uncached[0])}{extra} |")
+    for name, (cached, cold) in rows.items():
+        extra = (
+            f" | {_ms(cached.wall[1])} | {_ms(cached.cpu[1])} | {_ms(cold.wall[1])}" if args.baseline else ""
+        )
+        ratio = _median(cached.wall[0]) / python
+        lines.append(
+            f"| `{name}` | {_ms(cached.wall[0])} | {ratio:.1f}x | {_ms(cached.cpu[0])} | "
+            f"{_ms(cold.wall[0])}{extra} |"
+        )
     lines += ["", imports, "", REMAINS, "", CACHING]
     return "\n".join(lines)
 
@@ -202,16 +250,15 @@ def main() -> None:
             LISTING: [*_stablenew(), "records", "list"],
             RUN: [*_stablenew(), *("run", "--prompt", "a lighthouse at dusk", "--learning")],
         }
-        rows = {}
-        for name, argv in commands.items():
-            measure(argv, home, 1, prefix, cached=True, trees=trees)  # warm the cached bytecode
-            cached = measure(argv, home, args.repeat, prefix, cached=True, trees=trees)
-            uncached = measure(argv, home, max(3, args.repeat // 3), prefix, cached=False, trees=trees)
-            rows[name] = (cached, uncached)
-            print(f"{name}: cached {_ms(cached[0])}, not cached {_ms(uncached[0])}", flush=True)
+        measure(commands, home, 1, prefix, cached=True, trees=trees)  # warm the cached bytecode
+        cached = measure(commands, home, args.repeat, prefix, cached=True, trees=trees)
+        uncached = measure(commands, home, max(3, args.repeat // 3), prefix, cached=False, trees=trees)
+        rows = {name: (cached[name], uncached[name]) for name in commands}
+        for name, (warm, cold) in rows.items():
+            print(f"{name}: cached {_ms(warm.wall[0])}, not cached {_ms(cold.wall[0])}", flush=True)
         imports = (
-            "Where the imports go (`-X importtime`, bytecode cached, self time summed per top-level "
-            "package; importtime's own overhead inflates them): "
+            "Where the imports go (`-X importtime`, bytecode cached, each module's least self time "
+            "of 5 runs, summed per top-level package; importtime's own overhead inflates them): "
             + " ".join(_breakdown(name, import_self_times(commands[name], home, prefix)) for name in GOALS)
         )
     text = report(args, rows, imports)

@@ -31,6 +31,7 @@ from adapters.cli import (
     worker_cmd,
 )
 from adapters.cli.common import EXIT_INTERRUPTED, EXIT_USAGE
+from adapters.cli.narrow import narrowed
 from adapters.cli.version import version_text
 
 _type_label = typer.core.TyperOption.display_type_rich
@@ -94,9 +95,10 @@ records_sync.register(records_app)
 def main(argv: list[str] | None = None) -> None:
     """Entry point: usage errors become one line and exit code 2, never a traceback."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    command = typer.main.get_command(app)
+    args = sys.argv[1:] if argv is None else argv
+    command = typer.main.get_command(narrowed(app, args))  # only the command that runs is built
     try:
-        code = command.main(args=argv, prog_name="stablenew", standalone_mode=False)
+        code = command.main(args=args, prog_name="stablenew", standalone_mode=False)
     except (typer.Abort, KeyboardInterrupt):
         print("error: interrupted", file=sys.stderr)
         code = EXIT_INTERRUPTED
