@@ -5,7 +5,7 @@ files, catching up after one appended record, and the read queries (list 20, lis
 three filters, search, show by the 8-character prefix of the oldest run) at each size.
 
 Run: uv run python -m bench.index_bench [--sizes 1000,100000,1000000] [--repeat 5]
-Generated histories are cached under /tmp/stablenew-index-bench, or $STABLENEW_BENCH_CACHE (delete
+Generated histories are cached under /tmp/stablenew-index-bench, or $BENCH_CACHE (delete
 it to regenerate; a folder of your own keeps another benchmark run from rebuilding your indexes).
 Writes its figures to docs/performance.md (section "history-index").
 """
@@ -34,7 +34,7 @@ from adapters.jsonl_log import JsonlLog, encode_line
 from bench.report import write_section
 from domain.run_filter import NumberRange, RunFilter
 
-CACHE = Path(os.environ.get("STABLENEW_BENCH_CACHE") or "/tmp/stablenew-index-bench")
+CACHE = Path(os.environ.get("BENCH_CACHE") or "/tmp/stablenew-index-bench")
 GENERATOR = 2  # bump when the generated records change
 WORDS = [
     "lighthouse",

@@ -4,7 +4,7 @@
     uv run --group test python bench/postgres_bench.py --write    # and into docs/performance.md
 
 Starts its own PostgreSQL (tests/postgres_server.py, fsync on, as the postgres user when root) in
-a temp dir, or uses $STABLENEW_TEST_POSTGRES_DSN (a fresh database on it). Every design appends the
+a temp dir, or uses $TEST_POSTGRES_DSN (a fresh database on it). Every design appends the
 same learning record with a new run id; designs are interleaved call by call so a noisy, shared
 machine hurts them alike. Durable means: on disk (fsync / commit flushed) when the call returns.
 """

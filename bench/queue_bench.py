@@ -4,7 +4,7 @@
     uv run --group test python bench/queue_bench.py --write    # and into docs/performance.md
 
 Starts its own PostgreSQL (tests/postgres_server.py, fsync on) in a temp dir, or uses
-$STABLENEW_TEST_POSTGRES_DSN (a fresh database on it). Every job is the same one-stage 64x64 run on
+$TEST_POSTGRES_DSN (a fresh database on it). Every job is the same one-stage 64x64 run on
 the fake backend with no latency, recorded to a local JSONL file, so what is measured is the queue.
 
 - baseline: the same runs in one process, one after the other (PipelineRunner + JSONL append);

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.postgres_server import PostgresServer, fresh_database, shared_server
+from tests.postgres_server import PostgresServer, fresh_database, require_postgres, shared_server
 
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     # A suite started in the background (`cmd &` in a script) or in a pytest-xdist worker ignores
@@ -18,7 +18,8 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
-    """The maintenance DSN of the session's PostgreSQL (``$STABLENEW_TEST_POSTGRES_DSN`` or our own)."""
+    """The maintenance DSN of the session's PostgreSQL (``$TEST_POSTGRES_DSN`` or our own)."""
+    require_postgres()
     with shared_server() as dsn:
         yield dsn
 
@@ -34,6 +35,7 @@ def postgres_dsn(postgres_server: str) -> Iterator[str]:
 def private_postgres() -> Iterator[PostgresServer]:
     """A started server of this test's own, to ``stop()`` and ``start()`` again (outages);
     ``.dsn`` keeps working across restarts, ``.password`` is the secret to look for in outputs."""
+    require_postgres()
     server = PostgresServer()
     try:
         server.start()

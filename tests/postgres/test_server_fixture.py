@@ -5,7 +5,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.postgres_server import PostgresServer
+from tests.postgres_server import PostgresServer, require_postgres
 
 
 def test_each_test_gets_an_empty_database_of_its_own(postgres_dsn: str) -> None:
@@ -32,6 +32,7 @@ def test_a_private_server_stops_and_comes_back_on_the_same_dsn(private_postgres:
 
 
 def test_a_removed_server_leaves_nothing_behind() -> None:
+    require_postgres()
     server = PostgresServer()
     server.start()
     root = server.root

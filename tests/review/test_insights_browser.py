@@ -1,6 +1,6 @@
 """The insights view and the HTML report in a real headless Chromium (as test_review_browser.py).
 
-Set STABLENEW_UPDATE_SCREENSHOT=1 to also refresh docs/insights-screenshot.png.
+Set UPDATE_SCREENSHOT=1 to also refresh docs/insights-screenshot.png.
 """
 
 from __future__ import annotations
@@ -138,14 +138,13 @@ def test_the_pack_filter_shows_one_pack(browser: Any, home: ReviewHome, tmp_path
     shot = tmp_path / "insights-screenshot.png"
     page.screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000
-    if os.environ.get("STABLENEW_UPDATE_SCREENSHOT") == "1":
+    if os.environ.get("UPDATE_SCREENSHOT") == "1":
         shutil.copyfile(shot, SCREENSHOT)
 
 
 def test_the_report_renders_its_chart_from_a_file_with_no_network(
-    browser: Any, tmp_path: Path, invoke: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+    browser: Any, tmp_path: Path, invoke: Callable[..., Any]
 ) -> None:
-    monkeypatch.delenv("STABLENEW_UPDATE_SCREENSHOT", raising=False)  # not a setting: the CLI refuses it
     home = write_insights_home(tmp_path / "home")
     assert invoke(home, "insights", "--html", "report.html").returncode == 0
     html = (home / "report.html").read_text(encoding="utf-8")

@@ -1,6 +1,6 @@
 """The review page driven in a real headless Chromium (Debian's /usr/bin/chromium via Playwright).
 
-Set STABLENEW_UPDATE_SCREENSHOT=1 to also refresh docs/review-screenshot.png.
+Set UPDATE_SCREENSHOT=1 to also refresh docs/review-screenshot.png.
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def test_rate_tag_compare_and_open_a_run_in_a_real_browser(
     shot = tmp_path / "review-screenshot.png"
     page.screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000
-    if os.environ.get("STABLENEW_UPDATE_SCREENSHOT") == "1":
+    if os.environ.get("UPDATE_SCREENSHOT") == "1":
         shutil.copyfile(shot, SCREENSHOT)
 
 
