@@ -21,7 +21,6 @@ from domain.insights import (
     ParameterInsight,
     rater_key,
 )
-from domain.ports import FeedbackStore
 from domain.run_filter import RunFilter
 from domain.run_row import RunRow
 from domain.setting_counts import SettingCount
@@ -39,11 +38,10 @@ class DeriveInsights:
     ``application.pairwise``) and reported beside the ratings of the same scope and rater. Reads
     through the index only: counts per value for every run, rows for the judged runs alone. The
     answer depends only on what the files hold, never on the order of their lines. Raises
-    InsightsError when there is nothing to compare. ``feedback`` is accepted for callers written
-    before the index answered ratings and choices, and not used.
+    InsightsError when there is nothing to compare.
     """
 
-    def __init__(self, history: History, feedback: FeedbackStore | None = None) -> None:
+    def __init__(self, history: History) -> None:
         self._history = history
 
     def __call__(

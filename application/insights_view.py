@@ -90,7 +90,7 @@ class PictureInsights:
         by_rater: bool = False,
         per_model: bool = False,
     ) -> InsightsPicture:
-        derive = DeriveInsights(self._history, self._feedback)
+        derive = DeriveInsights(self._history)
         report = derive(pack=pack, model=model, parameters=parameters, by_rater=by_rater, per_model=per_model)
         rows = list(self._history.iter_rows())
         packs, models = _choices(rows)

@@ -20,7 +20,7 @@ from tests.review.fakes import InMemoryFeedbackStore
 def derive(rows: list[RunRow], events: list[FeedbackEvent], **options: object) -> InsightsReport:
     store = InMemoryFeedbackStore()
     store.append(events)
-    use_case = DeriveInsights(History(cast(RunIndex, RowsIndex(rows, store))), store)
+    use_case = DeriveInsights(History(cast(RunIndex, RowsIndex(rows, store))))
     return use_case(**options)  # type: ignore[arg-type]
 
 

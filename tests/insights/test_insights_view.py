@@ -47,7 +47,7 @@ def test_the_numbers_are_derive_insights_own() -> None:
     rows, events = history()
     store = InMemoryFeedbackStore()
     store.append(events)
-    expected = DeriveInsights(History(cast(RunIndex, RowsIndex(rows, store))), store)(pack="portraits")
+    expected = DeriveInsights(History(cast(RunIndex, RowsIndex(rows, store))))(pack="portraits")
     assert picture(rows, events, pack="portraits").report == expected
 
 

@@ -63,9 +63,7 @@ def summarize(
     store = InMemoryFeedbackStore()
     store.append(events)
     history_ = History(cast(RunIndex, RowsIndex(rows, store)))
-    use_case = SummarizeForLlm(
-        history_, DeriveInsights(history_, store), store, presets or InMemoryPresetStore()
-    )
+    use_case = SummarizeForLlm(history_, DeriveInsights(history_), store, presets or InMemoryPresetStore())
     return use_case(**options)
 
 
@@ -131,7 +129,7 @@ def test_presets_of_the_pack_are_listed_with_whether_they_still_hold() -> None:
     store.append(events)
     history_ = History(cast(RunIndex, RowsIndex(rows, store)))
     presets = InMemoryPresetStore()
-    DerivePreset(DeriveInsights(history_, store), presets, FakeClock())(name="best", pack="portraits")
+    DerivePreset(DeriveInsights(history_), presets, FakeClock())(name="best", pack="portraits")
 
     held = summarize(rows, events, presets, pack="portraits").to_dict()["presets"]
     assert [(p["name"], p["status"], p["settings"]) for p in held] == [("best", "holds", {"sampler": "A"})]

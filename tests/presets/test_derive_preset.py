@@ -42,7 +42,7 @@ def use_cases(
 ) -> tuple[DerivePreset, VerifyPreset, InMemoryPresetStore, InMemoryFeedbackStore]:
     feedback = InMemoryFeedbackStore()
     feedback.append(events)
-    insights = DeriveInsights(History(cast(RunIndex, RowsIndex(rows, feedback))), feedback)
+    insights = DeriveInsights(History(cast(RunIndex, RowsIndex(rows, feedback))))
     store = InMemoryPresetStore()
     return DerivePreset(insights, store, FakeClock()), VerifyPreset(insights, store), store, feedback
 
@@ -69,7 +69,7 @@ def test_the_fingerprint_is_the_insights_it_came_from() -> None:
     derive, *_ = use_cases(rows, events)
     feedback = InMemoryFeedbackStore()
     feedback.append(events)
-    report = DeriveInsights(History(cast(RunIndex, RowsIndex(rows, feedback))), feedback)(pack="portraits")
+    report = DeriveInsights(History(cast(RunIndex, RowsIndex(rows, feedback))))(pack="portraits")
     assert derive(name="wide", pack="portraits").fingerprint == fingerprint(report)
     assert len(fingerprint(report)) == 64
 
