@@ -218,6 +218,19 @@ class RunFeedback:
     losses: int = 0
     events: tuple[FeedbackEvent, ...] = field(default=(), repr=False)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The folded state and the events it came from, as JSON-ready values (no run id)."""
+        return {
+            "rating": self.rating,
+            "rated_by": self.rated_by.to_dict() if self.rated_by else None,
+            "rated_at": self.rated_at,
+            "tags": list(self.tags),
+            "notes": list(self.notes),
+            "wins": self.wins,
+            "losses": self.losses,
+            "events": [event.to_dict() for event in self.events],
+        }
+
 
 def fold_feedback(events: Iterable[FeedbackEvent]) -> dict[str, RunFeedback]:
     """Current feedback per run from events in stored order; a repeated event_id counts once.

@@ -135,19 +135,9 @@ def show(
 
 
 def detail_dict(detail: RunDetail) -> dict[str, Any]:
-    fb = detail.feedback
     return {
         "record": detail.record.to_dict(),
-        "feedback": {
-            "rating": fb.rating,
-            "rated_by": fb.rated_by.to_dict() if fb.rated_by else None,
-            "rated_at": fb.rated_at,
-            "tags": list(fb.tags),
-            "notes": list(fb.notes),
-            "wins": fb.wins,
-            "losses": fb.losses,
-            "events": [event.to_dict() for event in fb.events],
-        },
+        "feedback": detail.feedback.to_dict(),
         "images": [
             {**output.to_dict(), "exists": Path(output.path).is_file()} for output in detail.record.outputs
         ],

@@ -68,17 +68,9 @@ class HistoryTools:
 
     def run(self, run_id: str) -> dict[str, Any]:
         detail = self._history().detail(run_id)
-        fb = detail.feedback
         return {
             "record": detail.record.to_dict(),
-            "feedback": {
-                "rating": fb.rating,
-                "rated_by": fb.rated_by.to_dict() if fb.rated_by else None,
-                "tags": list(fb.tags),
-                "notes": list(fb.notes),
-                "wins": fb.wins,
-                "losses": fb.losses,
-            },
+            "feedback": detail.feedback.to_dict(),
             "images": [
                 {**output.to_dict(), "exists": Path(output.path).is_file()}
                 for output in detail.record.outputs

@@ -17,7 +17,7 @@ from adapters.review.thumbnails import Thumbnails
 from application.feedback_recorder import FeedbackRecorder
 from application.history import History
 from application.insights_view import Example
-from domain.feedback import FeedbackEvent, RunFeedback
+from domain.feedback import FeedbackEvent
 from domain.run_filter import FILTER_NAMES, parse_filter
 from domain.run_row import RunRow
 from domain.store_health import BadLine
@@ -79,7 +79,7 @@ class ReviewApi:
         return {
             "run": self._row(detail.row),
             "record": record.to_dict(),
-            "feedback": feedback_dict(detail.feedback),
+            "feedback": detail.feedback.to_dict(),
             "images": [
                 {
                     "stage": o.stage,
@@ -136,7 +136,7 @@ class ReviewApi:
         touched = {events[0].run_id, *(e.worse_run_id for e in events if e.worse_run_id)}
         return {
             "events": [event.to_dict() for event in events],
-            "feedback": {run: feedback_dict(history.feedback(run)) for run in sorted(touched)},
+            "feedback": {run: history.feedback(run).to_dict() for run in sorted(touched)},
         }
 
     def plans(self) -> dict[str, Any]:
@@ -207,18 +207,6 @@ def _outside_note(path: str) -> str:
 
 def image_url(run_id: str, index: int) -> str:
     return f"/img/{quote(run_id, safe='')}/{index}"
-
-
-def feedback_dict(fb: RunFeedback) -> dict[str, Any]:
-    return {
-        "rating": fb.rating,
-        "rated_by": fb.rated_by.to_dict() if fb.rated_by else None,
-        "tags": list(fb.tags),
-        "notes": list(fb.notes),
-        "wins": fb.wins,
-        "losses": fb.losses,
-        "events": [event.to_dict() for event in fb.events],
-    }
 
 
 def _limit(text: str) -> int:
