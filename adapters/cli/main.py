@@ -1,35 +1,21 @@
 """The ``stablenew`` command: one Typer app; each command group lives in its own module.
 
-Building the app imports only Typer and the command modules; each command imports what it uses
-when it runs, so ``stablenew --help`` loads no settings, container, Pillow or httpx.
+A process imports and builds only the module of the command it runs (the whole app for help, the
+version or a name that is no command); each command imports what it uses when it runs, so
+``stablenew --help`` loads no settings, container, Pillow or httpx.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import logging
 import sys
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
 
-from adapters.cli import (
-    backend_cmd,
-    export_cmd,
-    insights_cmd,
-    mcp_cmd,
-    plan_cmd,
-    preset_cmd,
-    queue_cmd,
-    records_index,
-    records_review,
-    records_store,
-    records_sync,
-    review_cmd,
-    run_cmd,
-    settings_cmd,
-    submit_cmd,
-    worker_cmd,
-)
 from adapters.cli.common import EXIT_INTERRUPTED, EXIT_USAGE
 from adapters.cli.narrow import narrowed
 from adapters.cli.version import version_text
@@ -45,17 +31,13 @@ def _no_label_for_flags(option: typer.core.TyperOption, ctx: Any) -> str | None:
 
 typer.core.TyperOption.display_type_rich = _no_label_for_flags  # type: ignore[method-assign,assignment]
 
-app = typer.Typer(
-    name="stablenew",
-    help="Run Stable Diffusion pipelines and keep a learning history of every run.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-    # Subcommands inherit the help option names from this context.
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-records_app = typer.Typer(help="Inspect, verify, rate and query the learning history.", no_args_is_help=True)
-app.add_typer(records_app, name="records")
+# Each top-level command NAME is registered by adapters/cli/NAME_cmd.py, in this order (the help's);
+# the records group's commands by these modules.
+COMMANDS = (
+    "run", "settings", "backend", "review", "insights", "export",
+    "mcp", "preset", "plan", "submit", "worker", "queue",
+)  # fmt: skip
+RECORDS_MODULES = ("records_store", "records_review", "records_index", "records_sync")
 
 
 def _print_version(value: bool) -> None:
@@ -64,7 +46,6 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _options(
     version: Annotated[
         bool,
@@ -74,29 +55,55 @@ def _options(
     pass
 
 
-run_cmd.register(app)
-settings_cmd.register(app)
-backend_cmd.register(app)
-review_cmd.register(app)
-insights_cmd.register(app)
-export_cmd.register(app)
-mcp_cmd.register(app)
-preset_cmd.register(app)
-plan_cmd.register(app)
-submit_cmd.register(app)
-worker_cmd.register(app)
-queue_cmd.register(app)
-records_store.register(records_app)
-records_review.register(records_app)
-records_index.register(records_app)
-records_sync.register(records_app)
+def build_app(command: str | None = None) -> typer.Typer:
+    """The app with every command, or, when ``command`` names one, only the module(s) registering it."""
+    app = typer.Typer(
+        name="stablenew",
+        help="Run Stable Diffusion pipelines and keep a learning history of every run.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+        # Subcommands inherit the help option names from this context.
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(_options)
+    records_app = typer.Typer(
+        help="Inspect, verify, rate and query the learning history.", no_args_is_help=True
+    )
+    app.add_typer(records_app, name="records")
+    known = command in COMMANDS or command == "records"
+    for name in COMMANDS:
+        if not known or name == command:
+            importlib.import_module(f"adapters.cli.{name}_cmd").register(app)
+    if not known or command == "records":
+        for module in RECORDS_MODULES:
+            importlib.import_module(f"adapters.cli.{module}").register(records_app)
+    return app
+
+
+def app_for(args: Sequence[str]) -> typer.Typer:
+    """The app a process with these arguments needs: the modules of the command they name, and of
+    those only that command (importing and building every command's module costs every start)."""
+    command = args[0] if args and not args[0].startswith("-") else None
+    return narrowed(build_app(command), args)
+
+
+@functools.cache
+def _whole_app() -> typer.Typer:
+    return build_app()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":  # the whole app, built on first use (tests, embedding)
+        return _whole_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: usage errors become one line and exit code 2, never a traceback."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = sys.argv[1:] if argv is None else argv
-    command = typer.main.get_command(narrowed(app, args))  # only the command that runs is built
+    command = typer.main.get_command(app_for(args))
     try:
         code = command.main(args=args, prog_name="stablenew", standalone_mode=False)
     except (typer.Abort, KeyboardInterrupt):

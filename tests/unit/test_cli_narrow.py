@@ -1,4 +1,5 @@
-"""The app narrowed to the command a process runs answers exactly as the whole app does."""
+"""The app narrowed to the command a process runs (its module alone, then that command alone)
+answers exactly as the whole app does."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from adapters.cli import app
+from adapters.cli.main import COMMANDS, app_for, build_app
 from adapters.cli.narrow import narrowed
 
 
@@ -23,7 +25,9 @@ ALL_PATHS = _command_paths(get_command(app))
 def _same_answer(args: list[str]) -> str:
     whole = CliRunner().invoke(app, args, terminal_width=200)
     narrow = CliRunner().invoke(narrowed(app, args), args, terminal_width=200)
+    alone = CliRunner().invoke(app_for(args), args, terminal_width=200)
     assert (narrow.exit_code, narrow.output) == (whole.exit_code, whole.output)
+    assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output)
     return narrow.output
 
 
@@ -78,3 +82,11 @@ def test_the_whole_app_is_left_as_it_was() -> None:
     narrowed(app, ["run"])
 
     assert _command_paths(get_command(app)) == before
+
+
+def test_each_command_module_registers_its_command_and_no_other() -> None:
+    whole = {path[0] for path in ALL_PATHS if path}
+
+    assert whole == {*COMMANDS, "records"}
+    for name in COMMANDS:
+        assert {path[0] for path in _command_paths(get_command(build_app(name))) if path} == {"records", name}
