@@ -38,7 +38,7 @@ LISTING = f"stablenew records list ({HISTORY_RUNS:,} runs)"
 RUN = "stablenew run (fake backend, learning on)"
 GOALS = {"stablenew --help": 0.35, LISTING: 0.35, RUN: 0.45}  # seconds, bytecode cached (issue 9)
 REMAINS = (
-    "Each process builds only the command it runs (adapters/cli/narrow.py); `--help` and "
+    "Each process imports and builds only the command it runs (adapters/cli/main.py, app_for); `--help` and "
     "`--version` build them all, for the list. `--help` loads Typer and, to draw the help, rich with "
     "markdown-it and pygments (Typer's rich help), but no settings, container, domain or adapter. "
     "What a listing still loads, it uses: since 0.29 Typer coerces every option through a pydantic "
@@ -110,15 +110,16 @@ class Samples:
 
 def measure(
     commands: dict[str, list[str]],
-    home: Path,
+    homes: list[Path],
     repeat: int,
     prefix: Path,
     *,
     cached: bool,
     trees: list[Path | None],
 ) -> dict[str, Samples]:
-    """Every command's runs, per tree; each round runs every command on every tree once, so all of
-    them (``python -c pass`` too) see the same machine."""
+    """Every command's runs, per tree, each tree in its own home (``homes[i]``: a tree of another
+    index format would otherwise rebuild the shared index at every call); each round runs every
+    command on every tree once, so all of them (``python -c pass`` too) see the same machine."""
     samples = {name: Samples([[] for _ in trees], [[] for _ in trees]) for name in commands}
     for _ in range(repeat):
         for name, argv in commands.items():
@@ -129,7 +130,7 @@ def measure(
                 env = environment(prefix, cached=cached, tree=tree)
                 before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 started = time.perf_counter()
-                done = subprocess.run(argv, cwd=home, env=env, capture_output=True, check=False)
+                done = subprocess.run(argv, cwd=homes[i], env=env, capture_output=True, check=False)
                 took = time.perf_counter() - started
                 after = resource.getrusage(resource.RUSAGE_CHILDREN)
                 if done.returncode != 0:
@@ -207,7 +208,8 @@ def report(args: argparse.Namespace, rows: Rows, imports: str) -> str:
         f"{uncached} without. Wall-clock times move with the load (read them against `python -c pass` "
         "from the same run); CPU time (user + system of the process) leaves out the waits for a core "
         "and is what a command costs on a quiet machine. The listing's index is caught up with the "
-        "round before's runs (one or two records)."
+        "round before's runs (one or two records); each tree lists its own copy of the history, so"
+        " neither reads an index the other wrote (of another format, it would be rebuilt)."
         + (f' "before" is {args.label}.' if args.baseline else ""),
         "",
         "| goal (issue 9), bytecode cached | target | median | middle half of the runs | margin | met "
@@ -240,9 +242,11 @@ def main() -> None:
     args = parser.parse_args()
     trees: list[Path | None] = [None, args.baseline.resolve()] if args.baseline else [None]
     with tempfile.TemporaryDirectory() as tmp:
-        home, prefix = Path(tmp) / "home", Path(tmp) / "pycache"
-        home.mkdir()
-        make_history(home)
+        homes, prefix = [Path(tmp) / f"home{i}" for i in range(len(trees))], Path(tmp) / "pycache"
+        home = homes[0]
+        for each in homes:
+            each.mkdir()
+            make_history(each)
         commands = {
             "python -c pass": [sys.executable, "-c", "pass"],
             "stablenew --help": [*_stablenew(), "--help"],
@@ -250,9 +254,9 @@ def main() -> None:
             LISTING: [*_stablenew(), "records", "list"],
             RUN: [*_stablenew(), *("run", "--prompt", "a lighthouse at dusk", "--learning")],
         }
-        measure(commands, home, 1, prefix, cached=True, trees=trees)  # warm the cached bytecode
-        cached = measure(commands, home, args.repeat, prefix, cached=True, trees=trees)
-        uncached = measure(commands, home, max(3, args.repeat // 3), prefix, cached=False, trees=trees)
+        measure(commands, homes, 1, prefix, cached=True, trees=trees)  # warm the cached bytecode
+        cached = measure(commands, homes, args.repeat, prefix, cached=True, trees=trees)
+        uncached = measure(commands, homes, max(3, args.repeat // 3), prefix, cached=False, trees=trees)
         rows = {name: (cached[name], uncached[name]) for name in commands}
         for name, (warm, cold) in rows.items():
             print(f"{name}: cached {_ms(warm.wall[0])}, not cached {_ms(cold.wall[0])}", flush=True)
