@@ -282,18 +282,17 @@ def _run_table_writer() -> RunTableWriter:
 
 
 def _job_queue(dsn: str | None, connect_timeout: float) -> JobQueue:
-    from domain.errors import MissingDependency
-    from domain.jobs import QueueError
+    from domain.jobs import QueueNotConfigured
 
     if not dsn:
-        raise QueueError(
+        raise QueueNotConfigured(
             "the job queue needs a PostgreSQL server: set [postgres] dsn (or STABLENEW_POSTGRES__DSN); "
             "see docs/scale-out.md"
         )
     try:
         from adapters.job_queue.procrastinate_queue import ProcrastinateJobQueue  # psycopg, procrastinate
     except ImportError:
-        raise MissingDependency(
+        raise QueueNotConfigured(
             "the job queue needs the postgres extra: uv sync --extra postgres "
             "(pip install 'stablenew[postgres]')"
         ) from None

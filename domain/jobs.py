@@ -41,6 +41,10 @@ class QueueError(StableNewError):
     """The job queue could not be reached or refused a call; the message names why (never the DSN)."""
 
 
+class QueueNotConfigured(QueueError):
+    """No job queue is set up (no DSN, or the postgres extra is missing): a usage error, not an outage."""
+
+
 class JobLost(QueueError):
     """The job is no longer this worker's (recovered after a missed heartbeat, or already finished)."""
 

@@ -17,7 +17,7 @@ def _closed_port() -> int:
 def test_without_a_dsn_submit_and_status_name_the_setting(tmp_path: Path) -> None:
     for args in (("submit", "-p", "x"), ("queue", "status"), ("worker", "--queue", "q")):
         result = run_cli(*args, cwd=tmp_path)
-        assert result.returncode == 1, result.stderr
+        assert result.returncode == 2, result.stderr
         assert "[postgres] dsn" in result.stderr
         assert "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
