@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from tests.review.browser import chromium
 from tests.review.insights_history import MARKUP_PACK, insights_history, write_insights_home
 from tests.review.review_home import ReviewHome, start_review
-from tests.review.test_review_browser import CHROMIUM, CHROMIUM_ARGS
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "insights-screenshot.png"
 # Functions, not expressions: Playwright evals an expression, and the page's policy forbids eval.
@@ -41,19 +41,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.is_file():
-        message = f"{CHROMIUM} is missing: the insights page test needs Debian's chromium package"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium("the insights page test") as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -18,19 +18,9 @@ from typing import Any
 
 import pytest
 
+from tests.review.browser import chromium
 from tests.review.review_home import ReviewHome, start_review
 
-CHROMIUM = Path(os.environ.get("STABLENEW_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "review-screenshot.png"
 
 pytestmark = pytest.mark.slow
@@ -45,24 +35,13 @@ def home(tmp_path: Path) -> Iterator[ReviewHome]:
 
 @pytest.fixture
 def page(home: ReviewHome) -> Iterator[Any]:
-    if not CHROMIUM.is_file():
-        message = f"{CHROMIUM} is missing: the review page test needs Debian's chromium package"
-        if os.environ.get("CI"):  # .ci/run installs it: there a missing browser is a failure
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            # bypass_csp lets the test poll page state with wait_for_function (the page forbids eval)
-            page = browser.new_page(viewport={"width": 1280, "height": 820}, bypass_csp=True)
-            page.set_default_timeout(10_000)
-            page.goto(home.server.url)
-            page.wait_for_selector(".card")
-            yield page
-        finally:
-            browser.close()
+    with chromium() as browser:
+        # bypass_csp lets the test poll page state with wait_for_function (the page forbids eval)
+        page = browser.new_page(viewport={"width": 1280, "height": 820}, bypass_csp=True)
+        page.set_default_timeout(10_000)
+        page.goto(home.server.url)
+        page.wait_for_selector(".card")
+        yield page
 
 
 def events_on_disk(home: ReviewHome, count: int) -> list[dict[str, Any]]:
@@ -163,61 +142,47 @@ def test_a_rating_key_on_an_empty_filter_result_stores_nothing(page: Any, home: 
 
 def test_the_page_works_under_its_own_content_security_policy(home: ReviewHome) -> None:
     """No bypass here: the page's inline script and style run by their hashes, and nothing is refused."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 820})
-            page.set_default_timeout(10_000)
-            messages: list[str] = []
-            page.on("console", lambda message: messages.append(message.text))
-            page.goto(home.server.url)
-            page.wait_for_selector(".card")  # rendered by the inline script
-            assert page.locator(".card").count() == 12
-            page.keyboard.press("Enter")
-            image = page.locator("#overlay.open .images img").first
-            image.wait_for()
-            page.wait_for_selector("#overlay.open .images img[src]")
-            close = page.locator("#overlay [data-close]")
-            assert close.evaluate("e => getComputedStyle(e).float") == "right"  # the inline style applies
-            assert close.bounding_box()["width"] < 400
-            assert [text for text in messages if "Content Security Policy" in text] == []
-            # An image opened in its own tab still shows under the inert policy (Chromium's own
-            # styling of that tab is refused, which only leaves it uncentred).
-            page.goto(home.server.url.rstrip("/") + image.get_attribute("src"))
-            assert page.evaluate("document.images[0].naturalWidth") == 256
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 820})
+        page.set_default_timeout(10_000)
+        messages: list[str] = []
+        page.on("console", lambda message: messages.append(message.text))
+        page.goto(home.server.url)
+        page.wait_for_selector(".card")  # rendered by the inline script
+        assert page.locator(".card").count() == 12
+        page.keyboard.press("Enter")
+        image = page.locator("#overlay.open .images img").first
+        image.wait_for()
+        page.wait_for_selector("#overlay.open .images img[src]")
+        close = page.locator("#overlay [data-close]")
+        assert close.evaluate("e => getComputedStyle(e).float") == "right"  # the inline style applies
+        assert close.bounding_box()["width"] < 400
+        assert [text for text in messages if "Content Security Policy" in text] == []
+        # An image opened in its own tab still shows under the inert policy (Chromium's own
+        # styling of that tab is refused, which only leaves it uncentred).
+        page.goto(home.server.url.rstrip("/") + image.get_attribute("src"))
+        assert page.evaluate("document.images[0].naturalWidth") == 256
 
 
 def test_the_page_shows_times_on_the_browsers_clock(home: ReviewHome) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from playwright.sync_api import sync_playwright
-
     newest = json.loads(urllib.request.urlopen(home.server.url + "api/runs?limit=1").read())["runs"][0]
     moment = datetime.fromisoformat(newest["timestamp"]).astimezone(UTC) + timedelta(hours=9)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_context(timezone_id="Asia/Tokyo").new_page()
-            page.set_default_timeout(10_000)
-            page.goto(home.server.url)
-            page.wait_for_selector(".card")
-            assert page.locator(".card .top span").first.inner_text() == moment.strftime("%Y-%m-%d %H:%M")
-            assert (
-                page.locator(".card .prompt").first.inner_text() == newest["prompt"]
-            )  # the prompt on the card
-            page.keyboard.press("Enter")  # open the newest run: the command that runs it again
-            page.wait_for_selector("#overlay.open #recall")
-            assert page.locator("#recall").inner_text() == f"stablenew run --from {newest['run_id'][:8]}"
-            page.keyboard.press("Escape")
-            src = page.locator(".card img").first.get_attribute("src")
-            assert src is not None
-            assert src.endswith("?size=thumb")
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_context(timezone_id="Asia/Tokyo").new_page()
+        page.set_default_timeout(10_000)
+        page.goto(home.server.url)
+        page.wait_for_selector(".card")
+        assert page.locator(".card .top span").first.inner_text() == moment.strftime("%Y-%m-%d %H:%M")
+        assert page.locator(".card .prompt").first.inner_text() == newest["prompt"]  # the prompt on the card
+        page.keyboard.press("Enter")  # open the newest run: the command that runs it again
+        page.wait_for_selector("#overlay.open #recall")
+        assert page.locator("#recall").inner_text() == f"stablenew run --from {newest['run_id'][:8]}"
+        page.keyboard.press("Escape")
+        src = page.locator(".card img").first.get_attribute("src")
+        assert src is not None
+        assert src.endswith("?size=thumb")
 
 
 EVIL_PAGE = b"<!doctype html><title>some other site</title><p>nothing to see"

@@ -4,7 +4,6 @@ live run to rate, and suggested A/B pairs posted as choices; plus its JSON endpo
 from __future__ import annotations
 
 import json
-import os
 import time
 import urllib.error
 import urllib.request
@@ -28,7 +27,7 @@ from domain.feedback import FeedbackAuthor
 from domain.ports import BadLineReport
 from tests.fakes import FakeClock
 from tests.plans.workspace import SMALL_PLAN, workspace
-from tests.review.test_review_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.review.browser import chromium
 
 pytestmark = pytest.mark.slow
 
@@ -110,22 +109,11 @@ def test_the_plan_endpoints_lay_out_the_grid_and_refuse_a_bad_axis(home: PlanHom
 
 @pytest.fixture
 def page(home: PlanHome) -> Iterator[Any]:
-    if not CHROMIUM.is_file():
-        message = f"{CHROMIUM} is missing: the review page test needs Debian's chromium package"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, bypass_csp=True)
-            page.set_default_timeout(20_000)
-            page.goto(home.server.url)
-            yield page
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+        page.set_default_timeout(20_000)
+        page.goto(home.server.url)
+        yield page
 
 
 def test_rate_a_cell_and_choose_a_pair_in_the_plan_view(page: Any, home: PlanHome) -> None:
