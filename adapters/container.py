@@ -508,7 +508,7 @@ class Container(containers.DeclarativeContainer):
         engine=providers.Singleton(_query_engine),
     )
     derive_insights = providers.Factory(_derive_insights, history=history)
-    picture_insights = providers.Factory(_picture_insights, history=history, feedback=feedback_events)
+    picture_insights = providers.Factory(_picture_insights, history=history)
     preset_store = providers.Singleton(_preset_store, folder=config.presets.dir)
     derive_preset = providers.Factory(
         _derive_preset, insights=derive_insights, store=preset_store, clock=clock

@@ -6,7 +6,7 @@ The numbers come unchanged from DeriveInsights; this only adds example runs and 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +15,6 @@ from application.insights import DeriveInsights, latest_ratings
 from domain.comparability import run_levels
 from domain.evidence import Rating
 from domain.insights import PARAMETERS, Insights, InsightsReport
-from domain.ports import FeedbackStore
 from domain.run_filter import RunFilter
 from domain.run_row import RunRow
 
@@ -71,14 +70,14 @@ class InsightsPicture:
 
 
 class PictureInsights:
-    """DeriveInsights over the same history and feedback, with ``per_value`` example runs per value.
+    """DeriveInsights over the same history, with ``per_value`` example runs per value. Like the
+    insights, it reads through the index only: the ratings, the rows of the rated runs, the counts.
 
     Raises what DeriveInsights raises (InsightsError).
     """
 
-    def __init__(self, history: History, feedback: FeedbackStore, per_value: int = EXAMPLES) -> None:
+    def __init__(self, history: History, per_value: int = EXAMPLES) -> None:
         self._history = history
-        self._feedback = feedback
         self._per_value = per_value
 
     def __call__(
@@ -92,9 +91,9 @@ class PictureInsights:
     ) -> InsightsPicture:
         derive = DeriveInsights(self._history)
         report = derive(pack=pack, model=model, parameters=parameters, by_rater=by_rater, per_model=per_model)
-        rows = list(self._history.iter_rows())
-        packs, models = _choices(rows)
-        ratings = latest_ratings(self._feedback.iter_events(), by_rater=by_rater)
+        ratings = latest_ratings(self._history.judgements(), by_rater=by_rater)
+        rows = list(self._history.runs({r.run_id for kept in ratings.values() for r in kept}))
+        packs, models = self.choices()
         examples: dict[ExampleKey, ValueExamples] = {}
         for position, insight in enumerate(report.insights):
             members = [row for row in rows if _in_scope(row, insight, model)]
@@ -104,18 +103,10 @@ class PictureInsights:
 
     def choices(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The packs and models of the history, for the filters (also when there is nothing to show)."""
-        return _choices(self._history.iter_rows())
-
-
-def _choices(rows: Iterable[RunRow]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    packs: set[str] = set()
-    models: set[str] = set()
-    for row in rows:
-        if row.pack:
-            packs.add(row.pack)
-        if row.model:
-            models.add(row.model)
-    return tuple(sorted(packs)), tuple(sorted(models))
+        counts = self._history.setting_counts()
+        packs = {count.pack for count in counts if count.pack}
+        models = {count.value for count in counts if count.parameter == "model" and count.value}
+        return tuple(sorted(packs)), tuple(sorted(models))
 
 
 def _in_scope(row: RunRow, insight: Insights, model: str | None) -> bool:

@@ -51,7 +51,7 @@ def review(
             return container.history(index__on_bad_line=report)
 
         thumbnails = Thumbnails(session.records_path.parent / ".thumbnails")
-        session.opened.add("feedback")  # the insights view reads the feedback store
+        session.opened.add("feedback")  # the insights view reads the ratings (through the index)
         defaults = session.settings.pipeline.model_dump()
 
         def insights(history: History) -> PictureInsights:

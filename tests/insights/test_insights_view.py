@@ -17,7 +17,7 @@ from tests.review.fakes import InMemoryFeedbackStore
 def picture(rows: list[RunRow], events: list[FeedbackEvent], **options: object) -> InsightsPicture:
     store = InMemoryFeedbackStore()
     store.append(events)
-    return PictureInsights(History(cast(RunIndex, RowsIndex(rows, store))), store)(**options)  # type: ignore[arg-type]
+    return PictureInsights(History(cast(RunIndex, RowsIndex(rows, store))))(**options)  # type: ignore[arg-type]
 
 
 def history() -> tuple[list[RunRow], list[FeedbackEvent]]:

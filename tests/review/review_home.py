@@ -87,7 +87,7 @@ def start_review(
     files = SafeFiles([output, records.records_path.parent], base=folder)
 
     def insights(history: History) -> PictureInsights:
-        return PictureInsights(history, feedback)
+        return PictureInsights(history)
 
     thumbnails = Thumbnails(folder / "records" / ".thumbnails")
     api = ReviewApi(make_history, recorder, files, thumbnails, insights)
