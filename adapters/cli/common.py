@@ -60,6 +60,15 @@ SettingsOption = Annotated[
 ]
 
 
+def duration_text(seconds: float) -> str:
+    """An estimate as a person reads it: ``1 h 5 min``, ``3 min 20 s`` or ``12.5 s``."""
+    minutes, rest = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min {rest} s" if minutes else f"{seconds:.1f} s"
+
+
 def exit_with(message: str, code: int = EXIT_FAILED) -> NoReturn:
     """Print ``error: message`` as one line on stderr and leave with ``code``."""
     one_line = " ".join(str(message).split())

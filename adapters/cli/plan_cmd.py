@@ -18,6 +18,7 @@ from adapters.cli.common import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
     SettingsOption,
+    duration_text,
     exit_with,
     load_settings_or_exit,
     stderr,
@@ -225,14 +226,6 @@ def _plan_errors(source: Any) -> Iterator[None]:
         exit_with(str(exc), EXIT_FAILED)
 
 
-def _seconds(value: float) -> str:
-    minutes, seconds = divmod(round(value), 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min {seconds} s" if minutes else f"{value:.1f} s"
-
-
 def _print_check(report: PlanCheckReport) -> None:
     plan = report.plan
     stdout.print(f"plan {plan.name} (id {plan.plan_id}), design {plan.design.kind}")
@@ -266,7 +259,7 @@ def _print_check(report: PlanCheckReport) -> None:
     else:
         untimed = f"; no timing history for {estimate.untimed} cell(s)" if estimate.untimed else ""
         stdout.print(
-            f"estimated time: {_seconds(estimate.seconds)} for {estimate.timed} cell(s), from the "
+            f"estimated time: {duration_text(estimate.seconds)} for {estimate.timed} cell(s), from the "
             f"history's stage timings{untimed}"
         )
     budget = plan.budget

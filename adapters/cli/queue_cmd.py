@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from adapters.cli.common import SettingsOption, load_settings_or_exit, stdout
+from adapters.cli.common import SettingsOption, duration_text, load_settings_or_exit, stdout
 from adapters.cli.history_session import JsonOption
 from adapters.cli.queue_errors import queue_errors
 
@@ -52,15 +52,7 @@ def eta_text(eta: QueueEta) -> str:
     if eta.seconds is None:
         return "ETA: no timing history for the pending jobs" if eta.untimed else "ETA: nothing pending"
     untimed = f"; {eta.untimed} job(s) without timing history or worker" if eta.untimed else ""
-    return f"ETA: {_duration(eta.seconds)} for {eta.timed} job(s) over the live workers{untimed}"
-
-
-def _duration(seconds: float) -> str:
-    minutes, rest = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min {rest} s" if minutes else f"{seconds:.1f} s"
+    return f"ETA: {duration_text(eta.seconds)} for {eta.timed} job(s) over the live workers{untimed}"
 
 
 def _print(report: QueueReport) -> None:
