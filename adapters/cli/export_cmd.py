@@ -7,13 +7,12 @@ Exit codes: 0 written; 1 the history could not be read; 2 a bad request (unknown
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from adapters.cli.common import EXIT_FAILED, EXIT_USAGE, SettingsOption, exit_with, stderr
-from adapters.cli.history_session import FeedbackOption, RecordsOption, open_session
+from adapters.cli.history_session import FeedbackOption, OutputFileOption, RecordsOption, open_session
 
 
 def register(app: typer.Typer) -> None:
@@ -32,9 +31,7 @@ def llm(
     redact_prompts: Annotated[
         bool, typer.Option("--redact-prompts", help="Leave the example runs' prompt texts out.")
     ] = False,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
-    ] = None,
+    output: OutputFileOption = None,
     records: RecordsOption = None,
     feedback: FeedbackOption = None,
     settings: SettingsOption = None,

@@ -50,6 +50,9 @@ FeedbackOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+OutputFileOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+]
 
 
 @dataclass

@@ -15,7 +15,13 @@ import typer
 from adapters.cli import records_import
 from adapters.cli.common import EXIT_USAGE, SettingsOption, exit_with, stderr, stdout
 from adapters.cli.filter_options import with_run_filter
-from adapters.cli.history_session import FeedbackOption, JsonOption, RecordsOption, open_session
+from adapters.cli.history_session import (
+    FeedbackOption,
+    JsonOption,
+    OutputFileOption,
+    RecordsOption,
+    open_session,
+)
 from adapters.cli.times import UtcOption, shown_time, zone_name
 
 if TYPE_CHECKING:
@@ -312,9 +318,7 @@ def export(
     format_name: Annotated[
         Literal["csv", "jsonl", "parquet"], typer.Option("--format", help="csv, jsonl or parquet.")
     ] = "csv",
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
-    ] = None,
+    output: OutputFileOption = None,
     records: RecordsOption = None,
     feedback: FeedbackOption = None,
     settings: SettingsOption = None,
