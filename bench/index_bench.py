@@ -68,13 +68,19 @@ SAMPLERS = ("Euler a", "DPM++ 2M", "DDIM", "UniPC")
 PACKS = ("portraits", "landscapes", "animals", None)
 
 
-def record(number: int, rnd: random.Random) -> dict[str, Any]:
-    """A compact but complete record (one txt2img stage, one image): about 970 bytes as a line."""
+def run_id_and_time(number: int, rnd: random.Random) -> tuple[str, str]:
+    """The ``number``-th generated run's id (sorting as it was made) and time (one second apart)."""
     run_id = f"{number:08x}{rnd.getrandbits(96):024x}"
     minutes, seconds = divmod(number, 60)
     hours, minutes = divmod(minutes, 60)
     days, hours = divmod(hours, 24)
     stamp = f"2026-{1 + days // 28 % 12:02d}-{1 + days % 28:02d}T{hours:02d}:{minutes:02d}:{seconds:02d}.000Z"
+    return run_id, stamp
+
+
+def record(number: int, rnd: random.Random) -> dict[str, Any]:
+    """A compact but complete record (one txt2img stage, one image): about 970 bytes as a line."""
+    run_id, stamp = run_id_and_time(number, rnd)
     model, sampler, steps = rnd.choice(MODELS), rnd.choice(SAMPLERS), rnd.choice((20, 25, 30, 40))
     prompt = " ".join(rnd.sample(WORDS, 5))
     seed = rnd.getrandbits(31)

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.jsonl_log import encode_line
+from bench.index_bench import run_id_and_time
 from bench.report import write_section
 
 CACHE = Path("/tmp/stablenew-insights-bench")
@@ -52,11 +53,7 @@ STABLENEW = [
 
 
 def record(number: int, rnd: random.Random) -> dict[str, Any]:
-    run_id = f"{number:08x}{rnd.getrandbits(96):024x}"
-    minutes, seconds = divmod(number, 60)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    stamp = f"2026-{1 + days // 28 % 12:02d}-{1 + days % 28:02d}T{hours:02d}:{minutes:02d}:{seconds:02d}.000Z"
+    run_id, stamp = run_id_and_time(number, rnd)
     (model, model_hash), sampler, steps = rnd.choice(MODELS), rnd.choice(SAMPLERS), rnd.choice(STEPS)
     width, height = rnd.choice(SIZES)
     full = rnd.random() < 0.5
