@@ -65,7 +65,6 @@ if TYPE_CHECKING:
         PlanLock,
         PresetExporter,
         PresetStore,
-        RecordReader,
         RecordSink,
         RunIndex,
         RunTableWriter,
@@ -397,12 +396,30 @@ def _local_first_feedback(local: FeedbackStore, shared: KeyedFeedbackStore) -> F
     return LocalFirstFeedbackStore(local, shared, warn=_warn)
 
 
-def _scan_index(
-    records: RecordReader, feedback: FeedbackStore, on_bad_line: BadLineReport | None = None
+def _mirrored_index(
+    database: PostgresDatabase,
+    dsn: str | None,
+    records_path: Path,
+    feedback_path: Path,
+    feedback_store: str,
+    on_bad_line: BadLineReport | None = None,
 ) -> RunIndex:
-    from application.scan_index import ScanRunIndex  # the shared history is read whole per call
+    """The shared history read through a local copy beside the records and the SQLite index over it
+    (the feedback too when it is shared; else this machine's feedback file)."""
+    from adapters.index.sqlite_index import SqliteRunIndex
+    from adapters.postgres.mirror import PostgresHistoryMirror, mirror_folder
+    from application.mirrored_index import MirroredRunIndex
 
-    return ScanRunIndex(records, feedback, on_bad_line)
+    shared_feedback = feedback_store == "postgres"
+    mirror = PostgresHistoryMirror(
+        database, mirror_folder(records_path.parent, dsn or ""), feedback=shared_feedback
+    )
+    index = SqliteRunIndex(
+        mirror.records_path,
+        mirror.feedback_path if shared_feedback else feedback_path,
+        on_bad_line=on_bad_line,
+    )
+    return MirroredRunIndex(mirror, index)
 
 
 def _sync_history(**ports: Any) -> SyncHistory:
@@ -472,7 +489,14 @@ class Container(containers.DeclarativeContainer):
         config.learning.sink,
         jsonl=sqlite_index,
         null=sqlite_index,
-        postgres=providers.Factory(_scan_index, records=postgres_records, feedback=feedback_events),
+        postgres=providers.Factory(
+            _mirrored_index,
+            database=postgres_database,
+            dsn=providers.Callable(_reveal, config.postgres.dsn),
+            records_path=config.learning.records_path,
+            feedback_path=config.feedback.path,
+            feedback_store=config.feedback.store,
+        ),
     )
     sync_history = providers.Factory(
         _sync_history,

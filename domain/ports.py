@@ -249,6 +249,28 @@ class RunIndex(Protocol):
 
 
 @runtime_checkable
+class HistoryMirror(Protocol):
+    """A local copy of a shared history in JSON-lines files, for a RunIndex to read.
+
+    ``refresh`` makes ``records_path`` (and ``feedback_path``, when the feedback is shared too)
+    hold every entry the shared history holds now, one line each, in the shared history's order,
+    so that line N of a file is entry N of the shared history and the index over the files
+    answers as a full scan of the shared history would. ``start_over`` copies everything again.
+    The copy is derived: deleting it loses nothing. Several processes may refresh one copy at
+    once. Raises ``SharedStoreUnavailable`` when the shared history cannot be reached, leaving
+    the copy as it was.
+    """
+
+    @property
+    def records_path(self) -> Path: ...
+
+    @property
+    def feedback_path(self) -> Path: ...
+
+    def refresh(self, *, start_over: bool = False) -> None: ...
+
+
+@runtime_checkable
 class ProgressReporter(Protocol):
     """A backend that can say how far the call it is generating has come.
 

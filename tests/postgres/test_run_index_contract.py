@@ -1,5 +1,6 @@
-"""The RunIndex contract against the history index on PostgreSQL (what records list/show/stats,
-insights and the review page read when ``learning.sink = "postgres"``).
+"""The RunIndex contract against the shared history on PostgreSQL as records list/show/stats,
+insights and the review page read it when ``learning.sink = "postgres"``: a local copy of the
+tables (PostgresHistoryMirror) and the SQLite index over the copy (MirroredRunIndex).
 
 Every write goes to the database and, as far as the database keeps it, to JSONL files that the
 contract's full-scan reference reads. The one documented difference: the shared history keeps the
@@ -17,13 +18,15 @@ from pathlib import Path
 
 import pytest
 
+from adapters.index.sqlite_index import SqliteRunIndex
 from adapters.postgres.database import PostgresDatabase
 from adapters.postgres.feedback_store import PostgresFeedbackStore
+from adapters.postgres.mirror import PostgresHistoryMirror
 from adapters.postgres.record_store import PostgresRecordStore
-from application.scan_index import ScanRunIndex
+from application.mirrored_index import MirroredRunIndex
 from domain.feedback import FeedbackEvent
 from domain.images import BackendInfo
-from domain.ports import RunIndex
+from domain.ports import BadLineReport, RunIndex
 from domain.record import LearningRecord
 from domain.run import StageEvent, StageStatus
 from tests.contract.run_index_contract import (
@@ -72,6 +75,22 @@ class DatabaseHistory(HistoryFiles):
             super().raw(source, line + b"\n")
 
 
+def mirrored_index(
+    database: PostgresDatabase, folder: Path, on_bad_line: BadLineReport | None = None
+) -> MirroredRunIndex:
+    mirror = PostgresHistoryMirror(database, folder)
+    return MirroredRunIndex(
+        mirror,
+        SqliteRunIndex(
+            mirror.records_path, mirror.feedback_path, on_bad_line=on_bad_line, on_notice=_no_notice
+        ),
+    )
+
+
+def _no_notice(message: str) -> None:
+    raise AssertionError(f"the index fell back unexpectedly: {message}")
+
+
 class TestPostgresRunIndex(RunIndexContract):
     @pytest.fixture
     def database(self, postgres_dsn: str) -> Iterator[PostgresDatabase]:
@@ -86,12 +105,8 @@ class TestPostgresRunIndex(RunIndexContract):
         files.close()
 
     @pytest.fixture
-    def index(self, database: PostgresDatabase, reported: Reported) -> RunIndex:
-        return ScanRunIndex(
-            PostgresRecordStore(database),
-            PostgresFeedbackStore(database),
-            lambda source, bad: reported.append((source, bad)),
-        )
+    def index(self, database: PostgresDatabase, reported: Reported, tmp_path: Path) -> RunIndex:
+        return mirrored_index(database, tmp_path / "copy", lambda source, bad: reported.append((source, bad)))
 
     # -- the first copy of a run id stays (ON CONFLICT DO NOTHING) --------------------------------
 
