@@ -5,13 +5,14 @@ seq order, and beside it a state file: the table's oid, the last seq copied, how
 was and the file's size after copying them. A refresh asks the database for one line of figures
 and copies only the rows after the last seq. It copies the whole table again, into a new file
 renamed over the old one, when anything else changed: no state, or one that does not match the
-file (a crash between the two writes, a copy edited or deleted by hand), a table that was
+file's size (a crash between the two writes, a copy cut, grown or deleted by hand), a table that was
 recreated, or a table that holds a different number of rows up to the last seq (rows deleted, or
 a row that committed after a later seq was copied: seqs are taken before their rows commit).
 
 The index over the files takes their lines as the shared history's entries, numbered alike.
 Writers hold ``<file>.lock`` as the JSONL stores' writers do, so a reader never takes a line
-being appended for a torn one.
+being appended for a torn one; files are private (0600, folders 0700) and never opened through a
+symbolic link, as the stores' files are.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from filelock import FileLock
+from filelock import lock_descriptor
 
+from adapters.jsonl_log.files import make_directories, open_file, refuse_shared_directories, write_all
 from adapters.postgres.schema import FEEDBACK, RECORDS
 from domain.errors import RecordStoreError
 from domain.ports import HistoryMirror
@@ -71,10 +73,15 @@ class PostgresHistoryMirror(HistoryMirror):
 
     def refresh(self, *, start_over: bool = False) -> None:
         try:
-            self._folder.mkdir(parents=True, exist_ok=True)
+            refuse_shared_directories(self._folder.parent)
+            make_directories(self._folder)
             for table, path in self._tables:
-                with FileLock(f"{path}.lock"):
+                lock = open_file(Path(f"{path}.lock"), os.O_RDWR | os.O_CREAT)
+                try:
+                    lock_descriptor(lock)
                     self._refresh(table, path, start_over)
+                finally:
+                    os.close(lock)
         except OSError as exc:
             raise RecordStoreError(
                 f"cannot write the local copy of the shared history in {self._folder}: {exc.strerror or exc}"
@@ -99,11 +106,11 @@ class PostgresHistoryMirror(HistoryMirror):
 
     def _copy(self, table: str, path: Path, after: int, last: int, mode: int) -> tuple[int, int]:
         """Append the rows with ``after < seq <= last`` to ``path``; returns (rows, file size)."""
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | mode | os.O_CLOEXEC, 0o644)
+        fd = open_file(path, os.O_WRONLY | os.O_CREAT | mode)
         try:
             copied = 0
             for lines in self._lines(table, after, last):
-                _write_all(fd, b"".join(lines))
+                write_all(fd, b"".join(lines))
                 copied += len(lines)
             return copied, os.fstat(fd).st_size
         finally:
@@ -159,7 +166,11 @@ def _load(path: Path) -> CopyState | None:
 def _save(path: Path, state: CopyState) -> None:
     target = _state_path(path)
     fresh = target.with_name(f"{target.name}.new")
-    fresh.write_bytes(orjson.dumps(asdict(state)))
+    fd = open_file(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    try:
+        write_all(fd, orjson.dumps(asdict(state)))
+    finally:
+        os.close(fd)
     os.replace(fresh, target)
 
 
@@ -168,9 +179,3 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except FileNotFoundError:
         return -1
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
