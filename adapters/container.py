@@ -586,16 +586,17 @@ class Container(containers.DeclarativeContainer):
         artifacts=artifact_store,
         clock=clock,
         store=record_store,
+        plans=sqlite_index,
         lock=plan_lock,
         feedback=feedback_events,
     )
-    check_plan = providers.Factory(_check_plan, backend=image_backend, store=record_store, history=history)
-    plan_status = providers.Factory(_plan_status, store=record_store, feedback=feedback_events)
+    check_plan = providers.Factory(_check_plan, backend=image_backend, plans=sqlite_index, history=history)
+    plan_status = providers.Factory(_plan_status, plans=sqlite_index, feedback=feedback_events)
     plan_views = providers.Factory(
-        _plan_views, store=record_store, feedback=feedback_events, status=plan_status
+        _plan_views, plans=sqlite_index, feedback=feedback_events, status=plan_status
     )
     plan_grid = providers.Factory(
-        _plan_grid, status=plan_status, store=record_store, writer=providers.Factory(_contact_sheet)
+        _plan_grid, status=plan_status, plans=sqlite_index, writer=providers.Factory(_contact_sheet)
     )
 
     job_queue = providers.Singleton(
@@ -608,7 +609,7 @@ class Container(containers.DeclarativeContainer):
     history_records = providers.Selector(
         config.learning.sink, jsonl=record_store, null=record_store, postgres=postgres_records
     )
-    queue_plan = providers.Factory(_queue_plan, queue=job_queue, records=history_records)
+    queue_plan = providers.Factory(_queue_plan, queue=job_queue, plans=run_index, records=history_records)
     show_queue = providers.Factory(_show_queue, queue=job_queue, records=history_records)
     worker_queues = providers.Callable(_worker_queues, backend=image_backend)
     run_worker = providers.Factory(

@@ -77,6 +77,10 @@ class MirroredRunIndex(RunIndex):
         self._mirror.refresh()
         return self._index.judgements()
 
+    def plan_records(self, *, newest_first: bool = False) -> Iterator[LearningRecord]:
+        self._mirror.refresh()
+        return self._index.plan_records(newest_first=newest_first)
+
     def close(self) -> None:
         close = getattr(self._index, "close", None)
         if close is not None:

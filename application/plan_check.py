@@ -13,7 +13,7 @@ from domain.plan_cells import LearningRunStep, PlanVariant, model_switches, plan
 from domain.plan_design import pending_steps
 from domain.plan_estimate import StageTimings, TimeEstimate
 from domain.plan_journal import CellState, PlanJournal
-from domain.ports import ImageBackend, RecordReader
+from domain.ports import ImageBackend, PlanRecords
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,15 +46,15 @@ class CheckPlan:
     (by any plan), failed for good, pending, with the time the pending ones should take by the
     history's own stage timings."""
 
-    def __init__(self, backend: ImageBackend, store: RecordReader, history: History) -> None:
+    def __init__(self, backend: ImageBackend, plans: PlanRecords, history: History) -> None:
         self._backend = backend
-        self._store = store
+        self._plans = plans
         self._history = history
 
     def __call__(self, plan: LearningPlan, defaults: Mapping[str, Any]) -> PlanCheckReport:
         steps = plan_steps(plan, defaults)
         preflight(self._backend, plan, steps)
-        journal = PlanJournal.of_records(self._store.iter_records())
+        journal = PlanJournal.of_records(self._plans.plan_records())
         states = [journal.state(step.cell_id, plan.retry) for step in steps]
         pending = pending_steps(plan, run_order(steps), journal)
         return PlanCheckReport(

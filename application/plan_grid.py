@@ -10,7 +10,7 @@ from application.plan_status import PlanStatus, VariantStatus
 from domain.plan import LearningPlan, PlanError
 from domain.plan_grid import GridSheet, GridSquare
 from domain.plan_journal import CellState
-from domain.ports import ContactSheetWriter, RecordReader
+from domain.ports import ContactSheetWriter, PlanRecords
 
 
 class PlanGrid:
@@ -19,9 +19,9 @@ class PlanGrid:
     done run of its combination (by prompt, then seed) and its mean rating; with other axes, the
     best-rated combination of that x and y. An axis the plan does not vary raises PlanError."""
 
-    def __init__(self, status: PlanStatus, store: RecordReader, writer: ContactSheetWriter) -> None:
+    def __init__(self, status: PlanStatus, plans: PlanRecords, writer: ContactSheetWriter) -> None:
         self._status = status
-        self._store = store
+        self._plans = plans
         self._writer = writer
 
     def __call__(
@@ -63,7 +63,7 @@ class PlanGrid:
 
     def _first_images(self, run_ids: set[str]) -> dict[str, str]:
         found: dict[str, str] = {}
-        for record in self._store.iter_records():
+        for record in self._plans.plan_records():
             if record.run_id in run_ids and record.outputs:
                 found[record.run_id] = record.outputs[-1].path  # an image of the last stage
         return found

@@ -18,7 +18,7 @@ from domain.plan_adaptive import RaceOutcome
 from domain.plan_cells import LearningRunStep, attempt_run_id, plan_steps
 from domain.plan_design import CellScheduler, FixedScheduler
 from domain.plan_journal import CellAttempt, PlanJournal, attempt_of, plan_metadata
-from domain.ports import ArtifactStore, Clock, ImageBackend, PlanLock, RecordStore, RunDiscarding
+from domain.ports import ArtifactStore, Clock, ImageBackend, PlanLock, PlanRecords, RecordSink, RunDiscarding
 from domain.run import RunContext, RunStatus
 
 SchedulerFactory = Callable[[LearningPlan, tuple[LearningRunStep, ...]], CellScheduler]
@@ -114,7 +114,8 @@ class RunPlan:
         backend: ImageBackend,
         artifacts: ArtifactStore,
         clock: Clock,
-        store: RecordStore,
+        store: RecordSink,
+        plans: PlanRecords,
         lock: PlanLock,
         *,
         schedulers: SchedulerFactory = fixed_schedulers,
@@ -124,6 +125,7 @@ class RunPlan:
         self._artifacts = artifacts
         self._clock = clock
         self._store = store
+        self._plans = plans
         self._lock = lock
         self._schedulers = schedulers
         self._sleep = sleep
@@ -154,7 +156,7 @@ class RunPlan:
             return session.run(scheduler, self.attempt, self._clock, self._sleep)
 
     def _journal(self) -> PlanJournal:
-        return PlanJournal.of_records(self._store.iter_records())
+        return PlanJournal.of_records(self._plans.plan_records())
 
     def attempt(self, plan: LearningPlan, step: LearningRunStep, journal: PlanJournal) -> CellAttempt:
         """One recorded try of ``step``; its run id is that of the cell's next attempt number."""

@@ -16,7 +16,7 @@ from domain.plan import DesignKind, LearningPlan, PlanError
 from domain.plan_adaptive import RaceOutcome, RaceState, adaptive_outcome
 from domain.plan_cells import LearningRunStep, PlanVariant, plan_steps, variants
 from domain.plan_journal import CellState, PlanJournal, plan_definition
-from domain.ports import FeedbackStore, RecordReader
+from domain.ports import FeedbackStore, PlanRecords
 from domain.record import LearningRecord
 from domain.run_row import RunRow
 
@@ -113,14 +113,14 @@ class PlanStatus:
     (``domain.plan_adaptive``): the leader with its interval and the combinations still in it.
     """
 
-    def __init__(self, store: RecordReader, feedback: FeedbackStore) -> None:
-        self._store = store
+    def __init__(self, plans: PlanRecords, feedback: FeedbackStore) -> None:
+        self._plans = plans
         self._feedback = feedback
 
     def by_id(self, text: str) -> LearningPlan:
         """The newest plan whose id is ``text`` or starts with it; PlanError when none or several do."""
         found: dict[str, Mapping[str, Any]] = {}
-        for record in self._store.iter_records(newest_first=True):
+        for record in self._plans.plan_records(newest_first=True):
             if record.plan_id and record.plan_id.startswith(text) and record.plan_id not in found:
                 definition = plan_definition(record)
                 if definition is not None:
@@ -133,7 +133,7 @@ class PlanStatus:
 
     def __call__(self, plan: LearningPlan, defaults: Mapping[str, Any]) -> PlanStatusReport:
         steps = plan_steps(plan, defaults)
-        records = list(self._store.iter_records())
+        records = list(self._plans.plan_records())
         journal = PlanJournal.of_records(records)
         by_run = {record.run_id: record for record in records}
         person_ratings = latest_ratings(self._feedback.iter_events(), by_rater=False).get(PERSONS, [])

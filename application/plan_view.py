@@ -10,7 +10,7 @@ from typing import Any
 from application.plan_status import CellStatus, PlanStatus, PlanStatusReport, VariantStatus
 from domain.plan import LearningPlan, PlanError
 from domain.plan_journal import CellState, plan_definition
-from domain.ports import FeedbackStore, RecordReader
+from domain.ports import FeedbackStore, PlanRecords
 
 MAX_PAIRS = 12
 
@@ -39,14 +39,14 @@ class PlanViews:
     them already exists for. Same prompt and seed, so the choice is about the settings only.
     """
 
-    def __init__(self, store: RecordReader, feedback: FeedbackStore, status: PlanStatus) -> None:
-        self._store = store
+    def __init__(self, plans: PlanRecords, feedback: FeedbackStore, status: PlanStatus) -> None:
+        self._plans = plans
         self._feedback = feedback
         self._status = status
 
     def plans(self) -> list[LearningPlan]:
         found: dict[str, Mapping[str, Any]] = {}
-        for record in self._store.iter_records(newest_first=True):
+        for record in self._plans.plan_records(newest_first=True):
             if record.plan_id and record.plan_id not in found:
                 definition = plan_definition(record)
                 if definition is not None:

@@ -21,7 +21,7 @@ from domain.plan import DesignKind, LearningPlan, PlanError
 from domain.plan_cells import LearningRunStep, attempt_run_id, plan_steps, run_order
 from domain.plan_design import pending_steps
 from domain.plan_journal import CellState, PlanJournal, plan_metadata
-from domain.ports import JobQueue, RecordReader
+from domain.ports import JobQueue, PlanRecords, RecordReader
 from domain.queue_eta import QueuedWork, QueueEta, QueueWorker, StageMedians, StageSample, queue_eta
 from domain.record import LearningRecord
 from domain.run import RunContext, RunStatus
@@ -95,15 +95,16 @@ class QueuePlan:
     jobs are pending or running adds nothing (those are reported as duplicates).
     """
 
-    def __init__(self, queue: JobQueue, records: RecordReader) -> None:
+    def __init__(self, queue: JobQueue, plans: PlanRecords, records: RecordReader) -> None:
         self._queue = queue
+        self._plans = plans
         self._records = records
 
     def __call__(self, plan: LearningPlan, defaults: Mapping[str, Any]) -> QueuePlanReport:
         if plan.design.kind is DesignKind.ADAPTIVE:
             raise PlanError("design.kind", "adaptive plans cannot be queued: they choose cells as they go")
         steps = plan_steps(plan, defaults)
-        journal = PlanJournal.of_records(self._records.iter_records())
+        journal = PlanJournal.of_records(self._plans.plan_records())
         states = [journal.state(step.cell_id, plan.retry) for step in steps]
         queued = []
         for step in pending_steps(plan, run_order(steps), journal):

@@ -136,6 +136,10 @@ class ScanRunIndex(RunIndex):
                 if event.kind in JUDGEMENTS:
                     yield event
 
+    def plan_records(self, *, newest_first: bool = False) -> Iterator[LearningRecord]:
+        records = [record for record in self.scan().records if record.plan_id]
+        return reversed(records) if newest_first else iter(records)
+
     def _report(self, source: str, counts: dict[str, int]) -> Callable[[BadLine], None]:
         def report(bad: BadLine) -> None:
             counts[source] += 1

@@ -216,6 +216,11 @@ class RunIndex(Protocol):
     - ``judgements`` yields every rating and choice event of the feedback file, oldest first
       (file order), an event id repeated later counted at its first line only, equal to what
       ``FeedbackStore.iter_events`` gives for them.
+
+    What the plans ask (their journal, docs/plans.md), so that they never read every record:
+
+    - ``plan_records`` yields the records of the runs whose ``plan_id`` is set (not empty), as
+      ``record`` gives them, oldest first (or newest first).
     """
 
     def rows(
@@ -246,6 +251,17 @@ class RunIndex(Protocol):
     def runs(self, run_ids: Collection[str]) -> Iterator[RunRow]: ...
 
     def judgements(self) -> Iterator[FeedbackEvent]: ...
+
+    def plan_records(self, *, newest_first: bool = False) -> Iterator[LearningRecord]: ...
+
+
+@runtime_checkable
+class PlanRecords(Protocol):
+    """The plans' journal: ``plan_records`` yields the record of every run whose ``plan_id`` is set
+    (not empty), the newest copy of each run id, oldest first (or newest first). Every RunIndex
+    is one (see there), reading them without reading the other records."""
+
+    def plan_records(self, *, newest_first: bool = False) -> Iterator[LearningRecord]: ...
 
 
 @runtime_checkable

@@ -70,6 +70,13 @@ def page(
     return db.execute(query, [*params, size]).fetchall()
 
 
+def plan_runs(db: sqlite3.Connection, *, newest_first: bool) -> list[tuple[str, int, int]]:
+    """``(run_id, offset, length)`` of every run with a plan id, in history order."""
+    order = "DESC" if newest_first else "ASC"
+    query = f"SELECT run_id, offset, length FROM runs WHERE plan_id != '' ORDER BY seq {order}"
+    return db.execute(query).fetchall()
+
+
 def stored_row(values: tuple[Any, ...]) -> RunRow:
     """The RunRow of a page row (not for ``odd`` rows: their values are approximate)."""
     rating, tags, notes, wins, losses = values[-5:]

@@ -193,6 +193,13 @@ class SqliteRunIndex(RunIndex):
     def judgements(self) -> Iterator[FeedbackEvent]:
         return iter(self._call(lambda db: list(insights_queries.judgements(db))))
 
+    def plan_records(self, *, newest_first: bool = False) -> Iterator[LearningRecord]:
+        def records(db: sqlite3.Connection) -> list[LearningRecord]:
+            stored = queries.plan_runs(db, newest_first=newest_first)
+            return [self._record_at(run_id, offset, length) for run_id, offset, length in stored]
+
+        return iter(self._call(records))
+
     def close(self) -> None:
         with self._lock:
             self._close()

@@ -256,6 +256,15 @@ class RunIndexContract:
         assert list(index.judgements()) == expected
         assert {event.kind for event in expected} == {"rating", "choice"}
 
+    def test_plan_records_are_the_records_of_the_runs_with_a_plan_id_in_history_order(
+        self, index: RunIndex, varied: HistoryFiles
+    ) -> None:
+        varied.add(make_record("plan0002", plan_id="plan-b", variant_index=0))
+        expected = [record for record in varied.history().iter_records() if record.plan_id]
+        assert [record.run_id for record in expected] == ["plan0002", "plan0001"]  # odd00001's is ""
+        assert list(index.plan_records(newest_first=True)) == expected
+        assert list(index.plan_records()) == expected[::-1]
+
     # -- listing ---------------------------------------------------------------------------------
 
     def test_missing_files_are_an_empty_history(self, index: RunIndex) -> None:

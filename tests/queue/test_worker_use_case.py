@@ -158,19 +158,25 @@ def test_queueing_a_plan_twice_adds_nothing_and_done_cells_are_never_queued(tmp_
     plan = load_plan_source(path).plan
     queue, sink = InMemoryJobQueue(), InMemoryRecordSink()
     reader = _Reader(sink)
-    first = QueuePlan(queue, reader)(plan, {})
-    again = QueuePlan(queue, reader)(plan, {})
+    first = QueuePlan(queue, reader, reader)(plan, {})
+    again = QueuePlan(queue, reader, reader)(plan, {})
     assert (first.new, again.new, len(again.queued)) == (3, 0, 3)
     worker, _ = _worker(queue, sink)
     worker("alpha", ("fake-a",), stop=lambda: False, max_jobs=3)
-    done = QueuePlan(queue, reader)(plan, {})
+    done = QueuePlan(queue, reader, reader)(plan, {})
     assert (done.done_before, len(done.queued)) == (3, 0)
     assert all(record.metadata["plan"]["cell"] for record in sink.records)
 
 
 class _Reader:
+    """An in-memory sink's records, and the plans' journal of them (its records with a plan id)."""
+
     def __init__(self, sink: InMemoryRecordSink) -> None:
         self._sink = sink
+
+    def plan_records(self, *, newest_first: bool = False) -> Iterator[LearningRecord]:
+        records = [record for record in self._sink.records if record.plan_id]
+        return iter(records[::-1] if newest_first else records)
 
     def iter_records(self, **_: object) -> Iterator[LearningRecord]:
         return iter(list(self._sink.records))
