@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from application.job_payload import payload_model, payload_stages, run_payload
@@ -25,6 +26,8 @@ from domain.ports import JobQueue, PlanRecords, RecordReader
 from domain.queue_eta import QueuedWork, QueueEta, QueueWorker, StageMedians, StageSample, queue_eta
 from domain.record import LearningRecord
 from domain.run import RunContext, RunStatus
+
+TIMED_RUNS = 5000
 
 
 def stage_samples(records: Iterable[LearningRecord]) -> Iterable[StageSample]:
@@ -48,11 +51,14 @@ def stage_samples(records: Iterable[LearningRecord]) -> Iterable[StageSample]:
 def estimate(
     status: QueueStatus, records: RecordReader, work: Sequence[QueuedWork] | None = None
 ) -> QueueEta:
-    """The ETA of ``work`` (default: the pending jobs) over the live workers, by the history."""
+    """The ETA of ``work`` (default: the pending jobs) over the live workers, by the stage timings of
+    the newest ``TIMED_RUNS`` runs of the history (read from its end: the cost does not grow with it,
+    and the timings are those of today's workers and models)."""
     if work is None:
         work = [QueuedWork(payload_model(job.payload), payload_stages(job.payload)) for job in status.pending]
     workers = [QueueWorker(worker.name, worker.queues) for worker in status.workers]
-    return queue_eta(work, workers, StageMedians(stage_samples(records.iter_records())))
+    newest = islice(records.iter_records(newest_first=True), TIMED_RUNS)
+    return queue_eta(work, workers, StageMedians(stage_samples(newest)))
 
 
 class SubmitRun:

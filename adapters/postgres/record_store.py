@@ -78,18 +78,40 @@ class PostgresRecordStore(KeyedRecordStore):
         """Oldest (or newest) first, as the table was when iteration began; a row that is not a
         record is skipped and reported numbered like a file's line (1, 2... or -1, -2...).
 
-        Rows are never changed (ON CONFLICT DO NOTHING), so the decoded rows are kept and each
-        call reads only the rows added since the last one: a long-lived reader (the review page)
-        pays for the whole table once. A row that shows up below what was read (a transaction
-        that committed late) makes it read the table again whole.
+        Oldest first: rows are never changed (ON CONFLICT DO NOTHING), so the decoded rows are
+        kept and each call reads only the rows added since the last one: a long-lived reader pays
+        for the whole table once. A row that shows up below what was read (a transaction that
+        committed late) makes it read the table again whole. Newest first reads from the end in
+        batches, only as far as the caller iterates (the newest runs of a large table cost the
+        same as of a small one).
         """
-        snapshot = self._catch_up()
-        ordered = reversed(snapshot) if newest_first else iter(snapshot)
-        for number, item in enumerate(ordered, start=1):
+        if newest_first:
+            return self._newest_first(on_bad_line)
+        return self._oldest_first(on_bad_line)
+
+    def _oldest_first(self, on_bad_line: Callable[[BadLine], None] | None) -> Iterator[LearningRecord]:
+        for number, item in enumerate(self._catch_up(), start=1):
             if isinstance(item, LearningRecord):
                 yield item
             elif on_bad_line is not None:
-                on_bad_line(BadLine(-number if newest_first else number, item))
+                on_bad_line(BadLine(number, item))
+
+    def _newest_first(self, on_bad_line: Callable[[BadLine], None] | None) -> Iterator[LearningRecord]:
+        row = self._db.run(lambda c: c.execute(f"SELECT max(seq) FROM {RECORDS}").fetchone())
+        below = (int(row[0]) + 1) if row and row[0] is not None else 0
+        query = f"SELECT seq, document FROM {RECORDS} WHERE seq < %s ORDER BY seq DESC LIMIT {BATCH}"
+        number = 0
+        while below > 0:
+            rows = self._db.run(lambda c, bound=below: c.execute(query, (bound,)).fetchall())  # type: ignore[misc]
+            if not rows:
+                return
+            for seq, document in rows:
+                below, number = int(seq), number + 1
+                item = _decoded(document)  # a newer schema raises
+                if isinstance(item, LearningRecord):
+                    yield item
+                elif on_bad_line is not None:
+                    on_bad_line(BadLine(-number, item))
 
     def _catch_up(self) -> list[LearningRecord | str]:
         totals = f"SELECT coalesce(max(seq), 0), count(*) FROM {RECORDS}"

@@ -99,7 +99,7 @@ def test_a_repeated_run_id_is_no_new_line(
         "DELETE FROM stablenew_records WHERE run_id = 'run00001'",
         # a row that committed after a later seq was copied (seqs are taken before commit)
         "INSERT INTO stablenew_records (seq, run_id, document) OVERRIDING SYSTEM VALUE"
-        " SELECT 0, 'late0001', document || '{\"run_id\": \"late0001\"}' FROM stablenew_records LIMIT 1",
+        " SELECT 2, 'late0001', document || '{\"run_id\": \"late0001\"}' FROM stablenew_records LIMIT 1",
         f"DROP TABLE {RECORDS}; {SCHEMA}; INSERT INTO {RECORDS} (run_id, document)"
         " SELECT 'anew0001', document || '{\"run_id\": \"anew0001\"}' FROM stablenew_feedback LIMIT 0",
     ],
@@ -108,7 +108,9 @@ def test_a_repeated_run_id_is_no_new_line(
 def test_the_copy_starts_over_when_the_table_changed_below_what_it_copied(
     database: PostgresDatabase, mirror: PostgresHistoryMirror, index: MirroredRunIndex, change: str
 ) -> None:
-    add(database, "run00001", "run00002")
+    add(database, "run00001")
+    add(database, "run00001")  # a repeat: no row, but it takes seq 2
+    add(database, "run00002")
     listed(index)
     inode = mirror.records_path.stat().st_ino
     database.run(lambda c: c.execute(change))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from domain.queue_eta import QueuedWork, QueueWorker, StageMedians, StageSample, queue_eta
+from domain.record import LearningRecord
 
 
 def _samples() -> list[StageSample]:
@@ -44,3 +47,28 @@ def test_jobs_no_worker_listens_for_or_without_timings_are_untimed() -> None:
 def test_no_workers_or_no_work_gives_no_seconds() -> None:
     assert queue_eta([QueuedWork("m1", ("txt2img",))], [], StageMedians(_samples())).seconds is None
     assert queue_eta([], [QueueWorker("fast", ("m1",))], StageMedians(_samples())).seconds is None
+
+
+def test_the_eta_is_timed_by_the_newest_runs_of_the_history_only() -> None:
+    from dataclasses import replace
+
+    from application.queue_jobs import TIMED_RUNS, estimate
+    from domain.jobs import QueueStatus, WorkerInfo
+    from domain.run import StageEvent, StageStatus
+    from tests.factories import make_record
+
+    def run(number: int, milliseconds: int) -> LearningRecord:
+        event = StageEvent("txt2img", StageStatus.SUCCEEDED, duration_ms=milliseconds)
+        return replace(make_record(f"run{number:06d}"), stage_events=(event,))
+
+    old = [run(number, 60_000) for number in range(TIMED_RUNS)]  # a slower machine, long ago
+    new = [run(TIMED_RUNS + number, 2_000) for number in range(TIMED_RUNS)]
+
+    class Records:
+        def iter_records(self, *, newest_first: bool = False, **_: object) -> Iterator[LearningRecord]:
+            every = old + new
+            return iter(every[::-1] if newest_first else every)
+
+    status = QueueStatus((), (WorkerInfo("w1", "gpu-1", ("fake-model-v1",), 1.0),))
+    eta = estimate(status, Records(), [QueuedWork("fake-model-v1", ("txt2img",))] * 3)
+    assert eta.seconds == pytest.approx(6.0)  # 3 jobs of the newest runs' 2 s, not 60 s
