@@ -38,6 +38,7 @@ from typing import Any
 
 from adapters.postgres.documents import to_jsonb
 from adapters.postgres.schema import FEEDBACK, RECORDS, SCHEMA
+from bench.commands_bench import STABLENEW
 from bench.index_bench import event, record
 from bench.report import write_section
 from tests.postgres_server import fresh_database, shared_server
@@ -49,11 +50,6 @@ COMMANDS: dict[str, list[str]] = {
     "records show <oldest run's prefix>": ["records", "show", "{oldest}"],
     "records stats": ["records", "stats"],
 }
-STABLENEW = [
-    sys.executable,
-    "-c",
-    "import sys; from adapters.cli import main; sys.argv[0] = 'stablenew'; main()",
-]
 TIMEOUT = 3600  # seconds for one call; a scan of a large history on a loaded machine is slow
 
 
