@@ -45,4 +45,10 @@ def test_list_show_stats_and_rate_read_and_write_the_shared_history(
     events = list(feedback.iter_events())
     assert [(e.run_id, e.rating, e.by.name) for e in events][-1] == ("bbbb2222", 2, "bob")
     assert not (tmp_path / "records" / "learning_records.jsonl").exists()  # this machine ran nothing
+
+    index = run_cli("records", "index", "--rebuild", cwd=tmp_path, env=env)
+    assert index.returncode == 0, index.stderr
+    assert "shared-history" in index.stdout  # the index of the local copy of the shared history
+    assert "runs: 2, feedback events: 1" in index.stdout
+    assert postgres_dsn not in index.stdout + index.stderr
     database.close()
