@@ -49,6 +49,6 @@ def test_list_show_stats_and_rate_read_and_write_the_shared_history(
     index = run_cli("records", "index", "--rebuild", cwd=tmp_path, env=env)
     assert index.returncode == 0, index.stderr
     assert "shared-history" in index.stdout  # the index of the local copy of the shared history
-    assert "runs: 2, feedback events: 1" in index.stdout
+    assert "runs: 2, feedback events: 2" in index.stdout  # the rating above and the one rated here
     assert postgres_dsn not in index.stdout + index.stderr
     database.close()
