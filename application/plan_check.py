@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +14,8 @@ from domain.plan_design import pending_steps
 from domain.plan_estimate import StageTimings, TimeEstimate
 from domain.plan_journal import CellState, PlanJournal
 from domain.ports import ImageBackend, PlanRecords
+from domain.run_filter import RunFilter, literal
+from domain.run_row import RunRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,5 +67,18 @@ class CheckPlan:
             failed=states.count(CellState.FAILED),
             pending=pending,
             model_switches=model_switches(pending),
-            estimate=StageTimings(self._history.iter_rows()).estimate(pending),
+            estimate=StageTimings(self._timed_rows(pending)).estimate(pending),
         )
+
+    def _timed_rows(self, steps: Iterable[LearningRunStep]) -> Iterator[RunRow]:
+        """The succeeded runs the steps can be timed by: of their models (of any model for a step that
+        leaves the model to the backend) and samplers, each run once; the index picks them out."""
+        seen: set[str] = set()
+        for model, sampler in sorted({(step.config.model, step.config.sampler) for step in steps}):
+            wanted = RunFilter(
+                status="succeeded", model=literal(model) if model else None, sampler=literal(sampler)
+            )
+            for row in self._history.iter_rows(wanted):
+                if row.run_id not in seen:
+                    seen.add(row.run_id)
+                    yield row

@@ -138,6 +138,12 @@ class RunFilter:
         return (self.since is None or moment >= self.since) and (self.until is None or moment < self.until)
 
 
+def literal(text: str) -> str:
+    """A text filter's pattern that matches ``text`` itself (case-insensitively, as every text
+    filter): each of ``*``, ``?`` and ``[`` stands for itself."""
+    return re.sub(r"[*?\[]", lambda found: f"[{found.group()}]", text)
+
+
 def _glob(pattern: str | None, value: str | None) -> bool:
     if pattern is None:
         return True

@@ -91,6 +91,45 @@ def test_the_estimate_from_history_is_within_15_percent_of_the_simulated_latency
     assert container.check_plan()(other_size, defaults).estimate.seconds is None  # no timing history
 
 
+def test_the_estimate_reads_only_the_runs_of_the_plans_models_and_samplers_and_times_as_all_runs_would(
+    tmp_path: Path,
+) -> None:
+    from dataclasses import replace
+
+    from adapters.record_store.jsonl import JsonlRecordStore
+    from domain.plan_estimate import StageTimings
+    from domain.run import StageEvent, StageStatus
+    from tests.factories import make_record
+
+    folder = workspace(tmp_path)
+    container, defaults = _container(folder, FakeImageBackend())
+    plan = _plan(folder)
+    container.run_plan()(plan, defaults, max_images=2)
+
+    def timed(run_id: str, milliseconds: int, **config: Any) -> Any:
+        record = make_record(run_id)
+        event = StageEvent("txt2img", StageStatus.SUCCEEDED, duration_ms=milliseconds)
+        settings = {**record.config, "width": 64, "height": 64, **config}
+        return replace(record, config=settings, stage_events=(event,), resolved={})
+
+    plan_model, plan_sampler = defaults["model"], defaults["sampler"]
+    others = [
+        timed("same0001", 900, model=plan_model, sampler=plan_sampler),
+        timed("same0002", 700, model=plan_model, sampler=plan_sampler.upper()),  # samplers match in any case
+        timed("model001", 50_000, model="another-model", sampler=plan_sampler),
+        timed("sampl001", 60_000, model=plan_model, sampler="another sampler"),
+        timed("sized001", 70_000, model=plan_model, sampler=plan_sampler, width=128),
+        replace(timed("fail0001", 80_000, model=plan_model, sampler=plan_sampler), status="failed"),
+    ]
+    store = JsonlRecordStore(folder / "records" / "learning_records.jsonl")
+    store.append_records(others)
+    store.close()
+    check = container.check_plan()(plan, defaults)
+    every_run = StageTimings(container.history().iter_rows()).estimate(check.pending)
+    assert check.estimate == every_run
+    assert check.estimate.timed == len(check.pending) > 0
+
+
 def test_status_names_the_winner_with_evidence_and_the_preset_command(tmp_path: Path) -> None:
     plan_text = (
         SMALL_PLAN.replace('"a red bicycle"', "")
