@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.jsonl_log import encode_line
+from bench.commands_bench import STABLENEW
 from bench.index_bench import run_id_and_time
 from bench.report import write_section
 
@@ -45,11 +46,6 @@ DENOISE = (0.3, 0.45, 0.6)
 UPSCALERS = ("Lanczos", "R-ESRGAN 4x+", "SwinIR_4x")
 PRESETS = ("portrait-v1", "portrait-v2", None, None)
 PERSONS = ("alice", "bob", "carol")
-STABLENEW = [
-    sys.executable,
-    "-c",
-    "import sys; from adapters.cli import main; sys.argv[0] = 'stablenew'; main()",
-]
 
 
 def record(number: int, rnd: random.Random) -> dict[str, Any]:

@@ -21,14 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.commands_bench import STABLENEW
 from bench.index_bench import history
 from bench.report import write_section
-
-STABLENEW = [
-    sys.executable,
-    "-c",
-    "import sys; from adapters.cli import main; sys.argv[0] = 'stablenew'; main()",
-]
 
 
 def timed(argv: list[str], env: dict[str, str]) -> tuple[float, int]:

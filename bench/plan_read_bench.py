@@ -37,6 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.commands_bench import STABLENEW
 from bench.index_bench import history
 from bench.report import write_section
 
@@ -67,11 +68,6 @@ COMMANDS: dict[str, list[str]] = {
 COMPARED = ("plan status PLAN.toml", "plan check PLAN.toml", "plan run PLAN.toml (every cell done)")
 # `records list` shows the plan runs' times, which differ between the trees' homes by nature.
 TIMING = re.compile(r"\d\s*(ms|s|seconds?|minutes?)\b|\d\d:\d\d:\d\d")
-STABLENEW = [
-    sys.executable,
-    "-c",
-    "import sys; from adapters.cli import main; sys.argv[0] = 'stablenew'; main()",
-]
 TIMEOUT = 3600  # seconds for one call; a full read of a large history on a loaded machine is slow
 
 
