@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from application.preset_model import CheckPresetModel
     from application.presets import DerivePreset, VerifyPreset
     from application.query_history import QueryHistory
-    from application.queue_jobs import QueuePlan, ShowQueue, SubmitRun
+    from application.queue_jobs import PruneQueue, QueuePlan, ShowQueue, SubmitRun
     from application.sync_history import SyncHistory
     from application.watch_imports import WatchImports
     from application.worker import RunWorker, WorkerPolicy
@@ -360,6 +360,12 @@ def _queue_plan(**ports: Any) -> QueuePlan:
     return QueuePlan(**ports)
 
 
+def _prune_queue(queue: JobQueue) -> PruneQueue:
+    from application.queue_jobs import PruneQueue
+
+    return PruneQueue(queue)
+
+
 def _show_queue(**ports: Any) -> ShowQueue:
     from application.queue_jobs import ShowQueue
 
@@ -611,6 +617,7 @@ class Container(containers.DeclarativeContainer):
     )
     queue_plan = providers.Factory(_queue_plan, queue=job_queue, plans=run_index, records=history_records)
     show_queue = providers.Factory(_show_queue, queue=job_queue, records=history_records)
+    prune_queue = providers.Factory(_prune_queue, queue=job_queue)
     worker_queues = providers.Callable(_worker_queues, backend=image_backend)
     run_worker = providers.Factory(
         _run_worker,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from itertools import islice
 from typing import Any
 
@@ -137,6 +138,17 @@ class QueuePlan:
             tuple(queued),
             estimate(self._queue.status(), self._records, work),
         )
+
+
+class PruneQueue:
+    """Deletes the queue's jobs that ended long enough ago (``JobQueue.prune``): succeeded ones, and
+    failed ones when asked. The records of their runs stay in the history."""
+
+    def __init__(self, queue: JobQueue) -> None:
+        self._queue = queue
+
+    def __call__(self, older_than: timedelta, *, failed: bool, queues: Sequence[str] | None = None) -> int:
+        return self._queue.prune(older_than.total_seconds(), failed=failed, queues=queues)
 
 
 @dataclass(frozen=True, slots=True)

@@ -586,6 +586,10 @@ class JobQueue(Protocol):
       removed. Safe to call from every worker at once: each job is recovered once.
     - ``status`` counts jobs per queue, state and worker, lists live workers, the failed jobs
       with their reasons and the pending jobs.
+    - ``prune(older_than, failed=..., queues=...)`` deletes the jobs of ``queues`` (None: of every
+      queue) that ended at least ``older_than`` seconds ago: the succeeded ones, and the failed
+      ones too when ``failed``; pending and running jobs are never touched. Returns how many it
+      deleted. The records of their runs stay in the history.
 
     Every call raises ``QueueError`` (never naming a password) when the queue cannot be reached;
     a later call works again once it can.
@@ -612,3 +616,7 @@ class JobQueue(Protocol):
     def recover_stalled(self, stalled_after: float, max_attempts: int) -> tuple[Recovered, ...]: ...
 
     def status(self) -> QueueStatus: ...
+
+    def prune(
+        self, older_than: float, *, failed: bool = False, queues: Sequence[str] | None = None
+    ) -> int: ...

@@ -223,11 +223,18 @@ def _single(name: str, value: str | Sequence[str] | None) -> str | None:
     return value.strip() or None
 
 
+def parse_age(name: str, text: str) -> timedelta:
+    """An age as ``--since`` takes one (``30m``, ``12h``, ``7d``, ``2w``); FilterError otherwise."""
+    relative = _RELATIVE.fullmatch(text.strip())
+    if relative is None:
+        raise FilterError(name, f"{text.strip()!r} is not an age (use 30m, 12h, 7d or 2w)")
+    return timedelta(**{_UNITS[relative.group(2)]: int(relative.group(1))})
+
+
 def parse_moment(name: str, text: str, now: datetime, *, end_of_day: bool = False) -> datetime:
     raw = text.strip()
-    relative = _RELATIVE.fullmatch(raw)
-    if relative:
-        return now - timedelta(**{_UNITS[relative.group(2)]: int(relative.group(1))})
+    if _RELATIVE.fullmatch(raw):
+        return now - parse_age(name, raw)
     try:
         moment = parse_timestamp(raw)
     except ValueError:

@@ -1,4 +1,5 @@
-"""``stablenew queue status``: the shared queue's jobs per state, queue and worker, and its ETA."""
+"""``stablenew queue status``: the shared queue's jobs per state, queue and worker, and its ETA;
+``stablenew queue prune``: delete the jobs that ended long ago."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from adapters.cli.common import SettingsOption, duration_text, load_settings_or_exit, stdout
+from adapters.cli.common import (
+    EXIT_USAGE,
+    SettingsOption,
+    duration_text,
+    exit_with,
+    load_settings_or_exit,
+    stdout,
+)
 from adapters.cli.history_session import JsonOption
 from adapters.cli.queue_errors import queue_errors
 
@@ -22,6 +30,7 @@ STATES = ("pending", "running", "succeeded", "failed")
 def register(app: typer.Typer) -> None:
     queue_app = typer.Typer(help="The shared job queue (docs/scale-out.md).", no_args_is_help=True)
     queue_app.command("status")(status)
+    queue_app.command("prune")(prune)
     app.add_typer(queue_app, name="queue")
 
 
@@ -46,6 +55,44 @@ def status(
         sys.stdout.write(orjson.dumps(_json(report), option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
         _print(report)
+
+
+def prune(
+    older_than: Annotated[
+        str,
+        typer.Option(
+            "--older-than", help="Delete the jobs that ended at least this long ago: 30m, 12h, 7d, 2w."
+        ),
+    ] = "7d",
+    failed: Annotated[
+        bool, typer.Option("--failed", help="Failed jobs too (their reasons go with them).")
+    ] = False,
+    queue: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--queue",
+            metavar="NAME",
+            help="Only this queue (repeat for more). Default: every queue.",
+            show_default=False,
+        ),
+    ] = None,
+    settings: SettingsOption = None,
+) -> None:
+    """Delete the jobs that ended long ago (succeeded; with --failed, failed too), so that `queue
+    status` lists what matters now. Pending and running jobs are never touched; the records of the
+    runs stay in the history."""
+    from adapters.container import build_container
+    from domain.run_filter import FilterError, parse_age
+
+    try:
+        age = parse_age("older_than", older_than)
+    except FilterError as exc:
+        exit_with(str(exc), EXIT_USAGE)
+    loaded, _layers = load_settings_or_exit(settings, {})
+    with queue_errors():
+        deleted = build_container(loaded).prune_queue()(age, failed=failed, queues=queue or None)
+    kinds = "succeeded or failed" if failed else "succeeded"
+    stdout.print(f"deleted {deleted} {kinds} job(s) that ended over {older_than.strip()} ago")
 
 
 def eta_text(eta: QueueEta) -> str:

@@ -33,6 +33,7 @@ class _Entry:
     state: JobState = JobState.PENDING
     worker: str | None = None  # the name of who runs or ran it
     reason: str | None = None
+    ended: float | None = None  # when it succeeded or failed for good
 
 
 @dataclass
@@ -136,6 +137,7 @@ class InMemoryJobQueue(JobQueue):
                 entry.job = replace(entry.job, worker_id="", lost_attempts=lost)
                 if lost >= max_attempts:
                     entry.state, entry.reason = JobState.FAILED, f"failed for good: {reason}"
+                    entry.ended = now
                     recovered.append(Recovered(entry.job.job_id, False, entry.reason))
                 else:
                     entry.state, entry.worker = JobState.PENDING, None
@@ -163,6 +165,22 @@ class InMemoryJobQueue(JobQueue):
                 pending=tuple(e.job for e in self._jobs.values() if e.state is JobState.PENDING),
             )
 
+    def prune(self, older_than: float, *, failed: bool = False, queues: Sequence[str] | None = None) -> int:
+        ended = {JobState.SUCCEEDED, JobState.FAILED} if failed else {JobState.SUCCEEDED}
+        with self._guard:
+            now = self._now()
+            old = [
+                job_id
+                for job_id, entry in self._jobs.items()
+                if entry.state in ended
+                and entry.ended is not None
+                and now - entry.ended >= older_than
+                and (queues is None or entry.job.queue in queues)
+            ]
+            for job_id in old:
+                del self._jobs[job_id]
+            return len(old)
+
     def _running(self, job: Job) -> _Entry:
         entry = self._jobs.get(job.job_id)
         if entry is None or entry.state is not JobState.RUNNING or entry.job.worker_id != job.worker_id:
@@ -172,4 +190,4 @@ class InMemoryJobQueue(JobQueue):
     def _finish(self, job: Job, state: JobState, reason: str | None) -> None:
         with self._guard:
             entry = self._running(job)
-            entry.state, entry.reason = state, reason
+            entry.state, entry.reason, entry.ended = state, reason, self._now()

@@ -259,6 +259,23 @@ class ProcrastinateJobQueue(JobQueue):
 
         return self._guarded(go)
 
+    def prune(self, older_than: float, *, failed: bool = False, queues: Sequence[str] | None = None) -> int:
+        statuses = ["succeeded", "failed", "cancelled", "aborted"] if failed else ["succeeded"]
+
+        def go() -> int:
+            with self._transaction() as conn:
+                rows = self._all(
+                    conn,
+                    _PRUNE,
+                    task=TASK,
+                    statuses=statuses,
+                    seconds=max(0.0, older_than),
+                    queues=None if queues is None else list(queues),
+                )
+            return len(rows)
+
+        return self._guarded(go)
+
     def close(self) -> None:
         self._drop_listener()
         if self._connector is not None:
@@ -453,6 +470,20 @@ SELECT j.id, j.queue_name, j.args, c.reason
   ) c ON true
  WHERE j.task_name = %(task)s AND j.status IN ('failed', 'cancelled', 'aborted')
  ORDER BY j.id
+"""
+
+_PRUNE = """
+WITH ended AS (
+    SELECT j.id FROM procrastinate_jobs j
+     WHERE j.task_name = %(task)s
+       AND j.status::text = ANY(%(statuses)s)
+       AND (%(queues)s::text[] IS NULL OR j.queue_name = ANY(%(queues)s::text[]))
+       AND (SELECT max(e.at) FROM procrastinate_events e WHERE e.job_id = j.id)
+           <= now() - make_interval(secs => %(seconds)s)
+), claims AS (
+    DELETE FROM stablenew_queue_claims WHERE job_id IN (SELECT id FROM ended)
+)
+DELETE FROM procrastinate_jobs WHERE id IN (SELECT id FROM ended) RETURNING id
 """
 
 _PENDING = """

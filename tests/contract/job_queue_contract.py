@@ -130,6 +130,36 @@ class JobQueueContract:
         assert reasons[failed.job_id] == "the backend refused: bad sampler"
         assert any(w.worker_id == worker and w.name == "alpha" for w in status.workers)
 
+    def test_prune_deletes_the_ended_jobs_old_enough_and_failed_ones_only_when_asked(
+        self, queue: JobQueue, name: str
+    ) -> None:
+        for n in range(4):
+            queue.submit(request(name, n))
+        queue.submit(request(name + "-other", 9))
+        worker = queue.register_worker("alpha", [name, name + "-other"])
+        done, failed, running = (queue.claim(worker, [name]) for _ in range(3))
+        other = queue.claim(worker, [name + "-other"])
+        assert done is not None
+        assert failed is not None
+        assert running is not None
+        assert other is not None
+        queue.succeed(done)
+        queue.fail(failed, "refused")
+        queue.succeed(other)
+        assert queue.prune(3600, failed=True, queues=[name]) == 0  # they ended just now
+        self.let_time_pass(0.05)
+        assert queue.prune(0, queues=[name]) == 1  # the succeeded one
+        status = queue.status()
+        assert status.total(JobState.SUCCEEDED, name) == 0
+        assert status.total(JobState.FAILED, name) == 1
+        assert status.total(JobState.SUCCEEDED, name + "-other") == 1  # another queue: untouched
+        assert queue.prune(0, failed=True, queues=[name]) == 1
+        status = queue.status()
+        assert failed.job_id not in {f.job_id for f in status.failures}
+        assert (status.total(JobState.PENDING, name), status.total(JobState.RUNNING, name)) == (1, 1)
+        queue.succeed(running)  # a job running while prune ran is still there to finish
+        assert queue.prune(0, queues=[name + "-other"]) == 1
+
     def test_finishing_twice_raises_job_lost(self, queue: JobQueue, name: str) -> None:
         queue.submit(request(name))
         worker = queue.register_worker("w1", [name])

@@ -1,5 +1,5 @@
-"""A worker on the shared history first sends what its local files hold and the database lacks
-(records a database outage left only there), then takes jobs."""
+"""Upkeep of the shared queue and history: a worker sends what its local files hold and the database
+lacks before it takes jobs; `queue prune` deletes the jobs that ended long ago."""
 
 from __future__ import annotations
 
@@ -51,3 +51,30 @@ def test_a_worker_sends_the_local_records_the_database_lacks_before_its_first_jo
     assert [e.event_id for e in PostgresFeedbackStore(database).iter_events()] == ["ev-left"]
     assert result.stderr.index("sent to the database") < result.stderr.index(run_id[:8])
     database.close()
+
+
+def test_queue_prune_deletes_the_ended_jobs_and_keeps_the_pending_ones_and_the_records(
+    tmp_path: Path, postgres_dsn: str
+) -> None:
+    cluster = Cluster(tmp_path, postgres_dsn)
+    for prompt in ("a lighthouse", "a harbour"):
+        submitted = cluster.cli(
+            "submit", "-p", prompt, "--model", "fake-a", "--stages", "txt2img", "--width", "64",
+            "--height", "64",
+        )  # fmt: skip
+        assert submitted.returncode == 0, submitted.stderr
+    worked = cluster.cli("worker", "--name", "w1", "--max-jobs", "1", models=("fake-a",))
+    assert worked.returncode == 0, worked.stderr
+
+    kept = cluster.cli("queue", "prune")  # the default: ended over 7 days ago
+    assert kept.returncode == 0, kept.stderr
+    assert "deleted 0 succeeded job(s) that ended over 7d ago" in kept.stdout
+    pruned = cluster.cli("queue", "prune", "--older-than", "0m")
+    assert pruned.returncode == 0, pruned.stderr
+    assert "deleted 1 succeeded job(s)" in pruned.stdout
+    status = json.loads(cluster.cli("queue", "status", "--json").stdout)
+    assert (status["counts"]["succeeded"], status["counts"]["pending"]) == (0, 1)
+    assert len(cluster.records()) == 1  # the run's record stays
+    bad = cluster.cli("queue", "prune", "--older-than", "soon")
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "error: --older-than: 'soon' is not an age (use 30m, 12h, 7d or 2w)"
