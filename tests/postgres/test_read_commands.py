@@ -52,3 +52,21 @@ def test_list_show_stats_and_rate_read_and_write_the_shared_history(
     assert "runs: 2, feedback events: 2" in index.stdout  # the rating above and the one rated here
     assert postgres_dsn not in index.stdout + index.stderr
     database.close()
+
+
+def test_shared_records_with_this_machines_own_feedback_file(tmp_path: Path, postgres_dsn: str) -> None:
+    database = PostgresDatabase(postgres_dsn)
+    PostgresRecordStore(database).add_records([make_record("aaaa1111"), make_record("bbbb2222")])
+    database.close()
+    (tmp_path / "settings.toml").write_text('[learning]\nsink = "postgres"\n', encoding="utf-8")
+    env = {"STABLENEW_POSTGRES__DSN": postgres_dsn}
+
+    rated = run_cli("records", "rate", "aaaa", "4", cwd=tmp_path, env=env)
+    assert rated.returncode == 0, rated.stderr
+    assert (tmp_path / "records" / "feedback.jsonl").exists()  # the rating stays on this machine
+    listed = run_cli("records", "list", "--json", cwd=tmp_path, env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert [(row["run_id"], row["rating"]) for row in json.loads(listed.stdout)] == [
+        ("bbbb2222", None),
+        ("aaaa1111", 4),
+    ]
