@@ -142,11 +142,7 @@ def mirror_folder(parent: Path, dsn: str) -> Path:
         parts = conninfo_to_dict(dsn)
     except Exception:  # a DSN psycopg cannot parse fails with its own message at the first query
         parts = {"dsn": dsn}
-    named = {
-        key: str(value)
-        for key, value in parts.items()
-        if key in ("host", "hostaddr", "port", "dbname", "user")
-    }
+    named = {key: str(value) for key, value in parts.items() if key in _NAMING}
     digest = hashlib.sha256(orjson.dumps(named, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
     return parent / "shared-history" / digest
 
