@@ -26,24 +26,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench import side_by_side
 from bench.index_bench import history
-from bench.side_by_side import (
-    Figures,
-    Homes,
-    Options,
-    Tree,
-    base_environment,
-    empty_homes,
-    measure_command,
-    measured_when,
-    ms,
-    parse_options,
-    progress,
-    publish,
-    python_pass_sentence,
-    section,
-    which_trees,
-)
+from bench.side_by_side import Figures, Homes, Options, Tree, ms
 
 PLAN = """\
 schema = 1
@@ -117,14 +102,14 @@ def measure(
     commands = {
         name: [part.replace("{plan}", str(plan)) for part in command] for name, command in COMMANDS.items()
     }
-    with empty_homes(folder, base, trees, home_settings) as homes:
+    with side_by_side.empty_homes(folder, base, trees, home_settings) as homes:
         copy_history(homes, size)
         result.figures[SETUP] = {
             tree.name: Figures(first=homes.call(tree, commands["plan run PLAN.toml (every cell done)"])[0])
             for tree in trees
         }
         for name, command in commands.items():
-            measured = measure_command(trees, homes, command, repeat)
+            measured = side_by_side.measure_command(trees, homes, command, repeat)
             answers = [comparable(measured.answers[tree.name], homes.paths[tree.name]) for tree in trees]
             if name in COMPARED and any(each != answers[0] for each in answers):
                 result.different.append(name)
@@ -154,23 +139,23 @@ def report(options: Options, results: dict[int, SizeResult], load: float) -> str
         else "The trees' answers differed for: " + ", ".join(different) + "."
     )
     paragraph = (
-        measured_when(load) + "on the local JSONL history: "
+        side_by_side.measured_when(load) + "on the local JSONL history: "
         "bench.index_bench's generated records (about 950 bytes each, one rating per 10 runs), copied "
         "into a home of each tree's own, then a plan of 4 cells (1 prompt x 2 seeds x 2 samplers, "
         "64x64, txt2img, fake backend) run there (the first row: the only call, on a copy with no "
-        f"index yet). {which_trees(options.label)} The first call of each command "
+        f"index yet). {side_by_side.which_trees(options.label)} The first call of each command "
         f"follows that plan run; the medians are of the {options.repeat} calls after it, the trees "
         "interleaved call by call; `plan run` finds every cell done, so it reads the journal and stops. "
-        f"{python_pass_sentence(passes)} {same}"
+        f"{side_by_side.python_pass_sentence(passes)} {same}"
     )
     header = ["command", "runs", "before, first call", "after, first call", "before, median", "after, median"]
-    return section(
+    return side_by_side.section(
         "Plan commands on a large history (whole processes)", paragraph, [*header, "before / after"], rows
     )
 
 
 def main(argv: list[str] | None = None) -> int:
-    options = parse_options((__doc__ or "").splitlines()[0], "1000,100000", argv)
+    options = side_by_side.parse_options((__doc__ or "").splitlines()[0], "1000,100000", argv)
     trees = options.trees
     load = os.getloadavg()[0]
     results: dict[int, SizeResult] = {}
@@ -178,15 +163,15 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(tmp)
         plan = folder / "plan.toml"
         plan.write_text(PLAN, encoding="utf-8")
-        base = base_environment(folder, {})
+        base = side_by_side.base_environment(folder, {})
         measure(trees, base, folder, plan, 0, 0)  # compile every module the commands load, untimed
         for size in options.sizes:
             history(size)  # generated (or found cached) before any timing
             results[size] = measure(trees, base, folder, plan, size, options.repeat)
             for name, figures in results[size].figures.items():
-                progress(size, name, figures)
+                side_by_side.progress(size, name, figures)
     table = report(options, results, load)
-    return publish(options, "plan-read", table, "uv run python -m bench.plan_read_bench")
+    return side_by_side.publish(options, "plan-read", table, "uv run python -m bench.plan_read_bench")
 
 
 if __name__ == "__main__":

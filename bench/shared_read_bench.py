@@ -26,24 +26,9 @@ from typing import Any
 
 from adapters.postgres.documents import to_jsonb
 from adapters.postgres.schema import FEEDBACK, RECORDS, SCHEMA
+from bench import side_by_side
 from bench.index_bench import event, record
-from bench.side_by_side import (
-    Figures,
-    Measured,
-    Options,
-    Tree,
-    base_environment,
-    empty_homes,
-    measure_command,
-    measured_when,
-    ms,
-    parse_options,
-    progress,
-    publish,
-    python_pass_sentence,
-    section,
-    which_trees,
-)
+from bench.side_by_side import Figures, Measured, Options, Tree, ms
 from tests.postgres_server import fresh_database, shared_server
 
 COMMANDS: dict[str, list[str]] = {
@@ -102,8 +87,8 @@ def measure(
     trees: tuple[Tree, ...], command: list[str], base: dict[str, str], folder: Path, repeat: int
 ) -> Measured:
     """One command's figures, each tree starting from an empty home."""
-    with empty_homes(folder, base, trees, home_settings) as homes:
-        return measure_command(trees, homes, command, repeat)
+    with side_by_side.empty_homes(folder, base, trees, home_settings) as homes:
+        return side_by_side.measure_command(trees, homes, command, repeat)
 
 
 def report(
@@ -133,17 +118,17 @@ def report(
         else "The trees' first answers differed for: " + ", ".join(f"`{each}`" for each in different) + "."
     )
     paragraph = (
-        measured_when(load) + "reading the shared history "
+        side_by_side.measured_when(load) + "reading the shared history "
         '(`learning.sink = "postgres"`, `feedback.store = "postgres"`) of a private PostgreSQL on '
         "loopback (tests/postgres_server.py), one fresh database per size filled with "
         "bench.index_bench's records (about 950 bytes each) and one rating per 10 runs. "
-        f"{which_trees(options.label)} For each command and size, each tree "
+        f"{side_by_side.which_trees(options.label)} For each command and size, each tree "
         "starts from an empty home of its own (no local records, mirror or index): "
         '"after, first call" is that first call, which builds whatever the tree keeps locally; the '
         f"medians are of the {options.repeat} calls after it, the trees interleaved call by call. "
-        f"{python_pass_sentence(passes)} {same}"
+        f"{side_by_side.python_pass_sentence(passes)} {same}"
     )
-    return section(
+    return side_by_side.section(
         "Read commands on the shared PostgreSQL history (whole processes)",
         paragraph,
         ["command", "runs", "before, median", "after, median", "before / after", "after, first call"],
@@ -152,7 +137,7 @@ def report(
 
 
 def main(argv: list[str] | None = None) -> int:
-    options = parse_options((__doc__ or "").splitlines()[0], "1000,10000,100000", argv)
+    options = side_by_side.parse_options((__doc__ or "").splitlines()[0], "1000,10000,100000", argv)
     trees = options.trees
     load = os.getloadavg()[0]
     results: dict[tuple[str, int], dict[str, Figures]] = {}
@@ -163,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         for number, size in enumerate(options.sizes):
             with fresh_database(admin) as dsn:
                 oldest = fill(dsn, size)
-                base = base_environment(folder, shared_history(dsn))
+                base = side_by_side.base_environment(folder, shared_history(dsn))
                 commands = {
                     name: [part.replace("{oldest}", oldest) for part in command]
                     for name, command in COMMANDS.items()
@@ -177,9 +162,11 @@ def main(argv: list[str] | None = None) -> int:
                     passes += measured.passes
                     if len(set(measured.answers.values())) != 1:
                         different.append(f"{name}, {size:,} runs")
-                    progress(size, name, measured.figures)
+                    side_by_side.progress(size, name, measured.figures)
     table = report(options, results, passes, different, load)
-    return publish(options, "shared-read", table, "uv run --group test python -m bench.shared_read_bench")
+    return side_by_side.publish(
+        options, "shared-read", table, "uv run --group test python -m bench.shared_read_bench"
+    )
 
 
 if __name__ == "__main__":
