@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from adapters.review.insights_page import report_html
 from tests.review.browser import chromium
 from tests.review.insights_history import MARKUP_PACK, MARKUP_VALUE, insights_history, write_insights_home
 from tests.review.review_home import ReviewHome, start_review
@@ -258,3 +259,49 @@ def test_a_value_name_lists_its_runs_on_the_review_page(browser: Any, home: Revi
     assert page.input_value("#filter") == "pack=portraits sampler=Euler?a"
     assert page.locator(".card").count() == 6
     assert all(text.startswith("Euler a · ") for text in page.locator(".card .settings").all_inner_texts())
+
+
+GROUPED_FIT = {
+    "parameter": "cfg",
+    "groups": 2,
+    "prior_strength": 1.0,
+    "bootstrap": 200,
+    "seed": 0,
+    "scores": [
+        {"value": "7.0", "score": 0.5, "low": 0.1, "high": 0.9, "wins": 3, "losses": 1, "group": 0},
+        {"value": "5.0", "score": -0.5, "low": -0.9, "high": -0.1, "wins": 1, "losses": 3, "group": 0},
+        {"value": "9.0", "score": 0.2, "low": -0.3, "high": 0.6, "wins": 2, "losses": 1, "group": 1},
+        {"value": "4.0", "score": -0.2, "low": -0.6, "high": 0.3, "wins": 1, "losses": 2, "group": 1},
+    ],
+}
+
+
+def test_groups_never_compared_get_a_chart_each_and_a_setting_without_stars_a_card(
+    browser: Any, tmp_path: Path, invoke: Callable[..., Any]
+) -> None:
+    home = write_insights_home(tmp_path / "home")
+    assert invoke(home, "insights", "--html", "report.html").returncode == 0
+    html = (home / "report.html").read_text(encoding="utf-8")
+    start = html.index('id="insights-data">') + len('id="insights-data">')
+    data = json.loads(html[start : html.index("</script>", start)])
+    data["insights"][1]["pairwise"].append(GROUPED_FIT)  # cfg has one value in the rated runs
+    (home / "grouped.html").write_text(report_html(data), encoding="utf-8")
+
+    messages: list[str] = []
+    page = open_page(browser, (home / "grouped.html").as_uri(), messages, offline=True)
+    assert page.evaluate(PAIRWISE_DATA) == expected_pairwise(data)
+    card = page.locator("section.scope").nth(1).locator(".parameter.choices-only[data-parameter=cfg]")
+    assert card.locator("h3").inner_text() == "cfg (no star ratings to compare)"
+    assert [chart["labels"] for chart in page.evaluate(PAIRWISE_DATA)][-2:] == [
+        ["7.0", "5.0"],
+        ["9.0", "4.0"],
+    ]
+    assert card.locator(".note").all_inner_texts() == [
+        "from 7 A-versus-B choices between runs that differ in cfg alone",
+        "2 groups never compared with each other: rank values only within a group",
+        "group 0: 4 choices",
+        "group 1: 3 choices",
+    ]
+    assert card.locator("td.group").all_inner_texts() == ["0", "0", "1", "1"]
+    assert page.evaluate(PAINTED)
+    assert [text for text in messages if "Content Security Policy" in text] == []
