@@ -1,4 +1,5 @@
-"""A history with a clear sampler effect, for the insights view and report: the pack names hold markup."""
+"""A history with a clear sampler effect, for the insights view and report: a pack name and a sampler
+name hold markup. Alice rated every run and chose between runs that differ in the sampler alone."""
 
 from __future__ import annotations
 
@@ -14,14 +15,28 @@ from tests.review.history_data import Spec, build_record, run_id_of
 from tests.review.review_home import draw
 
 MARKUP_PACK = '<b id="injected">portraits</b><img src=x onerror="document.title=1">'
+MARKUP_VALUE = '<img src=x id="injected-value" onerror="document.title=2">'
 STARS = {
     "portraits": {"Euler a": (5, 5, 4, 5, 4, 5), "DPM++ 2M": (4, 3, 4, 3, 4, 3), "DDIM": (2, 1, 2, 1, 2, 2)},
-    MARKUP_PACK: {"Euler a": (4, 5, 4), "DDIM": (3, 2, 3)},
+    MARKUP_PACK: {"Euler a": (4, 5, 4), MARKUP_VALUE: (3, 2, 3)},
 }
+CHOICES = {
+    # (pack, better sampler, worse sampler): which k-th runs of the two were chosen between. The k-th
+    # runs of two samplers of a pack differ in the sampler alone (same steps, cfg, prompt, seed).
+    ("portraits", "Euler a", "DDIM"): (0, 1, 2, 3, 4, 5),
+    ("portraits", "Euler a", "DPM++ 2M"): (0, 1, 2, 3),
+    ("portraits", "DPM++ 2M", "Euler a"): (4,),
+    ("portraits", "DPM++ 2M", "DDIM"): (0, 1, 2, 3, 4),
+    ("portraits", "DDIM", "DPM++ 2M"): (5,),
+    (MARKUP_PACK, "Euler a", MARKUP_VALUE): (0, 1),
+    (MARKUP_PACK, MARKUP_VALUE, "Euler a"): (2,),
+}
+"""17 choices between the samplers of portraits, 3 in the markup pack; none between other settings."""
 
 
-def insights_history() -> tuple[list[Spec], list[FeedbackEvent]]:
-    """Runs one minute apart, each rated once by alice; steps alternate 20 and 30 within a sampler."""
+def insights_history(choices: bool = True) -> tuple[list[Spec], list[FeedbackEvent]]:
+    """Runs one minute apart, each rated once by alice; steps alternate 20 and 30 within a sampler.
+    With ``choices``, alice's A-versus-B choices of CHOICES follow the ratings."""
     specs: list[Spec] = []
     events: list[FeedbackEvent] = []
     alice = FeedbackAuthor.person("alice")
@@ -47,12 +62,35 @@ def insights_history() -> tuple[list[Spec], list[FeedbackEvent]]:
                 )
                 stamp = format_timestamp(T0 + timedelta(minutes=n, seconds=30))
                 events.append(FeedbackEvent(f"r{n}", run_id, stamp, alice, "rating", rating=rating))
+    if choices:
+        events.extend(_choices(specs, alice))
     return specs, events
 
 
-def write_insights_home(folder: Path) -> Path:
+def _choices(specs: list[Spec], alice: FeedbackAuthor) -> list[FeedbackEvent]:
+    def kth(pack: str, sampler: str, k: int) -> str:
+        return [spec.run_id for spec in specs if spec.pack == pack and spec.sampler == sampler][k]
+
+    found: list[FeedbackEvent] = []
+    for (pack, better, worse), ks in CHOICES.items():
+        for k in ks:
+            stamp = format_timestamp(T0 + timedelta(hours=1, minutes=len(found)))
+            found.append(
+                FeedbackEvent(
+                    f"c{len(found)}",
+                    kth(pack, better, k),
+                    stamp,
+                    alice,
+                    "choice",
+                    worse_run_id=kth(pack, worse, k),
+                )
+            )
+    return found
+
+
+def write_insights_home(folder: Path, choices: bool = True) -> Path:
     """The history above as files in ``folder`` (records, feedback, images, settings.toml)."""
-    specs, events = insights_history()
+    specs, events = insights_history(choices)
     records = JsonlRecordStore(folder / "records" / "learning_records.jsonl", durability="none")
     records.append_records(build_record(spec, "output") for spec in specs)
     records.close()

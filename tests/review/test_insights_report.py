@@ -157,3 +157,24 @@ def test_the_api_refuses_an_unknown_pack_and_says_when_there_is_nothing_to_compa
     assert data["insights"] == []
     assert data["message"].startswith("no ratings")
     assert "portraits" in data["packs"]
+
+
+def test_the_api_and_the_report_carry_the_pairwise_scores_of_insights_json(
+    server: ReviewHome, home: Path, invoke: Invoke
+) -> None:
+    result = invoke(home, "insights", "--json")
+    assert result.returncode == 0, result.stderr
+    from_json = [insight["pairwise"] for insight in json.loads(result.stdout)["insights"]]
+    assert [[fit["parameter"] for fit in fits] for fits in from_json] == [["sampler"], ["sampler"]]
+    portraits = from_json[1][0]
+    assert [(s["value"], s["wins"], s["losses"]) for s in portraits["scores"]] == [
+        ("Euler a", 10, 1),
+        ("DPM++ 2M", 6, 5),
+        ("DDIM", 1, 11),
+    ]
+    status, data = get(server, "api/insights")
+    assert status == 200
+    assert [insight["pairwise"] for insight in data["insights"]] == from_json
+    assert invoke(home, "insights", "--html", "report.html").returncode == 0
+    report = embedded((home / "report.html").read_text(encoding="utf-8"))
+    assert [insight["pairwise"] for insight in report["insights"]] == from_json
