@@ -7,7 +7,7 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,12 +36,21 @@ TWO_AXES = SMALL_PLAN.replace(
 ).replace("seeds = [1, 2]", "seeds = [1]")
 """3 step counts x 2 samplers, 2 prompts, 1 seed: 12 runs."""
 
+OTHER_PLAN = (
+    TWO_AXES.replace('name = "small"', 'name = "other"')
+    .replace("values = [1, 2, 3]", "values = [4]")
+    .replace('prompts = ["a lighthouse at dusk", "a red bicycle"]', 'prompts = ["a red bicycle"]')
+)
+"""A second, smaller plan (1 step count x 2 samplers, 1 prompt, 1 seed: 2 runs)."""
+
 
 @dataclass
 class PlanHome:
     server: ReviewServer
     feedback: Path
     plan_id: str
+    run_plan: Callable[[str], str]
+    """Runs another plan (TOML text) into the same records; returns its plan id."""
 
     def get(self, path: str) -> Any:
         return json.loads(urllib.request.urlopen(self.server.url.rstrip("/") + path, timeout=30).read())
@@ -63,6 +72,12 @@ def home(tmp_path: Path) -> Iterator[PlanHome]:
     def recorder(history: History) -> FeedbackRecorder:
         return FeedbackRecorder(history, container.feedback_store(), author, clock)
 
+    def run_plan(text: str) -> str:
+        (folder / "other.toml").write_text(text, encoding="utf-8")
+        other = plan_file(folder / "other.toml").plan
+        assert container.run_plan()(other, defaults).succeeded > 0
+        return other.plan_id
+
     def plans() -> PlanApi:
         return PlanApi(container.plan_views(), defaults, image_url)
 
@@ -72,7 +87,7 @@ def home(tmp_path: Path) -> Iterator[PlanHome]:
     )
     server = ReviewServer(api, "127.0.0.1", 0).start()
     try:
-        yield PlanHome(server, settings.feedback.path, plan.plan_id)
+        yield PlanHome(server, settings.feedback.path, plan.plan_id, run_plan)
     finally:
         server.stop()
 
@@ -149,3 +164,109 @@ def test_rate_a_cell_and_choose_a_pair_in_the_plan_view(page: Any, home: PlanHom
     page.select_option("#plan-x", "sampler")
     page.wait_for_function("state.plan.x === 'sampler'")
     assert page.locator("#plan-grid tr").count() == 4  # steps moved down: the header and 3 rows
+
+
+FOCUSED = (
+    "(() => { const e = document.activeElement; return {id: e.id, cls: e.className, row: e.dataset.row, "
+    "col: e.dataset.col, run: e.dataset.run, pair: e.dataset.pair, label: e.getAttribute('aria-label'), "
+    "tab: e.tabIndex, visible: e.matches(':focus-visible'), outline: getComputedStyle(e).outlineStyle} })()"
+)
+
+
+def _focused(page: Any) -> dict[str, Any]:
+    """What has the keyboard focus, checking that a plan-view control shows its focus ring."""
+    focused: dict[str, Any] = page.evaluate(FOCUSED)
+    if focused["cls"] in ("prun", "pair") or focused["id"].startswith("plan"):
+        assert focused["visible"], focused
+        assert focused["outline"] == "solid", focused
+    return focused
+
+
+def test_the_plan_view_works_from_the_keyboard_alone(page: Any, home: PlanHome) -> None:
+    other = home.run_plan(OTHER_PLAN)  # the newest plan: listed first
+    page.keyboard.press("Tab")
+    assert _focused(page)["id"] == "plans-button"
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"state.plan && state.plan.plan.plan_id === '{other}'")
+    assert _focused(page)["id"] == "plan-select"  # the plan list has the focus
+    assert page.locator("#plans-button").get_attribute("aria-pressed") == "true"
+    page.keyboard.press("ArrowDown")  # the next plan in the list: the 12-run one
+    page.wait_for_function(f"state.plan.plan.plan_id === '{home.plan_id}'")
+    page.wait_for_function("document.querySelectorAll('#plan-grid .prun').length === 12")
+    for control in ("plan-x", "plan-y"):
+        page.keyboard.press("Tab")
+        assert _focused(page)["id"] == control
+
+    _rate_and_open_in_the_grid(page, home)
+    _choose_pairs_by_key(page, home)
+
+    page.keyboard.press("Escape")  # back to the runs, the focus on the button that opened the plans
+    page.wait_for_function("!document.body.classList.contains('plans')")
+    assert _focused(page)["id"] == "plans-button"
+    assert page.locator("#plans-button").get_attribute("aria-pressed") == "false"
+
+
+def _rate_and_open_in_the_grid(page: Any, home: PlanHome) -> None:
+    page.keyboard.press("Tab")  # the grid is one Tab stop: its first square's first run
+    cell = _focused(page)
+    assert (cell["cls"], cell["row"], cell["col"], cell["tab"]) == ("prun", "0", "0", 0)
+    assert page.locator("#plan-grid").get_attribute("role") == "grid"
+    labels = page.eval_on_selector_all(
+        "#plan-grid .prun, #plan-pairs .pair, #plan-pairs [data-choose]",
+        "els => els.map(e => e.getAttribute('aria-label'))",
+    )
+    assert labels
+    assert all(labels), labels  # every control has a screen-reader label
+    assert "sampler=Euler a" in cell["label"]
+    assert "not rated" in cell["label"]
+
+    # x: steps (3 squares a row), y: sampler (2 rows); each square holds 2 runs (the 2 prompts).
+    for key, where in (("ArrowRight", ("0", "0")), ("ArrowRight", ("0", "1")), ("ArrowDown", ("1", "1"))):
+        page.keyboard.press(key)
+        cell = _focused(page)
+        assert (cell["cls"], cell["row"], cell["col"]) == ("prun", *where), (key, cell)
+    page.keyboard.press("ArrowDown")  # no row below: the focus stays
+    assert _focused(page)["run"] == cell["run"]
+    assert page.locator("#plan-grid .prun[tabindex='0']").count() == 1  # roving tabindex
+
+    page.keyboard.press("4")
+    rating = _events(home, 1)[-1]
+    assert (rating["kind"], rating["run_id"], rating["rating"]) == ("rating", cell["run"], 4)
+    page.wait_for_function(  # redrawn with the rating, the focus back on the same run
+        f"document.activeElement.dataset.run === '{cell['run']}' && "
+        "document.activeElement.querySelectorAll('.stars .on').length === 4"
+    )
+    assert "rated 4 of 5" in _focused(page)["label"]
+
+    page.keyboard.press("Enter")  # open the run
+    page.wait_for_selector("#overlay.open .history")
+    assert page.locator("#overlay h2").inner_text() == cell["run"]
+    assert page.evaluate("document.activeElement.hasAttribute('data-close')")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#overlay.open", state="detached")
+    assert _focused(page)["run"] == cell["run"]
+
+
+def _choose_pairs_by_key(page: Any, home: PlanHome) -> None:
+    page.keyboard.press("Tab")  # the pairs are one Tab stop too
+    pair = _focused(page)
+    assert (pair["cls"], pair["pair"]) == ("pair", "0")
+    assert "which is better" in pair["label"]
+    page.keyboard.press("ArrowDown")
+    assert _focused(page)["pair"] == "1"
+    pairs = page.evaluate("state.plan.pairs.length")
+    chosen = page.evaluate("state.plan.pairs[1]")
+    page.keyboard.press("ArrowRight")  # the right one (b) is better, as a click on it would say
+    choice = _events(home, 2)[-1]
+    assert (choice["kind"], choice["run_id"], choice["worse_run_id"]) == (
+        "choice",
+        chosen["b"]["run_id"],
+        chosen["a"]["run_id"],
+    )
+    page.wait_for_function(f"state.plan.pairs.length === {pairs - 1}")
+    page.wait_for_function("document.activeElement.dataset.pair === '1'")  # the next pair, in its place
+    _focused(page)
+    left = page.evaluate("state.plan.pairs[1].a.run_id")
+    page.keyboard.press("a")  # the left one this time
+    picked = _events(home, 3)[-1]
+    assert (picked["kind"], picked["run_id"]) == ("choice", left)
