@@ -270,3 +270,25 @@ def _choose_pairs_by_key(page: Any, home: PlanHome) -> None:
     page.keyboard.press("a")  # the left one this time
     picked = _events(home, 3)[-1]
     assert (picked["kind"], picked["run_id"]) == ("choice", left)
+
+
+def test_the_keyboard_plan_view_runs_under_the_pages_own_policy(page: Any, home: PlanHome) -> None:
+    """The hash-only script policy the server sends still matches the page's script: keys work."""
+    strict = page.context.browser.new_page(viewport={"width": 1280, "height": 900})  # no bypass_csp
+    refused: list[str] = []
+    strict.on("console", lambda message: refused.append(message.text))
+    strict.on("pageerror", lambda error: refused.append(str(error)))
+    strict.set_default_timeout(20_000)
+    strict.goto(home.server.url)
+    strict.keyboard.press("Tab")
+    strict.keyboard.press("Enter")
+    strict.wait_for_selector("#plan-select:focus")
+    strict.wait_for_selector("#plan-grid .prun")
+    for _ in range(3):
+        strict.keyboard.press("Tab")
+    strict.wait_for_selector("#plan-grid .prun:focus")
+    strict.keyboard.press("ArrowRight")
+    second = strict.locator("#plan-grid .prun").nth(1)
+    second.and_(strict.locator(":focus")).wait_for()
+    assert second.get_attribute("tabindex") == "0"
+    assert not [text for text in refused if "Content Security Policy" in text], refused
