@@ -149,6 +149,12 @@ def test_rate_a_cell_and_choose_a_pair_in_the_plan_view(page: Any, home: PlanHom
         f"document.querySelector('.prun[data-run=\"{run_id}\"]').querySelectorAll('.stars .on').length === 4"
     )
 
+    page.locator("#plan-grid .prun").nth(2).locator("img").click()  # a click moves the keyboard's place too
+    page.keyboard.press("ArrowRight")
+    fourth = page.locator("#plan-grid .prun").nth(3).get_attribute("data-run")
+    page.wait_for_function(f"document.activeElement.dataset.run === '{fourth}'")
+    assert page.locator("#plan-grid .prun[tabindex='0']").get_attribute("data-run") == fourth
+
     pairs = page.locator("#plan-pairs .pair").count()
     assert pairs > 0
     pair = page.evaluate("state.plan.pairs[0]")
