@@ -197,14 +197,19 @@ def test_the_pack_filter_shows_one_pack(browser: Any, home: ReviewHome, tmp_path
         shutil.copyfile(shot, SCREENSHOT)
 
 
-def test_the_report_renders_its_chart_from_a_file_with_no_network(
-    browser: Any, tmp_path: Path, invoke: Callable[..., Any]
-) -> None:
+def written_report(tmp_path: Path, invoke: Callable[..., Any]) -> tuple[Path, dict[str, Any]]:
+    """A home whose ``insights --html report.html`` was written, and the data the report embeds."""
     home = write_insights_home(tmp_path / "home")
     assert invoke(home, "insights", "--html", "report.html").returncode == 0
     html = (home / "report.html").read_text(encoding="utf-8")
     start = html.index('id="insights-data">') + len('id="insights-data">')
-    data = json.loads(html[start : html.index("</script>", start)])
+    return home, json.loads(html[start : html.index("</script>", start)])
+
+
+def test_the_report_renders_its_chart_from_a_file_with_no_network(
+    browser: Any, tmp_path: Path, invoke: Callable[..., Any]
+) -> None:
+    home, data = written_report(tmp_path, invoke)
 
     requests: list[str] = []
     messages: list[str] = []
@@ -279,11 +284,7 @@ GROUPED_FIT = {
 def test_groups_never_compared_get_a_chart_each_and_a_setting_without_stars_a_card(
     browser: Any, tmp_path: Path, invoke: Callable[..., Any]
 ) -> None:
-    home = write_insights_home(tmp_path / "home")
-    assert invoke(home, "insights", "--html", "report.html").returncode == 0
-    html = (home / "report.html").read_text(encoding="utf-8")
-    start = html.index('id="insights-data">') + len('id="insights-data">')
-    data = json.loads(html[start : html.index("</script>", start)])
+    home, data = written_report(tmp_path, invoke)
     data["insights"][1]["pairwise"].append(GROUPED_FIT)  # cfg has one value in the rated runs
     (home / "grouped.html").write_text(report_html(data), encoding="utf-8")
 
