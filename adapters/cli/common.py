@@ -69,6 +69,13 @@ def duration_text(seconds: float) -> str:
     return f"{minutes} min {rest} s" if minutes else f"{seconds:.1f} s"
 
 
+def print_json(value: Any) -> None:
+    """``value`` as indented JSON on stdout, one document (what ``--json`` prints)."""
+    import orjson
+
+    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
 def exit_with(message: str, code: int = EXIT_FAILED) -> NoReturn:
     """Print ``error: message`` as one line on stderr and leave with ``code``."""
     one_line = " ".join(str(message).split())

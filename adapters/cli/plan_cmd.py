@@ -21,6 +21,7 @@ from adapters.cli.common import (
     duration_text,
     exit_with,
     load_settings_or_exit,
+    print_json,
     stderr,
     stdout,
 )
@@ -141,9 +142,7 @@ def status(
     with _plan_errors(source):
         report = use_case(learning_plan, defaults)
     if json_output:
-        import orjson
-
-        sys.stdout.write(orjson.dumps(_status_json(report), option=orjson.OPT_INDENT_2).decode() + "\n")
+        print_json(_status_json(report))
     else:
         _print_status(report)
 

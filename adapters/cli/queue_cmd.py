@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,6 +14,7 @@ from adapters.cli.common import (
     duration_text,
     exit_with,
     load_settings_or_exit,
+    print_json,
     stdout,
 )
 from adapters.cli.history_session import JsonOption
@@ -50,9 +50,7 @@ def status(
     with queue_errors():
         report = build_container(loaded).show_queue()()
     if json_output:
-        import orjson
-
-        sys.stdout.write(orjson.dumps(_json(report), option=orjson.OPT_INDENT_2).decode() + "\n")
+        print_json(_json(report))
     else:
         _print(report)
 

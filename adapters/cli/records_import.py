@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from adapters.cli.common import EXIT_FAILED, EXIT_USAGE, SettingsOption, exit_with, stderr, stdout
+from adapters.cli.common import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    SettingsOption,
+    exit_with,
+    print_json,
+    stderr,
+    stdout,
+)
 from adapters.cli.history_session import RecordsOption, open_session
 
 if TYPE_CHECKING:
@@ -136,8 +144,6 @@ def _print_report(plan: ImportPlan, records_path: str, dry_run: bool) -> None:
 
 
 def _print_json(plan: ImportPlan, records_path: str, dry_run: bool) -> None:
-    import orjson
-
     files: list[dict[str, Any]] = [
         {
             "path": str(item.path),
@@ -167,7 +173,7 @@ def _print_json(plan: ImportPlan, records_path: str, dry_run: bool) -> None:
         "skipped": len(plan.skipped) - len(plan.problems),
         "failed": len(plan.problems),
     }
-    sys.stdout.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n")
+    print_json(report)
 
 
 class _Bar:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from adapters.cli.common import EXIT_FAILED, SettingsOption, stdout
+from adapters.cli.common import EXIT_FAILED, SettingsOption, print_json, stdout
 from adapters.cli.history_session import FeedbackOption, JsonOption, RecordsOption, open_session
 
 if TYPE_CHECKING:
@@ -55,9 +54,7 @@ def index(
                     "scanned_runs": checked.scanned_runs,
                     "differences": list(checked.differences),
                 }
-            import orjson
-
-            sys.stdout.write(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode() + "\n")
+            print_json(payload)
         else:
             stdout.print(describe_status(status, rebuilt=rebuild))
             if checked is not None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from adapters.cli import records_import
-from adapters.cli.common import EXIT_USAGE, SettingsOption, exit_with, stderr, stdout
+from adapters.cli.common import EXIT_USAGE, SettingsOption, exit_with, print_json, stderr, stdout
 from adapters.cli.filter_options import with_run_filter
 from adapters.cli.history_session import (
     FeedbackOption,
@@ -70,7 +70,7 @@ def list_runs(
     with open_session(settings, records, feedback) as session:
         rows = session.history.recent(limit, run_filter, search)
         if json_output:
-            _print_json([row.to_dict() for row in rows])
+            print_json([row.to_dict() for row in rows])
             return
         if not rows:
             stdout.print("no runs match")
@@ -135,7 +135,7 @@ def show(
     with open_session(settings, records, feedback) as session:
         detail = session.history.detail(run_id)
         if json_output:
-            _print_json(detail_dict(detail))
+            print_json(detail_dict(detail))
         else:
             stdout.print(describe_detail(detail, utc=utc))
 
@@ -289,7 +289,7 @@ def stats(
     with open_session(settings, records, feedback) as session:
         result = session.history.stats(run_filter)
         if json_output:
-            _print_json(result.to_dict())
+            print_json(result.to_dict())
             return
         lines = [f"runs: {result.runs}"]
         for title, counts in (
@@ -350,7 +350,7 @@ def query(
     with open_session(settings, records, feedback) as session:
         columns, result = session.query()(sql)
         if json_output:
-            _print_json([dict(zip(columns, values, strict=True)) for values in result])
+            print_json([dict(zip(columns, values, strict=True)) for values in result])
             return
         if len(columns) > WIDE_RESULT:  # a row per block, as psql's expanded display: nothing squeezed
             width = max(len(column) for column in columns)
@@ -382,9 +382,3 @@ def _clipped(text: str) -> str:
 def _shown(value: object) -> str:
     """A value for a person: '-' where the record holds none."""
     return "-" if value is None else str(value)
-
-
-def _print_json(value: Any) -> None:
-    import orjson
-
-    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n")
