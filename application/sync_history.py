@@ -8,9 +8,7 @@ from itertools import islice
 from typing import TypeVar
 
 from domain.errors import RecordSerializationError
-from domain.feedback import FeedbackEvent
 from domain.ports import FeedbackStore, KeyedFeedbackStore, KeyedRecordStore, RecordStore
-from domain.record import LearningRecord
 from domain.store_health import BadLine
 
 T = TypeVar("T")
@@ -64,52 +62,30 @@ class SyncHistory:
         held_runs = self._shared_records.run_ids()
         records = list(self._local_records.iter_records(on_bad_line=_counting(bad, "records", on_bad_line)))
         missing = _newest_per_id([r for r in records if r.run_id not in held_runs], lambda r: r.run_id)
-        sent_records = 0
-        refused: list[str] = []
-        for batch in _batches(missing):
-            sent_records += self._send_records(batch, refused)
+        sent_records, refused_runs = _send(
+            missing,
+            lambda batch: self._shared_records.add_records(batch).count("stored"),
+            lambda record: f"run {record.run_id}",
+        )
         held_events = self._shared_feedback.event_ids()
         events = list(self._local_feedback.iter_events(on_bad_line=_counting(bad, "feedback", on_bad_line)))
         missing_events = _first_per_id(
             [e for e in events if e.event_id not in held_events], lambda e: e.event_id
         )
-        sent_events = sum(self._send_events(batch, refused) for batch in _batches(missing_events))
+        sent_events, refused_events = _send(
+            missing_events, self._shared_feedback.add_events, lambda event: f"event {event.event_id}"
+        )
         return SyncReport(
             "to the database",
             len(records),
             sent_records,
-            len(records) - sent_records - len([r for r in refused if r.startswith("run ")]),
+            len(records) - sent_records - len(refused_runs),
             len(events),
             sent_events,
-            len(events) - sent_events - len([r for r in refused if r.startswith("event ")]),
+            len(events) - sent_events - len(refused_events),
             len(bad),
-            tuple(refused),
+            (*refused_runs, *refused_events),
         )
-
-    def _send_records(self, batch: list[LearningRecord], refused: list[str]) -> int:
-        """The batch in one go; one that holds a record the database cannot store, one by one."""
-        try:
-            return self._shared_records.add_records(batch).count("stored")
-        except RecordSerializationError:
-            sent = 0
-            for record in batch:
-                try:
-                    sent += self._shared_records.add_records([record]).count("stored")
-                except RecordSerializationError as exc:
-                    refused.append(f"run {record.run_id}: {exc}")
-            return sent
-
-    def _send_events(self, batch: list[FeedbackEvent], refused: list[str]) -> int:
-        try:
-            return self._shared_feedback.add_events(batch)
-        except RecordSerializationError:
-            sent = 0
-            for event in batch:
-                try:
-                    sent += self._shared_feedback.add_events([event])
-                except RecordSerializationError as exc:
-                    refused.append(f"event {event.event_id}: {exc}")
-            return sent
 
     def pull(self, on_bad_line: Callable[[str, BadLine], None] | None = None) -> SyncReport:
         bad: list[BadLine] = []
@@ -139,6 +115,25 @@ class SyncHistory:
             len(events) - len(missing_events),
             len(bad),
         )
+
+
+def _send(
+    items: Sequence[T], add: Callable[[list[T]], int], name: Callable[[T], str]
+) -> tuple[int, list[str]]:
+    """Send ``items`` in batches, each in one go; a batch that holds an item the database cannot
+    store, one by one. Returns how many were stored and, for each item refused, its name and why."""
+    sent = 0
+    refused: list[str] = []
+    for batch in _batches(items):
+        try:
+            sent += add(batch)
+        except RecordSerializationError:
+            for item in batch:
+                try:
+                    sent += add([item])
+                except RecordSerializationError as exc:
+                    refused.append(f"{name(item)}: {exc}")
+    return sent, refused
 
 
 def _counting(
