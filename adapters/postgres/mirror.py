@@ -59,9 +59,9 @@ class PostgresHistoryMirror(HistoryMirror):
     def __init__(self, database: PostgresDatabase, folder: Path, *, feedback: bool = True) -> None:
         self._db = database
         self._folder = folder
-        self._tables = [(RECORDS, folder / RECORDS_FILE)]
+        self._tables = [(RECORDS, self.records_path)]
         if feedback:
-            self._tables.append((FEEDBACK, folder / FEEDBACK_FILE))
+            self._tables.append((FEEDBACK, self.feedback_path))
 
     @property
     def records_path(self) -> Path:
