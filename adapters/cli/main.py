@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 import logging
 import sys
 from collections.abc import Sequence
@@ -78,7 +79,35 @@ def build_app(command: str | None = None) -> typer.Typer:
     if not known or command == "records":
         for module in RECORDS_MODULES:
             importlib.import_module(f"adapters.cli.{module}").register(records_app)
+    _flow_help(app)
     return app
+
+
+def _flow_help(group: typer.Typer) -> None:
+    """Typer 0.29's rich help keeps a docstring's line breaks inside a paragraph (in the command
+    list, and in a command's later paragraphs), so a wrapped docstring prints as ragged lines; each
+    paragraph becomes one line for the terminal to wrap. A line starting "- " or "* " stays a list item."""
+    for command in group.registered_commands:
+        text = command.help or inspect.getdoc(command.callback)
+        if text:
+            command.help = flowed(text)
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            _flow_help(sub.typer_instance)
+
+
+def flowed(text: str) -> str:
+    """Each paragraph of ``text`` on one line, list items ("- ", "* ") on lines of their own."""
+    paragraphs = []
+    for paragraph in text.split("\n\n"):
+        lines: list[str] = []
+        for line in paragraph.splitlines():
+            if lines and not line.startswith(("- ", "* ")):
+                lines[-1] = f"{lines[-1]} {line.strip()}"
+            else:
+                lines.append(line.strip())
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
 
 
 def app_for(args: Sequence[str]) -> typer.Typer:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 
 import pytest
@@ -20,8 +21,8 @@ def commands(group: typer.Typer, prefix: tuple[str, ...] = ()) -> list[tuple[str
     return found
 
 
-def help_of(*command: str) -> str:
-    result = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
+def help_of(*command: str, columns: int = 200) -> str:
+    result = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": str(columns)})
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -62,3 +63,28 @@ def test_run_help_names_the_setting_and_its_real_built_in_default(flag: str, set
     after_flag = words.split(f" {flag} ", 1)[1]
 
     assert after_flag.split(" --", 1)[0].endswith(f"Default: the {setting} setting, else {built_in}.")
+
+
+def paragraphs(command: tuple[str, ...]) -> list[str]:
+    """The paragraphs of a command's docstring, each as one line of words."""
+    group = app
+    for name in command[:-1]:
+        group = next(g.typer_instance for g in group.registered_groups if g.name == name)
+    info = next(c for c in group.registered_commands if c.name == command[-1])
+    doc = inspect.getdoc(info.callback) or ""
+    return [" ".join(p.split()) for p in doc.split("\n\n") if p.strip()]
+
+
+def lines_of(text: str) -> list[str]:
+    return [" ".join(line.replace("│", " ").split()) for line in text.splitlines()]
+
+
+@pytest.mark.parametrize("command", commands(app), ids=" ".join)
+def test_each_paragraph_of_a_command_help_is_one_line_on_a_wide_terminal(command: tuple[str, ...]) -> None:
+    own = lines_of(help_of(*command, columns=1000))
+    listing = lines_of(help_of(*command[:-1], columns=1000))
+    texts = paragraphs(command)
+
+    for paragraph in texts:
+        assert any(paragraph in line for line in own), paragraph
+    assert any(line.endswith(texts[0]) for line in listing), texts[0]
