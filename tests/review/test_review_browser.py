@@ -131,6 +131,36 @@ def test_words_in_the_filter_box_search_the_prompts(page: Any, home: ReviewHome)
     assert page.locator(".empty").count() == 0
 
 
+FOCUS_IN_OVERLAY = "document.getElementById('overlay').contains(document.activeElement)"
+
+
+def test_an_open_run_keeps_the_keyboard_inside_it_until_it_closes(page: Any, home: ReviewHome) -> None:
+    page.focus("#filter")
+    page.keyboard.press("Escape")  # leave the box: the keyboard is the page's again
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#overlay.open .images img")
+    assert page.evaluate("document.activeElement.hasAttribute('data-close')")
+    stops = page.evaluate("document.querySelectorAll('#overlay button, #overlay a[href]').length")
+    assert stops >= 3  # Close, Copy and each image's link
+    for _ in range(stops + 2):
+        page.keyboard.press("Tab")
+        assert page.evaluate(FOCUS_IN_OVERLAY)
+    page.focus("#overlay [data-close]")
+    page.keyboard.press("Shift+Tab")  # from the first stop round to the last
+    assert page.evaluate(FOCUS_IN_OVERLAY)
+    assert not page.evaluate("document.activeElement.hasAttribute('data-close')")
+    # Behind the dialog nothing takes focus or a click.
+    assert page.evaluate("document.querySelector('header').inert && document.querySelector('main').inert")
+    page.focus("#filter")
+    assert not page.evaluate("document.activeElement === document.getElementById('filter')")
+
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#overlay:not(.open)", state="attached")
+    assert page.evaluate("!document.querySelector('header').inert && !document.querySelector('main').inert")
+    page.focus("#filter")
+    assert page.evaluate("document.activeElement === document.getElementById('filter')")
+
+
 def test_a_rating_key_on_an_empty_filter_result_stores_nothing(page: Any, home: ReviewHome) -> None:
     page.fill("#filter", "pack=nothing-like-this")
     page.keyboard.press("Enter")
