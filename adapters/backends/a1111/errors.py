@@ -7,22 +7,14 @@ pydantic v1 and v2 wording, and SD.Next's extra ``code``.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import httpx
 
+from adapters.backends.http_client import one_line
 from domain.errors import BackendError
 
-MAX_DETAIL = 240
-_SPACES = re.compile(r"\s+")
 _START_HINT = "start the WebUI with --api (port 7860) or --nowebui (port 7861) and check [backend] url"
-
-
-def one_line(text: str, limit: int = MAX_DETAIL) -> str:
-    """Collapse whitespace and cut long server messages so an error stays on one line."""
-    flat = _SPACES.sub(" ", text).strip()
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 def unreachable(url: str, exc: httpx.TransportError) -> BackendError:

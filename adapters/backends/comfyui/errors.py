@@ -8,23 +8,16 @@ Shapes understood (docs/comfyui.md): ``POST /prompt``'s ``{"error": {"type", "me
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
+from adapters.backends.http_client import one_line
 from domain.errors import BackendError
 
-MAX_DETAIL = 240
-_SPACES = re.compile(r"\s+")
 _START_HINT = "start ComfyUI (python main.py --listen 127.0.0.1 --port 8188) and check [backend] url"
 _CONSOLE = "see the ComfyUI console for details"
-
-
-def one_line(text: str, limit: int = MAX_DETAIL) -> str:
-    flat = _SPACES.sub(" ", text).strip()
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 def unreachable(url: str, exc: httpx.TransportError) -> BackendError:
