@@ -10,11 +10,8 @@ import base64
 import hashlib
 import io
 import json
-import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -24,6 +21,7 @@ from PIL import Image
 from adapters.cli.main import main
 from tests.a1111.conftest import PASSWORD
 from tests.a1111.standin import RunningStandin
+from tests.integration.cli import run_cli, spawn_cli
 
 USER = "alice"
 
@@ -69,25 +67,6 @@ def run_args(tmp_path: Path, *more: str) -> list[str]:
     ]
 
 
-def spawn(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("STABLENEW_")}
-    clean.update(env, COLUMNS="200")
-    return subprocess.Popen(
-        [sys.executable, "-m", "adapters.cli", *args],
-        cwd=cwd,
-        env=clean,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def run_process(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
-    proc = spawn(args, env, cwd)
-    out, err = proc.communicate(timeout=60)
-    return proc.returncode, out, err
-
-
 def assert_password_nowhere(tmp_path: Path, *outputs: str) -> None:
     for text in outputs:
         assert PASSWORD not in text
@@ -107,11 +86,13 @@ def protected(standin: RunningStandin, tmp_path: Path) -> RunningStandin:
 def test_a_learning_run_records_what_the_server_resolved_and_keeps_its_bytes(
     protected: RunningStandin, tmp_path: Path
 ) -> None:
-    code, out, err = run_process(
-        run_args(tmp_path, "--stages", "txt2img,img2img,upscale", "--batch-size", "2", "--seed", "-1"),
-        backend_env(protected),
-        tmp_path,
+    done = run_cli(
+        *run_args(tmp_path, "--stages", "txt2img,img2img,upscale", "--batch-size", "2", "--seed", "-1"),
+        cwd=tmp_path,
+        env=backend_env(protected),
+        timeout=60,
     )
+    code, out, err = done.returncode, done.stdout, done.stderr
 
     assert code == 0, err
     lines = (tmp_path / "records.jsonl").read_text(encoding="utf-8").splitlines()
@@ -258,11 +239,15 @@ def test_settings_show_masks_the_backend_password(
 def test_backend_check_lists_what_the_server_serves(protected: RunningStandin, tmp_path: Path) -> None:
     protected.state.flavor = "forge"
 
-    code, out, err = run_process(
-        ["backend", "check", "--generate"],
-        backend_env(protected, STABLENEW_BACKEND__FLAVOR="forge"),
-        tmp_path,
+    done = run_cli(
+        "backend",
+        "check",
+        "--generate",
+        cwd=tmp_path,
+        env=backend_env(protected, STABLENEW_BACKEND__FLAVOR="forge"),
+        timeout=60,
     )
+    code, out, err = done.returncode, done.stdout, done.stderr
 
     assert code == 0, err
     assert "version: f2.0.1v1.10.1-previous-669-gdfdcbab6" in out
@@ -328,7 +313,9 @@ def test_ctrl_c_interrupts_the_server_job_and_ends_the_run_as_interrupted(
     protected: RunningStandin, tmp_path: Path
 ) -> None:
     protected.state.delay = 20.0
-    proc = spawn(run_args(tmp_path, "--stages", "txt2img,upscale"), backend_env(protected), tmp_path)
+    proc = spawn_cli(
+        *run_args(tmp_path, "--stages", "txt2img,upscale"), cwd=tmp_path, env=backend_env(protected)
+    )
     try:
         deadline = time.monotonic() + 30
         while not protected.state.job_running:

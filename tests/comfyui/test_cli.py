@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,6 +14,7 @@ import pytest
 
 from adapters.cli.main import main
 from tests.comfyui.standin import RunningStandin
+from tests.integration.cli import spawn_cli
 
 BEFORE = b'{"an": "earlier record, kept as it is"}\n'
 
@@ -60,19 +58,6 @@ def run_args(tmp_path: Path, *more: str) -> list[str]:
     ]
 
 
-def spawn(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("STABLENEW_")}
-    clean.update(env, COLUMNS="200")
-    return subprocess.Popen(
-        [sys.executable, "-m", "adapters.cli", *args],
-        cwd=cwd,
-        env=clean,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def closed_port_url() -> str:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -89,10 +74,10 @@ def comfy(standin: RunningStandin, tmp_path: Path) -> RunningStandin:
 def test_a_three_stage_learning_run_keeps_the_servers_bytes_and_records_what_it_resolved(
     comfy: RunningStandin, tmp_path: Path
 ) -> None:
-    proc = spawn(
-        run_args(tmp_path, "--stages", "txt2img,img2img,upscale", "--batch-size", "2", "--seed", "-1"),
-        backend_env(comfy),
-        tmp_path,
+    proc = spawn_cli(
+        *run_args(tmp_path, "--stages", "txt2img,img2img,upscale", "--batch-size", "2", "--seed", "-1"),
+        cwd=tmp_path,
+        env=backend_env(comfy),
     )
     out, err = proc.communicate(timeout=90)
 
@@ -288,7 +273,7 @@ def test_backend_check_unreachable_is_one_line_with_exit_1(
 @pytest.mark.slow
 def test_ctrl_c_interrupts_only_this_runs_prompt_and_exits_130(comfy: RunningStandin, tmp_path: Path) -> None:
     comfy.state.fault = "hang"
-    proc = spawn(run_args(tmp_path, "--stages", "txt2img,upscale"), backend_env(comfy), tmp_path)
+    proc = spawn_cli(*run_args(tmp_path, "--stages", "txt2img,upscale"), cwd=tmp_path, env=backend_env(comfy))
     try:
         deadline = time.monotonic() + 30
         while comfy.state.running is None:
