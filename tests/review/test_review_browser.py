@@ -38,15 +38,15 @@ def page(home: ReviewHome) -> Iterator[Any]:
     with chromium() as browser:
         # bypass_csp lets the test poll page state with wait_for_function (the page forbids eval)
         page = browser.new_page(viewport={"width": 1280, "height": 820}, bypass_csp=True)
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(30_000)
         page.goto(home.server.url)
         page.wait_for_selector(".card")
         yield page
 
 
 def events_on_disk(home: ReviewHome, count: int) -> list[dict[str, Any]]:
-    """The feedback file's events, waiting (up to 10 s) until it holds at least ``count``."""
-    deadline = time.monotonic() + 10
+    """The feedback file's events, waiting (up to 30 s) until it holds at least ``count``."""
+    deadline = time.monotonic() + 30
     while True:
         lines = home.feedback_path.read_text().splitlines() if home.feedback_path.exists() else []
         if len(lines) >= count or time.monotonic() > deadline:
@@ -59,9 +59,9 @@ def test_rate_tag_compare_and_open_a_run_in_a_real_browser(
 ) -> None:
     newest_first = [spec.run_id for spec in reversed(home.specs)]
     assert page.locator(".card").count() == 12
-    # Thumbnails load lazily and in parallel: wait (up to 10 s) for those in view, never for all.
+    # Thumbnails load lazily and in parallel: wait for those in view, never for all.
     loaded = "[...document.images].filter(i => i.complete && i.naturalWidth > 0).length >= 6"
-    page.wait_for_function(loaded, timeout=10_000)
+    page.wait_for_function(loaded)
 
     page.keyboard.press("ArrowRight")
     page.keyboard.press("4")
@@ -174,7 +174,7 @@ def test_the_page_works_under_its_own_content_security_policy(home: ReviewHome) 
     """No bypass here: the page's inline script and style run by their hashes, and nothing is refused."""
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 820})
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(30_000)
         messages: list[str] = []
         page.on("console", lambda message: messages.append(message.text))
         page.goto(home.server.url)
@@ -201,7 +201,7 @@ def test_the_page_shows_times_on_the_browsers_clock(home: ReviewHome) -> None:
     moment = datetime.fromisoformat(newest["timestamp"]).astimezone(UTC) + timedelta(hours=9)
     with chromium() as browser:
         page = browser.new_context(timezone_id="Asia/Tokyo").new_page()
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(30_000)
         page.goto(home.server.url)
         page.wait_for_selector(".card")
         assert page.locator(".card .top span").first.inner_text() == moment.strftime("%Y-%m-%d %H:%M")
