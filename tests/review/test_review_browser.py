@@ -161,6 +161,15 @@ def test_an_open_run_keeps_the_keyboard_inside_it_until_it_closes(page: Any, hom
     assert page.evaluate("document.activeElement === document.getElementById('filter')")
 
 
+def test_a_run_closed_while_it_loads_stays_closed(page: Any, home: ReviewHome) -> None:
+    """A rating refreshes the open run; Esc during that refresh must not see it open again."""
+    run_id = home.specs[-1].run_id
+    page.evaluate("(id) => { const loading = openRun(id); closeOverlay(); return loading; }", run_id)
+
+    assert page.evaluate("document.getElementById('overlay').className") == ""
+    assert not page.evaluate("document.querySelector('main').inert")
+
+
 def test_a_rating_key_on_an_empty_filter_result_stores_nothing(page: Any, home: ReviewHome) -> None:
     page.fill("#filter", "pack=nothing-like-this")
     page.keyboard.press("Enter")
