@@ -146,6 +146,7 @@ class RunPlan:
             journal = self._journal()
             done = sum(1 for step in steps if journal.succeeded(step.cell_id))
             batch = scheduler.next_steps(journal)  # an adaptive plan's next round only
+            batch = _within_image_budget(plan, steps, journal, batch, max_images)
             race = scheduler.outcome()
             return PlanRunReport(plan.plan_id, len(steps), done, (), batch, dry_run=True, race=race)
         with contextlib.suppress(BackendError):  # unreachable for now: the cells wait with their retries
@@ -177,6 +178,25 @@ class RunPlan:
         assert attempt is not None  # the context above made it a plan attempt
         journal.add(attempt)
         return attempt
+
+
+def _within_image_budget(
+    plan: LearningPlan,
+    steps: tuple[LearningRunStep, ...],
+    journal: PlanJournal,
+    batch: tuple[LearningRunStep, ...],
+    max_images: int | None,
+) -> tuple[LearningRunStep, ...]:
+    """The start of ``batch`` a real run would reach before ``max_images`` or ``budget.max_images``."""
+    plan_images = sum(step.images for step in steps if journal.succeeded(step.cell_id))
+    images = 0
+    for count, step in enumerate(batch):
+        over_run = max_images is not None and images + step.images > max_images
+        cap = plan.budget.max_images
+        if over_run or (cap is not None and plan_images + images + step.images > cap):
+            return batch[:count]
+        images += step.images
+    return batch
 
 
 class _Session:

@@ -197,3 +197,17 @@ def test_max_minutes_is_checked_before_each_cell(tmp_path: Path) -> None:
     assert report.stopped is Stop.BUDGET
     assert report.stop_reason == "budget.max_minutes 2.5 reached"
     assert 0 < len(report.ran) < 12
+
+
+def test_a_dry_run_lists_only_the_cells_the_image_budgets_leave(tmp_path: Path) -> None:
+    folder = workspace(tmp_path, SMALL_PLAN + "\n[budget]\nmax_images = 5\n")
+    container, defaults = _container(folder, FakeImageBackend())
+    run_plan = container.run_plan()
+    assert len(run_plan(_plan(folder), defaults, dry_run=True).would_run) == 5
+    assert len(run_plan(_plan(folder), defaults, max_images=3, dry_run=True).would_run) == 3
+    assert run_plan(_plan(folder), defaults, max_images=2).succeeded == 2
+    after = run_plan(_plan(folder), defaults, dry_run=True)
+    assert [step.cell_id for step in after.would_run] == [
+        step.cell_id for step, _attempt in run_plan(_plan(folder), defaults, max_images=3).ran
+    ]
+    assert records(folder) and len(records(folder)) == 5
