@@ -6,11 +6,13 @@ import re
 import runpy
 import tomllib
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from typer.testing import CliRunner
 
 from adapters.cli import app
+from adapters.settings import Settings
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -52,3 +54,18 @@ def test_every_stablenew_command_in_the_readme_exists() -> None:
     for command in sorted(commands):
         done = CliRunner().invoke(app, [*command.split(), "--help"])
         assert done.exit_code == 0, f"stablenew {command}: {done.output}"
+
+
+def test_the_settings_table_names_every_choice_and_default() -> None:
+    """Each `section.key` row of the README's settings table shows the key's default and, for a
+    key with fixed choices, all of them (a new backend kind or sink must reach the table)."""
+    row = r"^\| `(\w+)\.(\w+)` \| `([^`]*)` \| (.*) \|$"
+    rows = re.findall(row, README.read_text(encoding="utf-8"), re.MULTILINE)
+    assert len(rows) >= 8
+    for section, key, default, meaning in rows:
+        section_model = Settings.model_fields[section].annotation
+        assert isinstance(section_model, type)
+        field = section_model.model_fields[key]  # type: ignore[attr-defined]
+        assert default.strip('"') == str(field.default).lower(), f"{section}.{key}"
+        for choice in get_args(field.annotation):
+            assert f"`{choice}`" in meaning, f"{section}.{key}: {choice}"
