@@ -191,12 +191,22 @@ def _within_image_budget(
     plan_images = sum(step.images for step in steps if journal.succeeded(step.cell_id))
     images = 0
     for count, step in enumerate(batch):
-        over_run = max_images is not None and images + step.images > max_images
-        cap = plan.budget.max_images
-        if over_run or (cap is not None and plan_images + images + step.images > cap):
+        if _image_limit(plan, max_images, images, plan_images + images, step) is not None:
             return batch[:count]
         images += step.images
     return batch
+
+
+def _image_limit(
+    plan: LearningPlan, max_images: int | None, images: int, plan_images: int, step: LearningRunStep
+) -> tuple[Stop, str] | None:
+    """Why ``step`` may not run after this run's ``images`` and the plan's ``plan_images``, if so."""
+    if max_images is not None and images + step.images > max_images:
+        return Stop.MAX_IMAGES, f"--max-images {max_images} reached"
+    cap = plan.budget.max_images
+    if cap is not None and plan_images + step.images > cap:
+        return Stop.BUDGET, f"budget.max_images {cap} reached"
+    return None
 
 
 class _Session:
@@ -261,11 +271,10 @@ class _Session:
             self._sleep(delay)
 
     def _over_budget(self, step: LearningRunStep) -> tuple[Stop, str] | None:
+        stop = _image_limit(self._plan, self._max_images, self._images, self._plan_images, step)
+        if stop is not None:
+            return stop
         budget = self._plan.budget
-        if self._max_images is not None and self._images + step.images > self._max_images:
-            return Stop.MAX_IMAGES, f"--max-images {self._max_images} reached"
-        if budget.max_images is not None and self._plan_images + step.images > budget.max_images:
-            return Stop.BUDGET, f"budget.max_images {budget.max_images} reached"
         if budget.max_minutes is not None:
             minutes = (self._clock.now() - self._started).total_seconds() / 60
             if minutes >= budget.max_minutes:
