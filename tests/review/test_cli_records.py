@@ -131,6 +131,7 @@ def test_prefer_records_a_pairwise_choice(
         (("records", "stats", "--cfg", "9..3"), 2, "error: --cfg: range '9..3' is empty"),
         (("records", "list", "--records", "missing.jsonl"), 1, "error: records file"),
         (("records", "query", "SELEC nonsense"), 2, "error: query failed: Parser Error"),
+        (("records", "query", ""), 2, "error: query failed: no SQL statement given"),
         (("records", "export", "--format", "parquet"), 2, "error: --format parquet needs --output FILE"),
     ],
 )
