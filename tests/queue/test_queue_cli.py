@@ -70,6 +70,11 @@ def test_an_empty_queue_name_is_refused_before_any_connection(
     monkeypatch.setenv(
         "STABLENEW_POSTGRES__DSN", f"postgresql://u:hunter2secret@127.0.0.1:{_closed_port()}/db"
     )
+
+    def never(*_args: object) -> None:
+        raise AssertionError("the queue was opened")  # a worker would wait there for ever
+
+    monkeypatch.setattr("adapters.container.build_container", never)
     result = CliRunner().invoke(app, list(args))
     assert result.exit_code == 2, result.output
     assert result.output.splitlines() == [
