@@ -159,6 +159,10 @@ def grid(
 ) -> None:
     """Write the plan's combinations as an annotated contact sheet (PNG) along two axes, each
     square an image of its runs with its rating; the PNG carries the plan (`plan status grid.png`)."""
+    if output.is_dir() or not output.name:  # `-o /` or `-o ""`: nothing to name the file after
+        exit_with(
+            f"--output: {output} is a folder; give a file name such as {output / 'grid.png'}", EXIT_USAGE
+        )
     container, defaults, source, learning_plan = _plan_of(plan, settings, records)
     with _plan_errors(source):
         try:
