@@ -76,6 +76,12 @@ def print_json(value: Any) -> None:
     sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 
+def refuse_folder_as_file(option: str, path: Path | None, example: str) -> None:
+    """Exit 2 when the file ``option`` names is a folder (``-o /``, ``-o .``, ``-o ""``), before any work."""
+    if path is not None and (path.is_dir() or not path.name):
+        exit_with(f"{option}: {path} is a folder; give a file name such as {path / example}", EXIT_USAGE)
+
+
 def exit_with(message: str, code: int = EXIT_FAILED) -> NoReturn:
     """Print ``error: message`` as one line on stderr and leave with ``code``."""
     one_line = " ".join(str(message).split())

@@ -132,6 +132,16 @@ def test_prefer_records_a_pairwise_choice(
         (("records", "list", "--records", "missing.jsonl"), 1, "error: records file"),
         (("records", "query", "SELEC nonsense"), 2, "error: query failed: Parser Error"),
         (("records", "query", ""), 2, "error: query failed: no SQL statement given"),
+        (
+            ("records", "export", "-o", "/"),
+            2,
+            "error: --output: / is a folder; give a file name such as /runs.csv",
+        ),
+        (
+            ("records", "export", "-o", ""),
+            2,
+            "error: --output: . is a folder; give a file name such as runs.csv",
+        ),
         (("records", "export", "--format", "parquet"), 2, "error: --format parquet needs --output FILE"),
     ],
 )
