@@ -132,6 +132,14 @@ class FeedbackSettings(_Section):
     store: Literal["jsonl", "postgres"] = "jsonl"
     user: str = ""
 
+    @field_validator("user")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        # The name is stored with every rating and printed in one-line lists ("rated ... as NAME").
+        if not value.isprintable():
+            raise ValueError("must be one line of printable text (no newline, tab or control character)")
+        return value
+
 
 _SETTING_OF_STAGE_FIELD = {
     "stages.img2img.denoising_strength": "denoising_strength",
