@@ -406,6 +406,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"settings file {path} is not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per [ or { level
+        raise SettingsError(
+            f"settings file {path} is not valid TOML: arrays or tables nested too deeply"
+        ) from None
     folder = path.resolve().parent
     for section, model in _sections().items():
         values = data.get(section)

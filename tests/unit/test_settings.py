@@ -117,6 +117,7 @@ def test_nested_env_and_list_values() -> None:
             "invalid setting backend.url: must look like",
         ),
         ("[learning\n", {}, "is not valid TOML"),
+        ("x = " + "[" * 5000 + "]" * 5000, {}, "is not valid TOML: arrays or tables nested too deeply"),
         (
             '[learning]\nenabled = "yes"\n',
             {},
