@@ -132,6 +132,14 @@ class FeedbackSettings(_Section):
     store: Literal["jsonl", "postgres"] = "jsonl"
     user: str = ""
 
+    @field_validator("user")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        # The name is stored with every rating and printed in one-line lists ("rated ... as NAME").
+        if not value.isprintable():
+            raise ValueError("must be one line of printable text (no newline, tab or control character)")
+        return value
+
 
 _SETTING_OF_STAGE_FIELD = {
     "stages.img2img.denoising_strength": "denoising_strength",
@@ -398,6 +406,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"settings file {path} is not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per [ or { level
+        raise SettingsError(
+            f"settings file {path} is not valid TOML: arrays or tables nested too deeply"
+        ) from None
     folder = path.resolve().parent
     for section, model in _sections().items():
         values = data.get(section)

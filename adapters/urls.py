@@ -14,6 +14,8 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 MASK = "********"
 _HOST_NAME = re.compile(r"[A-Za-z0-9_-]{1,63}(\.[A-Za-z0-9_-]{1,63})*\.?")
 _BAD_PORT = "has a port that is not a number from 1 to 65535"
+_URI_PASSWORD = re.compile(r"[?&]password=([^&]*)")
+_KEYWORD_PASSWORD = re.compile(r"(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'?|\S+)")
 _SHAPE = "must look like http://127.0.0.1:7860 (http or https, with a host)"
 
 
@@ -85,6 +87,29 @@ def redact_url(url: str) -> str:
     if at < start:
         return url
     return url[:start] + MASK + url[at:]
+
+
+def dsn_secrets(dsn: str) -> list[str]:
+    """The texts an error about ``dsn`` could quote that give its password away, longest first.
+
+    The whole DSN, and each password written in it (URI user-info, a ``password=`` query parameter
+    or keyword), both as written and percent-decoded. Found by the text's shape alone, so a DSN
+    that libpq refuses to parse (``%zz`` in the password, whose error quotes the token) is covered.
+    """
+    found = {dsn, dsn.strip()}
+    scheme = dsn.find("://")
+    at = dsn.rfind("@")
+    if 0 <= scheme < at:  # URI: everything after the user name's colon up to the last @
+        user_info = dsn[scheme + 3 : at]
+        if ":" in user_info:
+            found.add(user_info.split(":", 1)[1])
+    found.update(match.group(1) for match in _URI_PASSWORD.finditer(dsn))
+    for match in _KEYWORD_PASSWORD.finditer(dsn):
+        value = match.group(1)
+        found.add(value)
+        found.add(value.strip("'").replace("\\'", "'").replace("\\\\", "\\"))
+    found.update({unquote(secret) for secret in found})
+    return sorted((secret for secret in found if secret), key=len, reverse=True)
 
 
 def _checked_host(host: str) -> str:

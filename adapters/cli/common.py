@@ -5,6 +5,7 @@ Kept cheap to import: every command module imports it, and so does ``stablenew -
 
 from __future__ import annotations
 
+import re
 import sys
 from functools import cached_property
 from pathlib import Path
@@ -27,7 +28,8 @@ class LazyConsole:
 
     Text is printed as it is: no markup and no ``:emoji:`` codes, since prompts, tags and notes use
     brackets and colons (``[cat:dog:0.5]``). A line of our own that wants style says ``markup=True``
-    and escapes every value in it.
+    and escapes every value in it. Control characters in the text (an escape sequence in a recorded
+    or imported prompt) are shown as ``\x1b``, never sent to the terminal to act on.
     """
 
     def __init__(self, *, to_stderr: bool) -> None:
@@ -44,7 +46,34 @@ class LazyConsole:
         return Console(soft_wrap=True, highlight=False, markup=False, emoji=False, width=width)
 
     def print(self, *objects: Any, markup: bool = False) -> None:
-        self.console.print(*objects, markup=markup)
+        console = self.console
+        if all(isinstance(item, str) for item in objects):
+            objects = (console.render_str(" ".join(objects), markup=markup),)
+        console.print(*(_Visible(item) for item in objects))
+
+
+class _Visible:
+    """Renders ``inner`` with every control character of its text written out (``\x1b``); the
+    terminal codes rich adds for its own styles are separate segments and pass unchanged."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __rich_console__(self, console: Console, options: Any) -> Any:
+        from rich.segment import Segment
+
+        for segment in console.render(self._inner, options):
+            if segment.control or not _CONTROL.search(segment.text):
+                yield segment
+            else:
+                yield Segment(_CONTROL.sub(_written_out, segment.text), segment.style)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # all C0 and C1 but tab and newline
+
+
+def _written_out(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}"
 
 
 stdout = LazyConsole(to_stderr=False)
@@ -74,6 +103,12 @@ def print_json(value: Any) -> None:
     import orjson
 
     sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def refuse_folder_as_file(option: str, path: Path | None, example: str) -> None:
+    """Exit 2 when the file ``option`` names is a folder (``-o /``, ``-o .``, ``-o ""``), before any work."""
+    if path is not None and (path.is_dir() or not path.name):
+        exit_with(f"{option}: {path} is a folder; give a file name such as {path / example}", EXIT_USAGE)
 
 
 def exit_with(message: str, code: int = EXIT_FAILED) -> NoReturn:

@@ -11,7 +11,14 @@ from typing import Annotated
 
 import typer
 
-from adapters.cli.common import EXIT_FAILED, EXIT_USAGE, SettingsOption, exit_with, stderr
+from adapters.cli.common import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    SettingsOption,
+    exit_with,
+    refuse_folder_as_file,
+    stderr,
+)
 from adapters.cli.history_session import FeedbackOption, OutputFileOption, RecordsOption, open_session
 
 
@@ -45,6 +52,7 @@ def llm(
     from domain.insights import InsightsError
     from domain.llm_summary import SummaryTooLarge
 
+    refuse_folder_as_file("--output", output, "summary.json")
     with open_session(settings, records, feedback) as session:
         try:
             summary = session.summarize_for_llm()(

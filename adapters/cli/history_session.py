@@ -182,6 +182,8 @@ def open_session(
     feedback_path = settings.feedback_path
     if records_path.is_dir():
         exit_with(f"{records_path} is a directory, not a records file", EXIT_USAGE)
+    if feedback_path.is_dir():  # refused before `review` or `mcp` starts serving, as the records are
+        exit_with(f"{feedback_path} is a directory, not a feedback file", EXIT_USAGE)
     shared = settings.learning.sink == "postgres"  # the history is the database: no local file needed
     if require_records and not shared and not records_path.exists():
         exit_with(

@@ -22,6 +22,7 @@ from adapters.cli.common import (
     exit_with,
     load_settings_or_exit,
     print_json,
+    refuse_folder_as_file,
     stderr,
     stdout,
 )
@@ -159,6 +160,7 @@ def grid(
 ) -> None:
     """Write the plan's combinations as an annotated contact sheet (PNG) along two axes, each
     square an image of its runs with its rating; the PNG carries the plan (`plan status grid.png`)."""
+    refuse_folder_as_file("--output", output, "grid.png")
     container, defaults, source, learning_plan = _plan_of(plan, settings, records)
     with _plan_errors(source):
         try:

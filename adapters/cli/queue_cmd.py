@@ -18,7 +18,7 @@ from adapters.cli.common import (
     stdout,
 )
 from adapters.cli.history_session import JsonOption
-from adapters.cli.queue_errors import queue_errors
+from adapters.cli.queue_errors import queue_errors, refuse_blank_queues
 
 if TYPE_CHECKING:
     from application.queue_jobs import QueueReport
@@ -79,6 +79,7 @@ def prune(
     """Delete the jobs that ended long ago (succeeded; with --failed, failed too), so that `queue
     status` lists what matters now. Pending and running jobs are never touched; the records of the
     runs stay in the history."""
+    refuse_blank_queues(queue)
     from adapters.container import build_container
     from domain.run_filter import FilterError, parse_age
 

@@ -20,3 +20,12 @@ def queue_errors() -> Iterator[None]:
         exit_with(str(exc), EXIT_USAGE)
     except QueueError as exc:
         exit_with(str(exc), EXIT_FAILED)
+
+
+def refuse_blank_queues(queues: list[str] | None) -> None:
+    """Exit 2 for a ``--queue ""``: no job is ever put on a queue without a name (a run without a
+    model goes to the default queue), so a worker would wait on it for ever."""
+    if queues and any(not name.strip() for name in queues):
+        exit_with(
+            '--queue: a queue name must not be empty (jobs without a model are on "default")', EXIT_USAGE
+        )

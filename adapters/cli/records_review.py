@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from adapters.cli import records_import
-from adapters.cli.common import EXIT_USAGE, SettingsOption, exit_with, print_json, stderr, stdout
+from adapters.cli.common import (
+    EXIT_USAGE,
+    SettingsOption,
+    exit_with,
+    print_json,
+    refuse_folder_as_file,
+    stderr,
+    stdout,
+)
 from adapters.cli.filter_options import with_run_filter
 from adapters.cli.history_session import (
     FeedbackOption,
@@ -326,6 +334,7 @@ def export(
     """One flat row per run (newest first) with its current rating and tags."""
     if format_name == "parquet" and output is None:
         exit_with("--format parquet needs --output FILE (it is binary)", EXIT_USAGE)
+    refuse_folder_as_file("--output", output, f"runs.{format_name}")
     with open_session(settings, records, feedback) as session:
         count = session.exporter()(run_filter, format_name, sys.stdout if output is None else output)
         if output is not None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from adapters.cli.common import EXIT_FAILED, SettingsOption, exit_with, stderr, stdout
+from adapters.cli.common import EXIT_FAILED, EXIT_USAGE, SettingsOption, exit_with, stderr, stdout
 from adapters.cli.history_session import FeedbackOption, RecordsOption, open_session
 
 if TYPE_CHECKING:
@@ -42,6 +42,10 @@ def review(
     from adapters.review.server import ReviewServer  # here, so no other command loads the web server
     from adapters.review.thumbnails import Thumbnails
 
+    for folder in serve_dir or []:
+        if not folder.is_dir():
+            missing = "is not a folder" if folder.exists() else "does not exist"
+            exit_with(f"--serve-dir {folder} {missing}", EXIT_USAGE)
     with open_session(settings, records, feedback, require_records=True) as session:
         roots = [Path(session.settings.output.dir), session.records_path.parent, *(serve_dir or [])]
         container = session.container

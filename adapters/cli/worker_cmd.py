@@ -25,7 +25,7 @@ from adapters.cli.common import (
     load_settings_or_exit,
     stderr,
 )
-from adapters.cli.queue_errors import queue_errors
+from adapters.cli.queue_errors import queue_errors, refuse_blank_queues
 
 if TYPE_CHECKING:
     from adapters.container import Container
@@ -63,6 +63,7 @@ def worker(
     settings: SettingsOption = None,
 ) -> None:
     """Take jobs off the shared queue and run them here, one at a time, recording each run."""
+    refuse_blank_queues(queue)
     from adapters.container import build_container
     from domain.errors import BackendError
 

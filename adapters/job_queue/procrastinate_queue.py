@@ -29,6 +29,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from adapters.job_queue import tables
+from adapters.urls import dsn_secrets
 from domain.jobs import (
     Job,
     JobFailure,
@@ -359,6 +360,10 @@ class ProcrastinateJobQueue(JobQueue):
 
     def _open_once(self) -> SyncPsycopgConnector:
         if self._connector is None:
+            try:  # the pool would only say it got no connection in time, never why
+                psycopg.conninfo.conninfo_to_dict(self._dsn)
+            except psycopg.Error as exc:
+                raise QueueError(f"postgres.dsn cannot be used: {self._scrub(exc)}") from None
             pool = psycopg_pool.ConnectionPool(
                 self._dsn,
                 min_size=1,
@@ -437,11 +442,14 @@ class ProcrastinateJobQueue(JobQueue):
         """The error's first line, without anything of the DSN (a password is never shown)."""
         cause = exc.__cause__ if isinstance(exc, pq_exceptions.ConnectorException) and exc.__cause__ else exc
         text = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+        secrets = dsn_secrets(self._dsn)
         with contextlib.suppress(Exception):
             password = psycopg.conninfo.conninfo_to_dict(self._dsn).get("password")
             if password:
-                text = text.replace(str(password), "***")
-        return text.replace(self._dsn, "***") if self._dsn else text
+                secrets.append(str(password))
+        for secret in sorted(secrets, key=len, reverse=True):
+            text = text.replace(secret, "***")
+        return text
 
 
 _COUNTS = """

@@ -62,6 +62,8 @@ def parse_plan(text: str, source: str = "plan") -> LearningPlan:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PlanFileError(f"{source}: not valid TOML: {' '.join(str(exc).split())}") from None
+    except RecursionError:  # tomllib recurses once per [ or { level
+        raise PlanFileError(f"{source}: not valid TOML: arrays or tables nested too deeply") from None
     try:
         return LearningPlan.from_dict(data)
     except PlanError as exc:

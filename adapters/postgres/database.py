@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from adapters.postgres.schema import SCHEMA
-from adapters.urls import MASK
+from adapters.urls import MASK, dsn_secrets
 from domain.errors import RecordSerializationError, SharedStoreUnavailable
 
 if TYPE_CHECKING:
@@ -101,14 +101,15 @@ class PostgresDatabase:
 
 
 def _secrets_of(dsn: str) -> list[str]:
-    """The DSN itself and its password, to be masked wherever an error might quote them."""
-    found = [dsn]
+    """The DSN itself and its password (as libpq reads it, and as written), to be masked wherever an
+    error might quote them; longest first, so no part of a longer one is left showing."""
+    found = dsn_secrets(dsn)
     try:
         from psycopg.conninfo import conninfo_to_dict
 
         password = conninfo_to_dict(dsn).get("password")
-    except Exception:  # a DSN psycopg cannot parse: only the whole text is known
+    except Exception:  # a DSN psycopg cannot parse: dsn_secrets found its password by its shape
         password = None
     if password:
         found.append(str(password))
-    return found
+    return sorted(set(found), key=len, reverse=True)

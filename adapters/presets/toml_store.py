@@ -85,6 +85,10 @@ class TomlPresetStore(PresetStore):
             ) from None
         except tomllib.TOMLDecodeError as exc:
             raise PresetError(f"preset file {path} is not valid TOML: {exc}") from None
+        except RecursionError:  # tomllib recurses once per [ or { level
+            raise PresetError(
+                f"preset file {path} is not valid TOML: arrays or tables nested too deeply"
+            ) from None
         try:
             preset = preset_from_toml(data)
         except PresetError as exc:

@@ -90,7 +90,10 @@ class HistoryDatabase:
         """Column names and rows of ``sql``; raises QueryError with DuckDB's message."""
         self._con.execute("SET enable_external_access = false")
         try:
-            kinds = {statement.type.name for statement in self._duckdb.extract_statements(sql)}
+            statements = self._duckdb.extract_statements(sql)
+            if not statements:  # DuckDB would return no cursor at all
+                raise QueryError("no SQL statement given: write one, e.g. SELECT * FROM runs LIMIT 5")
+            kinds = {statement.type.name for statement in statements}
             if kinds - READING:
                 changing = ", ".join(sorted(kinds - READING))
                 raise QueryError(

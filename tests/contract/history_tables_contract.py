@@ -129,6 +129,8 @@ class HistoryQueryEngineContract:
             "INSERT INTO runs SELECT * FROM runs",
             "CREATE TABLE copy AS SELECT * FROM runs",
             "SELECT 1; DROP TABLE runs",
+            "",
+            " ;; ",
         ],
     )
     def test_a_refused_statement_raises_query_error(self, engine: HistoryQueryEngine, sql: str) -> None:

@@ -79,6 +79,7 @@ def test_reading_changes_nothing_stored(home: Path) -> None:
         (("--pack", "portraits", "--max-chars", "0"), 2, "error: Invalid value for '--max-chars'"),
         ((), 2, "error: Missing option '--pack'"),
         (("--pack", "portraits", "--records", "missing.jsonl"), 1, "error: records file /"),
+        (("--pack", "portraits", "-o", "/"), 2, "error: --output: / is a folder; give a file name such as"),
     ],
 )
 def test_bad_requests_give_one_line_their_exit_code_and_change_nothing(

@@ -154,3 +154,10 @@ def test_a_missing_history_is_one_line_before_serving(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert len(done.stderr.splitlines()) == 1
     assert done.stderr.startswith("error: records file ")
+
+
+def test_a_feedback_path_that_is_a_folder_is_one_line_before_serving(tmp_path: Path) -> None:
+    (tmp_path / "records.jsonl").write_text("", encoding="utf-8")
+    done = run_cli("mcp", "--records", "records.jsonl", "--feedback", "", cwd=tmp_path, stdin="")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"error: {tmp_path} is a directory, not a feedback file"]

@@ -124,6 +124,11 @@ BAD = [
     ("width = 512", "width = 500", ":10: base.width: width must be a multiple of 8"),
     ("images_per_cell = 1", "images_per_cell = 0", ":6: images_per_cell: must be 1..64"),
     ('name = "portraits-sampler-steps"', "name = [", "not valid TOML"),
+    (
+        "seeds = [101, 202]",
+        "seeds = " + "[" * 5000 + "]" * 5000,
+        "not valid TOML: arrays or tables nested too deeply",
+    ),
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from adapters.container import build_container, plan_file, sheet_plan
@@ -71,3 +72,22 @@ def test_the_writer_draws_a_missing_image_as_a_note_and_replaces_the_file_whole(
         red = image.convert("RGB").getpixel((140 + 96, 56 + 60))
     assert red == (200, 30, 30)  # the readable image is drawn in its square
     assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".")] == []  # no temp left
+
+
+@pytest.mark.parametrize(("given", "shown"), [("/", "/"), ("", "."), ("sheets", "sheets")])
+def test_an_output_that_is_a_folder_is_one_line_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str, shown: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from adapters.cli.main import app
+
+    folder = workspace(tmp_path)
+    (folder / "sheets").mkdir()
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv("STABLENEW_SETTINGS", str(folder / "settings.toml"))
+    result = CliRunner().invoke(app, ["plan", "grid", "plan.toml", "--x", "sampler", "-o", given])
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines() == [
+        f"error: --output: {shown} is a folder; give a file name such as {Path(shown) / 'grid.png'}"
+    ]

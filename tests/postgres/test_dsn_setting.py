@@ -67,3 +67,28 @@ def test_the_postgres_sink_without_psycopg_names_the_extra(monkeypatch: pytest.M
     with pytest.raises(SettingsError, match=r"needs psycopg: uv sync --extra postgres") as caught:
         load_settings(None, environ=env)
     assert SECRET not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "dsn",
+    [
+        "postgresql://team:s3cr3t%zzPa55@127.0.0.1:1/history",
+        "postgresql://team@127.0.0.1:1/history?password=s3cr3t%zzPa55",
+    ],
+)
+def test_a_dsn_libpq_cannot_parse_is_refused_without_quoting_its_password(dsn: str) -> None:
+    # libpq's own message quotes the bad percent-encoded token, which here is the password.
+    from adapters.job_queue.procrastinate_queue import ProcrastinateJobQueue
+    from adapters.postgres.database import PostgresDatabase
+    from domain.errors import SharedStoreUnavailable
+    from domain.jobs import QueueError
+
+    with pytest.raises(SharedStoreUnavailable) as unavailable:
+        PostgresDatabase(dsn, connect_timeout=1).run(lambda connection: None)
+    assert "percent-encoded" in str(unavailable.value)
+    with pytest.raises(QueueError) as refused:
+        ProcrastinateJobQueue(dsn, connect_timeout=1).status()
+    assert "postgres.dsn cannot be used: invalid percent-encoded token" in str(refused.value)
+    for message in (str(unavailable.value), str(refused.value)):
+        assert "s3cr3t" not in message
+        assert "zzPa55" not in message

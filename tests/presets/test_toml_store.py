@@ -48,6 +48,11 @@ def test_every_control_character_survives_a_round_trip(tmp_path: Path) -> None:
     ("old", "new", "named"),
     [
         ("[settings]", "[settings", "is not valid TOML"),
+        (
+            "width = 768",
+            "width = " + "[" * 5000 + "]" * 5000,
+            "not valid TOML: arrays or tables nested too deeply",
+        ),
         ('sampler = "Euler a"', 'sampler = "Euler a"\nprompt = "a cat"', "settings.prompt: unknown setting"),
         ('sampler = "Euler a"', 'sampler = "Euler a"\nclip_skip = 2', "settings.clip_skip: unknown setting"),
         ("width = 768", 'width = "768"', "settings.width: expected int"),

@@ -5,6 +5,9 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
 from tests.integration.cli import run_cli
 
 
@@ -50,3 +53,30 @@ def test_stalled_after_under_five_heartbeats_is_refused_in_one_line(tmp_path: Pa
     assert "stalled_after_seconds" in result.stderr
     assert "5 times" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args", [("worker", "--queue", ""), ("queue", "prune", "--queue", "x", "--queue", " ")]
+)
+def test_an_empty_queue_name_is_refused_before_any_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:
+    from adapters.cli.main import app
+
+    # No job is ever on a queue without a name: a worker would wait on it for ever.
+    (tmp_path / "settings.toml").write_text("", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STABLENEW_SETTINGS", str(tmp_path / "settings.toml"))
+    monkeypatch.setenv(
+        "STABLENEW_POSTGRES__DSN", f"postgresql://u:hunter2secret@127.0.0.1:{_closed_port()}/db"
+    )
+
+    def never(*_args: object) -> None:
+        raise AssertionError("the queue was opened")  # a worker would wait there for ever
+
+    monkeypatch.setattr("adapters.container.build_container", never)
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines() == [
+        'error: --queue: a queue name must not be empty (jobs without a model are on "default")'
+    ]

@@ -131,6 +131,17 @@ def test_prefer_records_a_pairwise_choice(
         (("records", "stats", "--cfg", "9..3"), 2, "error: --cfg: range '9..3' is empty"),
         (("records", "list", "--records", "missing.jsonl"), 1, "error: records file"),
         (("records", "query", "SELEC nonsense"), 2, "error: query failed: Parser Error"),
+        (("records", "query", ""), 2, "error: query failed: no SQL statement given"),
+        (
+            ("records", "export", "-o", "/"),
+            2,
+            "error: --output: / is a folder; give a file name such as /runs.csv",
+        ),
+        (
+            ("records", "export", "-o", ""),
+            2,
+            "error: --output: . is a folder; give a file name such as runs.csv",
+        ),
         (("records", "export", "--format", "parquet"), 2, "error: --format parquet needs --output FILE"),
     ],
 )
@@ -470,6 +481,27 @@ def test_what_users_typed_is_printed_as_typed_never_as_markup_or_emoji(
     if queried.returncode == 0:  # DuckDB is an optional extra
         assert "[cat:dog:0.5]" in queried.stdout
         assert "[red]pk:dog:" in queried.stdout
+
+
+def test_escape_sequences_in_stored_text_are_written_out_never_sent_to_the_terminal(
+    tmp_path: Path, invoke: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    """A prompt or tag holding terminal codes (an imported PNG's, say) must not recolour, retitle or
+    rewrite the terminal that lists it: each control character is shown as \\xNN."""
+    (tmp_path / "settings.toml").write_text('[feedback]\nuser = "tester"\n', encoding="utf-8")
+    prompt = "a \x1b[31mred\x1b[0m cat \x1b]0;pwned\x07 \x9b2J"
+    done = invoke(tmp_path, "run", "-p", prompt, "--stages", "txt2img", "--learning")
+    assert done.returncode == 0, done.stderr
+    run_id = next(line.split()[1] for line in done.stdout.splitlines() if line.startswith("run "))
+    assert invoke(tmp_path, "records", "note", run_id[:8], "\x1b[2Jgone").returncode == 0
+    for args in (("records", "show", run_id[:8]), ("records", "list"), ("records", "stats")):
+        shown = invoke(tmp_path, *args)
+        assert shown.returncode == 0, shown.stderr
+        assert not any(code in shown.stdout + shown.stderr for code in ("\x1b", "\x9b", "\x07")), args
+    shown = invoke(tmp_path, "records", "show", run_id[:8]).stdout
+    assert "a \\x1b[31mred\\x1b[0m cat \\x1b]0;pwned" in shown
+    assert "\\x9b2J" in shown
+    assert "\\x1b[2Jgone" in shown
 
 
 def test_feedback_lives_beside_the_records_file_given(

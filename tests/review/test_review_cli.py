@@ -11,6 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
 from tests.review.history_data import write_history
 
 
@@ -57,3 +60,43 @@ def test_other_commands_do_not_load_the_web_server() -> None:
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def _refused_before_serving(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> str:
+    from adapters.cli.main import app
+
+    (tmp_path / "settings.toml").write_text("", encoding="utf-8")
+    _, sink, store = write_history(tmp_path / "records", 1)
+    sink.close()
+    store.close()
+    stored = {p.name: p.read_bytes() for p in (tmp_path / "records").iterdir() if p.is_file()}
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STABLENEW_SETTINGS", str(tmp_path / "settings.toml"))
+    # The server is never built: refused input exits before it (a started one would block here).
+    monkeypatch.setattr("adapters.review.server.ReviewServer", None)
+    result = CliRunner().invoke(app, ["review", "--port", "0", "--no-browser", *args])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert {p.name: p.read_bytes() for p in (tmp_path / "records").iterdir() if p.is_file()} == stored
+    return result.output.strip()
+
+
+@pytest.mark.parametrize(
+    ("arg", "message"),
+    [
+        ("missing", "error: --serve-dir missing does not exist"),
+        ("a.txt", "error: --serve-dir a.txt is not a folder"),
+    ],
+)
+def test_a_serve_dir_that_is_no_folder_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, arg: str, message: str
+) -> None:
+    (tmp_path / "a.txt").write_text("x", encoding="utf-8")
+    assert _refused_before_serving(tmp_path, monkeypatch, "--serve-dir", arg) == message
+
+
+def test_a_feedback_path_that_is_a_folder_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "notes").mkdir()
+    shown = _refused_before_serving(tmp_path, monkeypatch, "--feedback", "notes")
+    assert shown == f"error: {tmp_path / 'notes'} is a directory, not a feedback file"

@@ -117,6 +117,7 @@ def test_nested_env_and_list_values() -> None:
             "invalid setting backend.url: must look like",
         ),
         ("[learning\n", {}, "is not valid TOML"),
+        ("x = " + "[" * 5000 + "]" * 5000, {}, "is not valid TOML: arrays or tables nested too deeply"),
         (
             '[learning]\nenabled = "yes"\n',
             {},
@@ -289,3 +290,17 @@ def test_a_fifo_named_settings_toml_in_the_working_directory_is_refused(
 def test_an_empty_path_setting_is_refused_not_taken_as_the_working_directory(name: str) -> None:
     with pytest.raises(SettingsError, match=f"must not be empty .*from environment {name}"):
         load_settings(None, {}, {name: ""})
+
+
+@pytest.mark.parametrize("user", ["a\nb", "a\tb", "bell\x07"])
+def test_a_feedback_user_that_is_not_one_printable_line_is_refused(user: str) -> None:
+    # The name is stored with every rating and shown in one-line lists.
+    with pytest.raises(SettingsError) as caught:
+        load_settings(None, environ={"STABLENEW_FEEDBACK__USER": user})
+    assert "invalid setting feedback.user: must be one line of printable text" in str(caught.value)
+    assert "STABLENEW_FEEDBACK__USER" in str(caught.value)
+
+
+def test_a_feedback_user_of_any_script_is_kept() -> None:
+    settings, _layers = load_settings(None, environ={"STABLENEW_FEEDBACK__USER": "Zoë 名前"})
+    assert settings.feedback.user == "Zoë 名前"

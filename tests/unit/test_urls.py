@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.urls import MASK, parse_http_url, redact_url
+from adapters.urls import MASK, dsn_secrets, parse_http_url, redact_url
 
 
 @pytest.mark.parametrize(
@@ -74,3 +74,26 @@ def test_redact_masks_all_user_info(url: str, shown: str) -> None:
 @given(st.text(), st.text(alphabet=st.characters(blacklist_characters="@")))
 def test_redact_masks_everything_up_to_the_last_at(user_info: str, rest: str) -> None:
     assert redact_url(f"https://{user_info}@{rest}") == f"https://{MASK}@{rest}"
+
+
+@pytest.mark.parametrize(
+    ("dsn", "password"),
+    [
+        ("postgresql://u:SEC%zzRET@127.0.0.1:1/db", "SEC%zzRET"),
+        ("postgres://u:p%40ss@h/db", "p@ss"),
+        ("postgresql://u:pa@ss@h/db", "pa@ss"),
+        ("postgresql://u@h/db?sslmode=disable&password=SEC%zzRET", "SEC%zzRET"),
+        ("host=h password=plain port=1", "plain"),
+        ("host=h password = 'with space' port=1", "with space"),
+        ("host=h password='unterminated", "unterminated"),
+    ],
+)
+def test_dsn_secrets_finds_the_password_even_in_a_dsn_libpq_refuses(dsn: str, password: str) -> None:
+    secrets = dsn_secrets(dsn)
+    assert password in secrets
+    assert dsn in secrets
+    assert secrets == sorted(secrets, key=len, reverse=True)
+
+
+def test_dsn_secrets_of_an_empty_dsn_is_empty() -> None:
+    assert dsn_secrets("") == []
