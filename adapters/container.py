@@ -7,7 +7,7 @@ values they pull in), so a command loads only what it uses: ``records list`` loa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -199,10 +199,12 @@ def _query_history(**ports: Any) -> QueryHistory:
     return QueryHistory(**ports)
 
 
-def _a1111_backend(**settings: Any) -> ImageBackend:
+def _a1111_backend(**settings: Any) -> Iterator[ImageBackend]:
     from adapters.backends.a1111 import A1111ImageBackend  # httpx
 
-    return A1111ImageBackend(**settings)
+    backend = A1111ImageBackend(**settings)
+    yield backend
+    backend.close()  # at shutdown_resources(): its HTTP connections
 
 
 def _backend_url(kind: str, url: str) -> str:
@@ -211,10 +213,12 @@ def _backend_url(kind: str, url: str) -> str:
     return backend_url(kind, url)
 
 
-def _comfyui_backend(**settings: Any) -> ImageBackend:
+def _comfyui_backend(**settings: Any) -> Iterator[ImageBackend]:
     from adapters.backends.comfyui import ComfyUIImageBackend  # httpx
 
-    return ComfyUIImageBackend(**settings)
+    backend = ComfyUIImageBackend(**settings)
+    yield backend
+    backend.close()  # at shutdown_resources(): its HTTP connections and websocket thread
 
 
 def _fake_backend(**settings: Any) -> ImageBackend:
@@ -563,7 +567,7 @@ class Container(containers.DeclarativeContainer):
             models=config.backend.fake_models,
             kill_prompt=config.backend.fake_kill_prompt,
         ),
-        a1111=providers.Singleton(
+        a1111=providers.Resource(
             _a1111_backend,
             url=providers.Callable(_backend_url, config.backend.kind, config.backend.url),
             username=providers.Callable(_none_if_empty, config.backend.username),
@@ -572,7 +576,7 @@ class Container(containers.DeclarativeContainer):
             connect_timeout=config.backend.connect_timeout,
             read_timeout=config.backend.read_timeout,
         ),
-        comfyui=providers.Singleton(
+        comfyui=providers.Resource(
             _comfyui_backend,
             url=providers.Callable(_backend_url, config.backend.kind, config.backend.url),
             username=providers.Callable(_none_if_empty, config.backend.username),
@@ -681,11 +685,24 @@ def preset_exporter(format_name: str) -> PresetExporter:
     return FooocusPresetExporter()
 
 
+_built: list[Container] = []
+
+
 def build_container(settings: Settings) -> Container:
-    """A fresh container filled from ``settings``; nothing is built until it is asked for."""
+    """A fresh container filled from ``settings``; nothing is built until it is asked for.
+    ``shutdown_containers`` releases what it opened (the CLI's entry point calls it when done)."""
     container = Container()
     container.config.from_pydantic(settings)
+    _built.append(container)
     return container
+
+
+def shutdown_containers() -> None:
+    """Close what the containers built so far hold open: the image backend's connections (and
+    ComfyUI's websocket thread). A process that exits loses them anyway; one that goes on
+    (a test, an application calling the CLI's entry point) would keep them."""
+    while _built:
+        _built.pop().shutdown_resources()
 
 
 def sheet_plan(path: Path) -> dict[str, Any]:

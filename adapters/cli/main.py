@@ -146,4 +146,9 @@ def main(argv: list[str] | None = None) -> None:
             where = f" ({ctx.command_path})" if ctx is not None else ""
             print(f"error: {' '.join(exc.format_message().split())}{where}", file=sys.stderr)
             code = getattr(exc, "exit_code", EXIT_USAGE)
+    finally:
+        if "adapters.container" in sys.modules:  # not imported for --help: nothing was built
+            from adapters.container import shutdown_containers
+
+            shutdown_containers()
     sys.exit(code if isinstance(code, int) else 0)

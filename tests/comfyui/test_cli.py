@@ -7,6 +7,7 @@ import hashlib
 import json
 import signal
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -250,6 +251,24 @@ def test_backend_check_json_and_generate(
     assert facts["version"] == "0.3.40"
     assert "karras" in facts["schedulers"]
     assert comfy.state.posted_prompts() == 1
+
+
+def test_a_run_in_process_leaves_no_websocket_behind(
+    comfy: RunningStandin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entry point closes the backend it built: an application (or a test) calling it goes on
+    without ComfyUI's listener thread and socket."""
+    for key, value in backend_env(comfy).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.chdir(tmp_path)
+    before = set(threading.enumerate())  # another test's backend may still be closing
+
+    with pytest.raises(SystemExit) as exited:
+        main(run_args(tmp_path, "--stages", "txt2img"))
+
+    assert exited.value.code == 0
+    assert comfy.state.posted_prompts() == 1
+    assert [t.name for t in set(threading.enumerate()) - before if t.name == "comfyui-ws"] == []
 
 
 def test_backend_check_unreachable_is_one_line_with_exit_1(
