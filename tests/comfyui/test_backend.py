@@ -241,8 +241,10 @@ def test_upscale_with_a_model_then_to_the_exact_size(backend: ComfyUIImageBacken
 
 def test_routes_work_under_the_api_prefix_too(standin: RunningStandin) -> None:
     backend = ComfyUIImageBackend(standin.url + "/api", connect_timeout=2.0, read_timeout=10.0)
-
-    output = backend.txt2img(config())
+    try:
+        output = backend.txt2img(config())
+    finally:
+        backend.close()  # its websocket's keepalive thread would outlive the test
 
     assert output.images
     assert all(r.path.startswith("/api/") for r in standin.state.requests)
