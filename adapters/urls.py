@@ -93,8 +93,9 @@ def dsn_secrets(dsn: str) -> list[str]:
     """The texts an error about ``dsn`` could quote that give its password away, longest first.
 
     The whole DSN, and each password written in it (URI user-info, a ``password=`` query parameter
-    or keyword), both as written and percent-decoded. Found by the text's shape alone, so a DSN
-    that libpq refuses to parse (``%zz`` in the password, whose error quotes the token) is covered.
+    or keyword), both as written and percent-decoded, and as libpq reads it. Found by the text's
+    shape too, so a DSN that libpq refuses to parse (``%zz`` in the password, whose error quotes
+    the token) is covered.
     """
     found = {dsn, dsn.strip()}
     scheme = dsn.find("://")
@@ -109,7 +110,18 @@ def dsn_secrets(dsn: str) -> list[str]:
         found.add(value)
         found.add(value.strip("'").replace("\\'", "'").replace("\\\\", "\\"))
     found.update({unquote(secret) for secret in found})
+    found.add(_libpq_password(dsn))
     return sorted((secret for secret in found if secret), key=len, reverse=True)
+
+
+def _libpq_password(dsn: str) -> str:
+    """The password as libpq reads it ("" when psycopg is not installed or cannot parse ``dsn``)."""
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+
+        return str(conninfo_to_dict(dsn).get("password") or "")
+    except Exception:  # no psycopg, or a DSN it refuses: the shapes above found what is there
+        return ""
 
 
 def _checked_host(host: str) -> str:

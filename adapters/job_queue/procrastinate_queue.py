@@ -442,12 +442,7 @@ class ProcrastinateJobQueue(JobQueue):
         """The error's first line, without anything of the DSN (a password is never shown)."""
         cause = exc.__cause__ if isinstance(exc, pq_exceptions.ConnectorException) and exc.__cause__ else exc
         text = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
-        secrets = dsn_secrets(self._dsn)
-        with contextlib.suppress(Exception):
-            password = psycopg.conninfo.conninfo_to_dict(self._dsn).get("password")
-            if password:
-                secrets.append(str(password))
-        for secret in sorted(secrets, key=len, reverse=True):
+        for secret in dsn_secrets(self._dsn):
             text = text.replace(secret, "***")
         return text
 

@@ -33,7 +33,7 @@ class PostgresDatabase:
         self._connect_timeout = max(1, round(connect_timeout))
         self._connection: psycopg.Connection[Any] | None = None
         self._lock = threading.RLock()
-        self._secrets = _secrets_of(dsn)
+        self._secrets = dsn_secrets(dsn)  # longest first: no part of a longer one is left showing
 
     def run(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
         import psycopg
@@ -98,18 +98,3 @@ class PostgresDatabase:
         for secret in self._secrets:
             text = text.replace(secret, MASK)
         return text
-
-
-def _secrets_of(dsn: str) -> list[str]:
-    """The DSN itself and its password (as libpq reads it, and as written), to be masked wherever an
-    error might quote them; longest first, so no part of a longer one is left showing."""
-    found = dsn_secrets(dsn)
-    try:
-        from psycopg.conninfo import conninfo_to_dict
-
-        password = conninfo_to_dict(dsn).get("password")
-    except Exception:  # a DSN psycopg cannot parse: dsn_secrets found its password by its shape
-        password = None
-    if password:
-        found.append(str(password))
-    return sorted(set(found), key=len, reverse=True)
