@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -25,20 +24,12 @@ from pathlib import Path
 from adapters.postgres.database import PostgresDatabase
 from adapters.postgres.mirror import PostgresHistoryMirror
 from adapters.postgres.schema import FEEDBACK, RECORDS
+from bench.index_bench import median
 from bench.report import write_section
 from bench.shared_read_bench import fill
 from tests.postgres_server import fresh_database, shared_server
 
 COMMAND = "uv run --group test python -m bench.mirror_refresh_bench --sizes 1000,100000,1000000 --write"
-
-
-def median_ms(mirror: PostgresHistoryMirror, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        mirror.refresh()
-        times.append(time.perf_counter() - began)
-    return statistics.median(times) * 1000
 
 
 def vacuum(dsn: str) -> None:
@@ -56,9 +47,9 @@ def measure(dsn: str, folder: Path, repeat: int) -> tuple[float, float, float]:
     began = time.perf_counter()
     mirror.refresh()
     first = time.perf_counter() - began
-    loaded = median_ms(mirror, repeat)
+    loaded = median(mirror.refresh, repeat) * 1000
     vacuum(dsn)
-    vacuumed = median_ms(mirror, repeat)
+    vacuumed = median(mirror.refresh, repeat) * 1000
     return first, loaded, vacuumed
 
 
